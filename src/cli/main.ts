@@ -1,0 +1,76 @@
+import { type CAC, cac } from 'cac';
+import { isXccError } from '../errors.js';
+import { commands } from './commands/index.js';
+import { version } from './version.js';
+
+/** Builds the CLI without running it, so tests can parse arguments without spawning a process. */
+export function createCli(): CAC {
+  const cli = cac('xcc');
+  cli.option('--debug', 'Show stack traces and internal details on errors');
+  for (const register of commands) register(cli);
+  cli.help();
+  cli.version(version());
+  return cli;
+}
+
+/**
+ * The whole CLI: parse, run the matched command, turn errors into one line and an exit code.
+ * Sets `process.exitCode` rather than calling `process.exit`, so pending output is flushed.
+ */
+export async function runMain(argv: readonly string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  try {
+    const cli = createCli();
+    cli.parse(['node', 'xcc', ...argv], { run: false });
+    if (!cli.matchedCommand) {
+      if (cli.options.help || cli.options.version) return;
+      const [first] = cli.args;
+      if (first !== undefined) throw new CliUsageError(`unknown command '${first}'`);
+      const unknown = Object.keys(cli.options).find((name) => name !== '--' && name !== 'debug');
+      if (unknown !== undefined) throw new CliUsageError(`unknown option '--${unknown}'`);
+      cli.outputHelp();
+      return;
+    }
+    await cli.runMatchedCommand();
+  } catch (error) {
+    process.exitCode = report(error, debug);
+  }
+}
+
+/** cac throws its own CACError for unknown options and missing arguments: those are usage errors. */
+class CliUsageError extends Error {}
+
+function report(error: unknown, debug: boolean): number {
+  if (isXccError(error)) {
+    process.stderr.write(`xcc: ${error.message}\n`);
+    if (debug) process.stderr.write(`${stackWithCauses(error)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof CliUsageError || (error instanceof Error && error.name === 'CACError')) {
+    // cac's messages quote with backticks; keep one quoting style across xcc's output.
+    const message = lowerFirst((error as Error).message).replaceAll('`', "'");
+    process.stderr.write(`xcc: ${message}; run 'xcc --help' for usage\n`);
+    return 2;
+  }
+  if (debug) {
+    process.stderr.write(`${stackWithCauses(error)}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`xcc: internal error: ${message} (run again with --debug for details)\n`);
+  }
+  return 1;
+}
+
+function stackWithCauses(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  while (current !== undefined) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\nCaused by: ');
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

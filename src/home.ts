@@ -1,0 +1,48 @@
+import path from 'node:path';
+import envPaths from 'env-paths';
+
+/**
+ * Every path xcc writes comes from here. Nothing is computed at import time: `XCC_HOME` and the
+ * platform's cache directory are read when asked, so tests and embedders can point xcc elsewhere.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Bumped when the cache layout changes incompatibly; old layouts are left for `xcc prune --all`. */
+export const LAYOUT_VERSION = 'v1';
+
+export function xccHome(env: Env = process.env): string {
+  const override = env.XCC_HOME;
+  if (override) return path.resolve(override);
+  // env-paths reads HOME/XDG_CACHE_HOME/LOCALAPPDATA when called, not at import.
+  return envPaths('xcc', { suffix: '' }).cache;
+}
+
+export interface CacheLayout {
+  /** `<home>/v1`: everything of this layout version lives below it. */
+  root: string;
+  /** Complete, verified Zig installs: `<root>/zig/<version>/`. */
+  zig: string;
+  /** Scratch space inside the cache so that the final rename is atomic (same filesystem). */
+  tmp: string;
+  /** Cross-process lock files. */
+  locks: string;
+  /** Cached index.json, community mirror list and their HTTP validators. */
+  meta: string;
+  /** Per (zig, target) wrapper scripts and env files. */
+  toolchains: string;
+  /** ZIG_GLOBAL_CACHE_DIR for builds through xcc's wrappers. */
+  zigCache: string;
+}
+
+export function cacheLayout(home: string = xccHome()): CacheLayout {
+  const root = path.join(home, LAYOUT_VERSION);
+  return {
+    root,
+    zig: path.join(root, 'zig'),
+    tmp: path.join(root, 'tmp'),
+    locks: path.join(root, 'locks'),
+    meta: path.join(root, 'meta'),
+    toolchains: path.join(root, 'toolchains'),
+    zigCache: path.join(root, 'zig-cache'),
+  };
+}

@@ -1,0 +1,27 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliBin, projectRoot } from '../support/paths.js';
+
+function xcc(...args: string[]) {
+  const result = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8' });
+  return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('xcc CLI basics', () => {
+  it('prints the package version', () => {
+    const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
+    expect(execFileSync(process.execPath, [cliBin, '--version'], { encoding: 'utf8' })).toContain(
+      `xcc/${manifest.version}`,
+    );
+  });
+
+  it.each([
+    [['frobnicate'], "xcc: unknown command 'frobnicate'; run 'xcc --help' for usage\n"],
+    [['--bogus'], "xcc: unknown option '--bogus'; run 'xcc --help' for usage\n"],
+  ])('rejects %j with one line and exit code 2', (args, message) => {
+    const result = xcc(...args);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: message });
+  });
+});

@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+
+// Every test file starts from a clean slate: none of xcc's settings leak in from the developer's shell,
+// and the cache is a fresh directory that is removed afterwards.
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith('XCC_') && name !== 'XCC_E2E' && name !== 'XCC_TEST_CACHE') delete process.env[name];
+}
+for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+  delete process.env[name];
+}
+
+const home = mkdtempSync(path.join(os.tmpdir(), 'xcc-test-home-'));
+process.env.XCC_HOME = home;
+afterAll(() => rmSync(home, { recursive: true, force: true }));
