@@ -41,6 +41,8 @@ export interface ZigNaming {
 export interface ZigPypiConfig {
   project: string;
   jsonApiUrl: string;
+  /** Where PyPI serves files: `<filesUrl>/<blake2b-256 of the file, split 2/2/60>/<file name>`. */
+  filesUrl: string;
   /** Host key -> wheel platform tag; `*` stands for a version such as `2_17` in `manylinux_2_17_aarch64`. */
   platformTags: Record<string, string>;
 }
@@ -115,6 +117,7 @@ function readPypi(shape: JsonShape, value: unknown, url: Read): ZigPypiConfig {
   return {
     project: shape.string(pypi.project, ['pypi', 'project']),
     jsonApiUrl: url(['pypi', 'jsonApiUrl'], pypi.jsonApiUrl),
+    filesUrl: url(['pypi', 'filesUrl'], pypi.filesUrl),
     platformTags: Object.fromEntries(
       Object.entries(tags).map(([host, tag]) => [host, shape.string(tag, ['pypi', 'platformTags', host])]),
     ),

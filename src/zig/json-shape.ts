@@ -48,6 +48,22 @@ export class JsonShape {
     return value;
   }
 
+  /** A hex sha256, returned in lower case. */
+  sha256(value: unknown, path: JsonPath): string {
+    return this.string(value, path, {
+      test: (text) => /^[0-9a-fA-F]{64}$/.test(text),
+      what: 'a sha256',
+    }).toLowerCase();
+  }
+
+  /** A size in bytes: a non-negative integer. */
+  size(value: unknown, path: JsonPath): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      this.fail(path, `is not a size in bytes: ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+
   optionalString(value: unknown, path: JsonPath): string | undefined {
     return value === undefined ? undefined : this.string(value, path);
   }
