@@ -98,10 +98,14 @@ function isFileUrl(text: string): boolean {
   return (url.protocol === 'https:' || url.protocol === 'http:') && !url.pathname.endsWith('/');
 }
 
+/** The entry of `version`: a release, or the master entry when it has that version. */
+export function findRelease(index: ZigIndex, version: string): ZigRelease | undefined {
+  return index.releases[version] ?? (index.master?.version === version ? index.master : undefined);
+}
+
 /** The build of `version` for `host` (a current host key), if the index lists one. */
 export function findArtifact(index: ZigIndex, version: string, host: string): ZigArtifact | undefined {
-  const release = index.releases[version] ?? (index.master?.version === version ? index.master : undefined);
-  return release?.hosts[indexHostKey(version, host)];
+  return findRelease(index, version)?.hosts[indexHostKey(version, host)];
 }
 
 /** What a version spec can be resolved against: the live index or the pinned table. */
