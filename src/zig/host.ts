@@ -41,7 +41,7 @@ export function zigHostKey(
   const zigArch = arch === 'ppc64' ? (endianness === 'LE' ? 'powerpc64le' : 'powerpc64') : ZIG_ARCH[arch];
   if (zigOs === undefined || zigArch === undefined) {
     throw new XccError(
-      `xcc cannot download Zig for this host (platform ${platform}, arch ${arch}): ziglang.org publishes builds for Linux, macOS, Windows, FreeBSD and NetBSD only, on x86_64, aarch64, arm, x86, riscv64, powerpc64(le), loongarch64 and s390x; build Zig from source for this machine instead`,
+      `xcc cannot download Zig for this host (platform ${platform}, arch ${arch}): ziglang.org publishes builds for Linux, macOS, Windows, FreeBSD and NetBSD only, on x86_64, aarch64, arm, x86, riscv64, powerpc64(le), loongarch64 and s390x; install a Zig built for this machine yourself and use it instead`,
     );
   }
   return `${zigArch}-${zigOs}`;

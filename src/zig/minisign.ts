@@ -91,7 +91,7 @@ export function parsePublicKey(text: string): MinisignPublicKey {
   const malformed = (detail: string) =>
     new MinisignError(
       'malformed-key',
-      `malformed minisign public key: ${detail}; expected the base64 key line of a minisign.pub file (56 characters, starting with "RW")`,
+      `malformed minisign public key: ${detail}; XCC_ZIG_PUBKEY takes the key line of a minisign.pub file (56 base64 characters starting with "RW")`,
     );
   const lines = splitLines(text.trim());
   if (lines.length === 2 && !lines[0]!.startsWith('untrusted comment:')) {
@@ -171,7 +171,7 @@ export function verifyTrustedComment(
   if (signature.algorithm === 'Ed' && !options.allowLegacy) {
     throw new MinisignError(
       'legacy-refused',
-      `${fileName}: legacy minisign signature (algorithm "Ed", over the raw file) refused; sign with minisign >= 0.10 (prehashed "ED", its default), or opt in to legacy signatures explicitly`,
+      `${fileName}: legacy minisign signature (algorithm "Ed", over the raw file) refused; re-sign it with minisign 0.10 or newer (prehashed "ED" is its default), or allow legacy signatures explicitly (allowLegacy)`,
     );
   }
   if (!signature.keyId.equals(key.keyId)) {

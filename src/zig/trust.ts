@@ -1,5 +1,8 @@
 import { XccError } from '../errors.js';
+import type { Env } from '../home.js';
+import { zigConfig } from './config.js';
 import { currentHostKey, indexHostKey, releaseFileName } from './host.js';
+import { type MinisignPublicKey, parsePublicKey } from './minisign.js';
 import type { ZigReleasesTable } from './pinned.js';
 import { findArtifact, findRelease, type ZigIndex } from './releases.js';
 import { isDevVersion } from './version.js';
@@ -13,6 +16,14 @@ import { isDevVersion } from './version.js';
  * - `pypi`: the PyPI `ziglang` wheel, checked against the pinned wheel hash.
  * The minisign signature of a tarball is checked in every case; this decides only the sha256.
  */
+
+/**
+ * The key tarball signatures must verify with: the Zig Software Foundation's, or XCC_ZIG_PUBKEY's for a
+ * private mirror that signs its own builds (the bare key line, or a whole minisign.pub file).
+ */
+export function trustedPublicKey(env: Env = process.env): MinisignPublicKey {
+  return parsePublicKey(env.XCC_ZIG_PUBKEY || zigConfig().publicKey);
+}
 
 export type ArtifactSource = 'tarball' | 'pypi';
 

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XccError } from '../../src/errors.js';
+import { formatKeyId } from '../../src/zig/minisign.js';
 import { zigReleases } from '../../src/zig/pinned.js';
 import { parseIndex, type ZigIndex } from '../../src/zig/releases.js';
-import { expectedDigest, type TrustData, type TrustQuery } from '../../src/zig/trust.js';
+import { expectedDigest, type TrustData, type TrustQuery, trustedPublicKey } from '../../src/zig/trust.js';
 import { sharedFixtures } from '../support/paths.js';
 
 const indexText = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
@@ -188,5 +189,32 @@ describe('expectedDigest for PyPI wheels', () => {
       kind: 'unpinned-wheel',
       reason: `xcc pins no PyPI wheel of Zig ${version} for ${host}`,
     });
+  });
+});
+
+describe('trustedPublicKey', () => {
+  const vectorKey = readFileSync(path.join(sharedFixtures, 'minisign', 'vector.pub'), 'utf8');
+
+  it.each([
+    ['the Zig Software Foundation key by default', {}, 'D900E7558DAD3A86'],
+    [
+      'the Zig Software Foundation key when XCC_ZIG_PUBKEY is empty',
+      { XCC_ZIG_PUBKEY: '' },
+      'D900E7558DAD3A86',
+    ],
+    ['XCC_ZIG_PUBKEY when set', { XCC_ZIG_PUBKEY: vectorKey }, 'E7620F1842B4E81F'],
+    [
+      'a minisign.pub file in XCC_ZIG_PUBKEY',
+      { XCC_ZIG_PUBKEY: `untrusted comment: minisign public key E7620F1842B4E81F\n${vectorKey}` },
+      'E7620F1842B4E81F',
+    ],
+  ])('is %s', (_, env, keyId) => {
+    expect(formatKeyId(trustedPublicKey(env).keyId)).toBe(keyId);
+  });
+
+  it('refuses a malformed XCC_ZIG_PUBKEY as bad usage', () => {
+    expect(() => trustedPublicKey({ XCC_ZIG_PUBKEY: 'RWQ' })).toThrow(
+      expect.objectContaining({ exitCode: 2, reason: 'malformed-key' }),
+    );
   });
 });
