@@ -20,7 +20,7 @@ import { parseIndex, type ZigIndex } from '../src/zig/releases.js';
 import { newestFirst } from '../src/zig/version.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-export const defaultIndexSource = path.resolve(projectRoot, '../shared/fixtures/zig/index.json');
+const defaultIndexSource = path.resolve(projectRoot, '../shared/fixtures/zig/index.json');
 
 /** The index part of the table: releases from `minimumVersion` on, newest first, hosts in index order. */
 export function pinIndex(index: ZigIndex, minimumVersion: string): ZigReleasesTable['index'] {
