@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -123,6 +124,38 @@ export function instantClock(start = Date.parse('2025-06-01T00:00:00Z')): Clock 
     sleep: async (ms, signal) => {
       signal?.throwIfAborted();
       sleeps.push(ms);
+    },
+  };
+}
+
+/**
+ * A port whose listener never accepts and whose accept queue is full, so that a new connection attempt
+ * hangs in the TCP handshake: a real connect timeout. The listener is a child process that blocks its
+ * event loop right after listening; the queue is filled until a connection stops completing.
+ */
+export async function unacceptedPort(): Promise<{ port: number; close(): void }> {
+  const script = `require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () {
+    process.stdout.write(this.address().port + '\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (data) => resolve(Number(data))),
+  );
+  const fillers: net.Socket[] = [];
+  for (let completed = true; completed; ) {
+    const socket = net.connect(port, '127.0.0.1').on('error', () => undefined);
+    fillers.push(socket);
+    completed = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => resolve(true));
+      setTimeout(() => resolve(false), 500);
+    });
+  }
+  return {
+    port,
+    close() {
+      for (const socket of fillers) socket.destroy();
+      child.kill('SIGKILL');
     },
   };
 }

@@ -13,7 +13,7 @@ import {
   type RetryEvent,
   retryAfterMs,
 } from '../../src/zig/http.js';
-import { instantClock, serve, type TestServer } from '../support/net.js';
+import { instantClock, serve, type TestServer, unacceptedPort } from '../support/net.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -239,6 +239,21 @@ describe('timeouts and redirects', () => {
     expect(error).toMatchObject({ failure: 'timeout', retryable: false });
     expect(error.message).toBe(`cannot fetch ${server.origin}: no response within 0.3s`);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('times out a connection that is never accepted, without retrying', async () => {
+    const unaccepted = await unacceptedPort();
+    try {
+      const { http, clock } = client({ timeouts: { connectMs: 300 } });
+      const error = await failure(http.getText(`http://127.0.0.1:${unaccepted.port}/`));
+      expect(error).toMatchObject({ failure: 'timeout', retryable: false });
+      expect(error.message).toMatch(
+        /could not connect within 0\.3s; check the network and the proxy settings/,
+      );
+      expect(clock.sleeps).toEqual([]);
+    } finally {
+      unaccepted.close();
+    }
   });
 
   it('gives up on a body that trickles and then stalls, after resuming', async () => {
