@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, utimes, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode } from '../fs-atomic.js';
+import { isErrnoCode, renameRetrying } from '../fs-atomic.js';
 
 /**
  * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` made with `mkdir` (atomic on
@@ -75,6 +75,7 @@ export interface LockerOptions {
   host?: Host;
   pid?: number;
   clock?: Clock;
+  platform?: NodeJS.Platform;
   timings?: Partial<LockTimings>;
 }
 
@@ -130,6 +131,7 @@ export function createLocker(options: LockerOptions): Locker {
   const pid = options.pid ?? process.pid;
   const clock = options.clock ?? systemClock;
   const timings = { ...DEFAULT_LOCK_TIMINGS, ...options.timings };
+  const renameOptions = { platform: options.platform ?? process.platform, clock };
   const lockDir = (key: string) => {
     if (!KEY_PATTERN.test(key)) throw new Error(`invalid lock key '${key}'`);
     return path.join(options.dir, `${key}.lock`);
@@ -164,7 +166,10 @@ export function createLocker(options: LockerOptions): Locker {
         clearInterval(beat);
         const current = await inspect(dir);
         // Only remove what is still ours: after a (wrong) takeover the directory is someone else's.
-        if (current?.owner?.token === owner.token) await discard(dir);
+        if (current?.owner?.token !== owner.token) return;
+        // A lock that cannot be removed (Windows, a waiter's handle open too long) must not fail the work
+        // done under it: it is taken over as soon as this process has exited.
+        await discard(dir).catch(() => undefined);
       },
     };
   }
@@ -191,7 +196,7 @@ export function createLocker(options: LockerOptions): Locker {
     const moved = path.join(options.trash, `lock-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(options.trash, { recursive: true });
     try {
-      await rename(dir, moved);
+      await renameRetrying(dir, moved, renameOptions);
       return moved;
     } catch (error) {
       if (isErrnoCode(error, 'ENOENT')) return undefined;
