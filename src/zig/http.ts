@@ -458,6 +458,14 @@ function classify(call: Call, error: unknown, timeouts: Timeouts): HttpError {
     return fail('tls', `TLS failed (${code})`);
   }
   const message = error instanceof Error ? error.message : String(error);
+  // undici reports a proxy's 407 only in its message, for tunnels and for plain forwarding alike.
+  if (/\bproxy\b.*\(407\)/i.test(message)) {
+    return fail(
+      'network',
+      'the proxy requires credentials (HTTP 407); put them in the proxy URL, as in ' +
+        'HTTPS_PROXY=http://user:password@proxy:port',
+    );
+  }
   if (TRANSIENT_CODES.has(code)) return fail('network', `the connection broke (${code}: ${message})`, true);
   return fail('network', `${message}${code && !message.includes(code) ? ` (${code})` : ''}; ${NETWORK_HINT}`);
 }

@@ -55,8 +55,14 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-/** A tiny forward proxy: CONNECT tunnels (for https://) and absolute-URI requests (for http://). */
-export async function startProxy(): Promise<TestProxy> {
+/**
+ * A tiny forward proxy: CONNECT tunnels (for https://) and absolute-URI requests (for http://).
+ * With `credentials`, it answers 407 unless Proxy-Authorization carries them.
+ */
+export async function startProxy({ credentials }: { credentials?: string } = {}): Promise<TestProxy> {
+  const refused = (request: http.IncomingMessage) =>
+    credentials !== undefined &&
+    request.headers['proxy-authorization'] !== `Basic ${Buffer.from(credentials).toString('base64')}`;
   const log: TestProxy['log'] = [];
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
@@ -65,6 +71,11 @@ export async function startProxy(): Promise<TestProxy> {
   };
   const server = http.createServer((request, response) => {
     log.push({ method: request.method ?? '', target: request.url ?? '', headers: request.headers });
+    if (refused(request)) {
+      response.writeHead(407, { 'proxy-authenticate': 'Basic realm="test"' });
+      response.end();
+      return;
+    }
     const upstream = http.request(
       request.url ?? '',
       { method: request.method, headers: request.headers },
@@ -79,6 +90,12 @@ export async function startProxy(): Promise<TestProxy> {
   server.on('connection', track);
   server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     log.push({ method: 'CONNECT', target: request.url ?? '', headers: request.headers });
+    if (refused(request)) {
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n',
+      );
+      return;
+    }
     const [host, port] = (request.url ?? '').split(':');
     const upstream = net.connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

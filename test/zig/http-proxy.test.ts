@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/home.js';
-import { createHttpClient } from '../../src/zig/http.js';
+import { createHttpClient, HttpError } from '../../src/zig/http.js';
 import { serve, startProxy, type TestProxy, type TestServer } from '../support/net.js';
 import { projectRoot } from '../support/paths.js';
 import { makeTestCa, type TestCa } from '../support/tls.js';
@@ -63,8 +63,29 @@ describe('proxy for http:// URLs (in this process)', () => {
     expect([npmProxy.log.length, envProxy.log.length]).toEqual([1, 0]);
   });
 
+  it.each(['http', 'https'])(
+    'says how to give credentials when the proxy answers 407 (%s)',
+    async (scheme) => {
+      const through = await startProxy({ credentials: 'ci-user:secret' });
+      running.push(through);
+      const http = createHttpClient({ env: { HTTP_PROXY: through.url } });
+      const error = await http
+        .getText(`${scheme}://127.0.0.1:9/index.json`)
+        .catch((reason: unknown) => reason);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ failure: 'network', retryable: false });
+      expect((error as HttpError).message).toBe(
+        `cannot fetch ${scheme}://127.0.0.1:9/index.json: the proxy requires credentials (HTTP 407); ` +
+          'put them in the proxy URL, as in HTTPS_PROXY=http://user:password@proxy:port',
+      );
+      expect(through.log.map((entry) => entry.method)).toEqual([scheme === 'http' ? 'GET' : 'CONNECT']);
+    },
+  );
+
   it('sends the credentials of the proxy URL as Proxy-Authorization', async () => {
-    const [server, through] = [await origin(), await proxy()];
+    const server = await origin();
+    const through = await startProxy({ credentials: 'ci-user:p@ss' });
+    running.push(through);
     const withCredentials = through.url.replace('http://', 'http://ci-user:p%40ss@');
     await createHttpClient({ env: { HTTP_PROXY: withCredentials } }).getText(server.origin);
     expect(through.log[0]?.headers['proxy-authorization']).toBe(
