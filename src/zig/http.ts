@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import tls from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import { XccError } from '../errors.js';
@@ -388,7 +390,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
 function createDispatcher(env: Env, connectMs: number): Dispatcher {
   const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
-  const connect = { timeout: connectMs };
+  const ca = certificateAuthorities(env);
+  const connect = { timeout: connectMs, ...(ca ? { ca } : {}) };
   // Empty strings, not undefined: EnvHttpProxyAgent would otherwise read process.env itself.
   return new EnvHttpProxyAgent({
     httpProxy: httpProxy ?? '',
@@ -401,6 +404,31 @@ function createDispatcher(env: Env, connectMs: number): Dispatcher {
     // does: proxies such as Squid allow CONNECT to port 443 only in their default configuration.
     proxyTunnel: false,
   });
+}
+
+/**
+ * Node trusts NODE_EXTRA_CA_CERTS by itself (read once, at startup), and undici uses Node's default list,
+ * so nothing is needed for it. npm's `cafile` setting, though, reaches a postinstall script only as
+ * `npm_config_cafile`: trust that file too. Passing `ca` replaces Node's list, so the bundled roots and
+ * the NODE_EXTRA_CA_CERTS file are added back. Undefined: keep Node's default list.
+ */
+function certificateAuthorities(env: Env): string[] | undefined {
+  const npmCaFile = env.npm_config_cafile;
+  if (!npmCaFile) return undefined;
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new XccError(
+        `cannot read the CA certificates in ${file} (named by ${name}): ${errorCode(error)}; point it at a PEM file`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const extra = env.NODE_EXTRA_CA_CERTS ? [read('NODE_EXTRA_CA_CERTS', env.NODE_EXTRA_CA_CERTS)] : [];
+  return [...tls.rootCertificates, ...extra, read('npm_config_cafile', npmCaFile)];
 }
 
 function statusError(url: string, status: number, retryAfter: number | undefined): HttpError {

@@ -146,6 +146,24 @@ describe('https:// through a CONNECT proxy and a private CA (child processes)', 
     );
   });
 
+  it("trusts npm's cafile setting (npm_config_cafile), in this very process", async () => {
+    const server = await origin(ca);
+    const trusting = createHttpClient({ env: { npm_config_cafile: ca.caFile } });
+    await expect(trusting.getText(server.origin)).resolves.toMatchObject({ body: 'zig index' });
+    const error = await createHttpClient({ env: {} })
+      .getText(server.origin)
+      .catch((reason: unknown) => reason);
+    expect(error).toMatchObject({ failure: 'tls' });
+  });
+
+  it('names npm_config_cafile when its file cannot be read', async () => {
+    const missing = path.join(dir, 'missing.pem');
+    const http = createHttpClient({ env: { npm_config_cafile: missing } });
+    await expect(http.getText('https://127.0.0.1:9/')).rejects.toThrow(
+      `cannot read the CA certificates in ${missing} (named by npm_config_cafile): ENOENT; point it at a PEM file`,
+    );
+  });
+
   it('tunnels through HTTPS_PROXY with CONNECT', async () => {
     const [server, through] = [await origin(ca), await proxy()];
     const result = await getInChild(server.origin, {
