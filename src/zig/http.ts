@@ -168,7 +168,10 @@ export interface Download {
   url: string;
   /** Content-Length, when the server sent it. */
   size: number | undefined;
-  /** The body. A broken connection is resumed with a Range request when the server allows it. */
+  /**
+   * The body. A broken connection is resumed with a Range request when the server allows it. Destroy
+   * the stream when not reading it to the end: that closes the connection.
+   */
   body: Readable;
 }
 
