@@ -1,7 +1,7 @@
 import { type CAC, cac } from 'cac';
 import { isXccError } from '../errors.js';
+import { version } from '../version.js';
 import { commands } from './commands/index.js';
-import { version } from './version.js';
 
 /** Builds the CLI without running it, so tests can parse arguments without spawning a process. */
 export function createCli(): CAC {

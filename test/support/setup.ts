@@ -8,7 +8,16 @@ import { afterAll } from 'vitest';
 for (const name of Object.keys(process.env)) {
   if (name.startsWith('XCC_') && name !== 'XCC_E2E' && name !== 'XCC_TEST_CACHE') delete process.env[name];
 }
-for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+// npm exports its own settings to scripts (`npm test`): a proxy or `offline` from the developer's .npmrc
+// must not change what the tests see either.
+const networkSettings = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+const npmNetworkSettings = [
+  'npm_config_proxy',
+  'npm_config_https_proxy',
+  'npm_config_noproxy',
+  'npm_config_offline',
+];
+for (const name of [...networkSettings, ...npmNetworkSettings]) {
   delete process.env[name];
 }
 

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Clock, systemClock } from './clock.js';
+
+export interface RenameOptions {
+  platform?: NodeJS.Platform;
+  clock?: Clock;
+}
+
+const WINDOWS_RENAME_ATTEMPTS = 5;
+
+/**
+ * `rename`, retried on Windows: antivirus and search indexers open fresh files for scanning, and
+ * renaming a directory while they hold a handle fails with EPERM/EACCES/EBUSY for a moment (the same
+ * reason corepack's renameUnderWindows retries). Elsewhere a failure is final.
+ */
+export async function renameRetrying(
+  from: string,
+  to: string,
+  { platform = process.platform, clock = systemClock }: RenameOptions = {},
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      const transient = platform === 'win32' && isErrnoCode(error, 'EPERM', 'EACCES', 'EBUSY');
+      if (!transient || attempt === WINDOWS_RENAME_ATTEMPTS) throw error;
+      await clock.sleep(100 * 2 ** attempt);
+    }
+  }
+}
+
+/** Writes `file` so that a reader sees the old bytes or the new ones, never a mix: temp file + rename. */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: RenameOptions = {},
+): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await renameRetrying(temp, file, options);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Node's fs errors carry a `code`; this narrows without `as` casts at every call site. */
+export function isErrnoCode(error: unknown, ...codes: string[]): error is NodeJS.ErrnoException {
+  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}

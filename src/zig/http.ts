@@ -1,0 +1,568 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import tls from 'node:tls';
+import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { type Clock, systemClock } from '../clock.js';
+import { XccError } from '../errors.js';
+import type { Env } from '../home.js';
+import { version } from '../version.js';
+
+/**
+ * The one module that talks to the network. Everything else asks it for bytes, so proxies, timeouts,
+ * retries and the offline switch behave the same for index.json, mirror lists, tarballs and signatures.
+ */
+
+export interface Timeouts {
+  /** TCP (and TLS) handshake, with the proxy when one is used. */
+  connectMs: number;
+  /** Longest silence allowed: waiting for the response headers, and between two chunks of a body. */
+  idleMs: number;
+  /** The whole request: redirects, retries, backoff and the body included. */
+  deadlineMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, idleMs: 30_000, deadlineMs: 15 * 60_000 };
+
+export interface RetryPolicy {
+  /** Attempts after the first one; for downloads also the number of resumptions after a broken body. */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A longer Retry-After is not waited for: the request fails at once so the caller can go elsewhere. */
+  retryAfterCapMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  retryAfterCapMs: 30_000,
+};
+
+export const MAX_REDIRECTS = 5;
+
+/** What kind of failure an HttpError is: the installer picks the next source on any of them. */
+export type HttpFailure = 'status' | 'network' | 'timeout' | 'tls' | 'redirect';
+
+export class HttpError extends XccError {
+  override name = 'HttpError';
+  readonly url: string;
+  readonly failure: HttpFailure;
+  /** The HTTP status when the server answered; undefined when no usable response arrived. */
+  readonly status: number | undefined;
+  /** Whether trying the same URL again could help (5xx, 408, 429, a broken connection, a stalled body). */
+  readonly retryable: boolean;
+  /** The server's Retry-After, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(fields: {
+    url: string;
+    failure: HttpFailure;
+    detail: string;
+    status?: number;
+    retryable?: boolean;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(`cannot fetch ${fields.url}: ${fields.detail}`, { cause: fields.cause });
+    this.url = fields.url;
+    this.failure = fields.failure;
+    this.status = fields.status;
+    this.retryable = fields.retryable ?? false;
+    this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+/** Thrown before any connection is made when the user asked for no network at all. */
+export class OfflineError extends XccError {
+  override name = 'OfflineError';
+  readonly url: string;
+  /** The variable that switched the network off, as `NAME=value`. */
+  readonly setting: string;
+
+  constructor(url: string, setting: string) {
+    super(`cannot fetch ${url}: the network is switched off (${setting})`);
+    this.url = url;
+    this.setting = setting;
+  }
+}
+
+/** `XCC_OFFLINE=1`, or `npm install --offline` (npm exports `npm_config_offline=true` to scripts). */
+export function offlineSetting(env: Env = process.env): string | undefined {
+  for (const name of ['XCC_OFFLINE', 'npm_config_offline']) {
+    const value = env[name];
+    if (value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value.toLowerCase())) {
+      return `${name}=${value}`;
+    }
+  }
+  return undefined;
+}
+
+export interface ProxySettings {
+  httpProxy: string | undefined;
+  httpsProxy: string | undefined;
+  noProxy: string | undefined;
+}
+
+/**
+ * Proxy settings from the environment, read from `env` (never from `process.env` behind the caller's back).
+ * npm's own settings come first, as npm itself prefers them over the variables, so a postinstall script
+ * goes through the proxy that installed the package; then the usual variables, lower case first like
+ * curl and undici. HTTPS falls back to the HTTP proxy, as in undici's EnvHttpProxyAgent.
+ */
+export function proxySettings(env: Env = process.env): ProxySettings {
+  const first = (...names: string[]) =>
+    names.map((name) => env[name]).find((value) => value !== undefined && value !== '' && value !== 'null');
+  const httpProxy = first('npm_config_proxy', 'http_proxy', 'HTTP_PROXY');
+  return {
+    httpProxy,
+    httpsProxy: first('npm_config_https_proxy', 'https_proxy', 'HTTPS_PROXY') ?? httpProxy,
+    noProxy: first('npm_config_noproxy', 'no_proxy', 'NO_PROXY'),
+  };
+}
+
+export function userAgent(): string {
+  return `xcc/${version()} (node ${process.version}; ${process.platform}-${process.arch})`;
+}
+
+export interface RetryEvent {
+  url: string;
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  error: HttpError;
+}
+
+export interface Progress {
+  url: string;
+  /** The caller's label for where the bytes come from (a mirror's name), echoed back. */
+  source: string | undefined;
+  bytes: number;
+  total: number | undefined;
+}
+
+export interface HttpClientOptions {
+  env?: Env;
+  clock?: Clock;
+  timeouts?: Partial<Timeouts>;
+  retry?: Partial<RetryPolicy>;
+  userAgent?: string;
+  /** Told before each backoff sleep, so the CLI can say "retrying in 2s (HTTP 503)". */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Overrides the client's overall deadline for this request. */
+  deadlineMs?: number;
+}
+
+export interface DownloadOptions extends RequestOptions {
+  source?: string;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Download {
+  /** The URL the bytes finally came from, after redirects. */
+  url: string;
+  /** Content-Length, when the server sent it. */
+  size: number | undefined;
+  /**
+   * The body. A broken connection is resumed with a Range request when the server allows it. Destroy
+   * the stream when not reading it to the end: that closes the connection.
+   */
+  body: Readable;
+}
+
+export interface TextRequestOptions extends RequestOptions {
+  /** Validators of a cached copy: a 304 answer means the copy is still current. */
+  etag?: string;
+  lastModified?: string;
+  maxBytes?: number;
+}
+
+export type TextResponse =
+  | { status: 200; url: string; body: string; etag: string | undefined; lastModified: string | undefined }
+  | { status: 304; url: string };
+
+export interface HttpClient {
+  download(url: string, options?: DownloadOptions): Promise<Download>;
+  getText(url: string, options?: TextRequestOptions): Promise<TextResponse>;
+  /** Closes idle connections; requests after this fail. */
+  close(): Promise<void>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const DEFAULT_MAX_TEXT_BYTES = 32 * 1024 * 1024;
+
+/** One request in flight: the merged signals and when it must be over. */
+interface Call {
+  url: string;
+  signal: AbortSignal;
+  userSignal: AbortSignal | undefined;
+  deadline: AbortSignal;
+  deadlineMs: number;
+  deadlineAt: number;
+  headers: Record<string, string>;
+}
+
+interface Opened {
+  url: string;
+  response: Dispatcher.ResponseData;
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const agent = options.userAgent ?? userAgent();
+  let dispatcher: Dispatcher | undefined;
+
+  function begin(url: string, requestOptions: RequestOptions): Call {
+    const setting = offlineSetting(env);
+    if (setting !== undefined) throw new OfflineError(url, setting);
+    // Created on first use, so that an offline run never even builds a connection pool.
+    dispatcher ??= createDispatcher(env, timeouts.connectMs);
+    const deadlineMs = requestOptions.deadlineMs ?? timeouts.deadlineMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const userSignal = requestOptions.signal;
+    return {
+      url,
+      signal: userSignal ? AbortSignal.any([userSignal, deadline]) : deadline,
+      userSignal,
+      deadline,
+      deadlineMs,
+      deadlineAt: clock.monotonic() + deadlineMs,
+      headers: { 'user-agent': agent, ...requestOptions.headers },
+    };
+  }
+
+  /** One GET, following redirects; the caller owns the response body. */
+  async function send(call: Call, url: string, headers: Record<string, string>): Promise<Opened> {
+    const visited = new Set([url]);
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      const response = await request(current, {
+        dispatcher,
+        method: 'GET',
+        headers,
+        signal: call.signal,
+        headersTimeout: timeouts.idleMs,
+        bodyTimeout: timeouts.idleMs,
+      });
+      const location = response.headers.location;
+      if (!REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string') {
+        return { url: current, response };
+      }
+      await response.body.dump();
+      const next = new URL(location, current);
+      const fail = (detail: string) => new HttpError({ url: call.url, failure: 'redirect', detail });
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw fail(`redirected to unsupported URL ${next.href}`);
+      }
+      if (visited.has(next.href)) throw fail(`redirect loop (${current} -> ${next.href})`);
+      if (hops === MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`);
+      visited.add(next.href);
+      current = next.href;
+    }
+  }
+
+  /** `send`, then turn an unexpected status into an HttpError after draining the body. */
+  async function open(
+    call: Call,
+    url: string,
+    headers: Record<string, string>,
+    ok: (status: number) => boolean,
+  ) {
+    const opened = await send(call, url, headers);
+    const { statusCode, headers: responseHeaders, body } = opened.response;
+    if (ok(statusCode)) return opened;
+    await body.dump().catch(() => undefined);
+    throw statusError(call.url, statusCode, retryAfterMs(responseHeaders['retry-after'], clock));
+  }
+
+  /** Runs `attempt` until it succeeds, fails for good, or the retries or the deadline run out. */
+  async function withRetries<T>(call: Call, attempt: () => Promise<T>): Promise<T> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        await backoff(call, classify(call, error, timeouts), retries);
+      }
+    }
+  }
+
+  /** Sleeps before retry number `done + 1`, or throws `failure` when retrying is pointless. */
+  async function backoff(call: Call, failure: HttpError, done: number): Promise<void> {
+    if (!failure.retryable || done >= retry.retries) throw failure;
+    const delayMs = retryDelay(failure, done, retry, clock);
+    if (delayMs === undefined || clock.monotonic() + delayMs > call.deadlineAt) throw failure;
+    options.onRetry?.({ url: call.url, attempt: done + 1, delayMs, error: failure });
+    await clock.sleep(delayMs, call.signal).catch((error: unknown) => {
+      throw classify(call, error, timeouts);
+    });
+  }
+
+  async function* resumingBody(call: Call, first: Opened, download: DownloadOptions): AsyncGenerator<Buffer> {
+    const total = contentLength(first.response.headers);
+    const validator = resumeValidator(first.response.headers);
+    let current: Opened | undefined = first;
+    let bytes = 0;
+    const report = () => download.onProgress?.({ url: call.url, source: download.source, bytes, total });
+    report();
+    for (let resumes = 0; ; ) {
+      try {
+        current ??= await openRange(call, first.url, bytes, validator);
+        for await (const chunk of current.response.body as AsyncIterable<Buffer>) {
+          bytes += chunk.length;
+          report();
+          yield chunk;
+        }
+        return;
+      } catch (error) {
+        current = undefined;
+        await backoff(call, classify(call, error, timeouts), resumes++);
+      }
+    }
+  }
+
+  /** Asks for the rest of a body from `offset`; only a 206 starting exactly there can be appended. */
+  async function openRange(call: Call, url: string, offset: number, validator: string | undefined) {
+    const headers = {
+      ...call.headers,
+      range: `bytes=${offset}-`,
+      ...(validator ? { 'if-range': validator } : {}),
+    };
+    const opened = await open(call, url, headers, (status) => status === 206 || status === 200);
+    const { statusCode, headers: responseHeaders, body } = opened.response;
+    const start = /^bytes (\d+)-/.exec(headerValue(responseHeaders['content-range']) ?? '')?.[1];
+    if ((statusCode === 206 && Number(start) === offset) || (statusCode === 200 && offset === 0))
+      return opened;
+    await body.dump().catch(() => undefined);
+    throw new HttpError({
+      url: call.url,
+      failure: 'network',
+      detail: `the connection broke after ${offset} bytes and the server cannot resume the transfer`,
+    });
+  }
+
+  return {
+    async download(url, downloadOptions = {}) {
+      const call = begin(url, downloadOptions);
+      const first = await withRetries(call, () => open(call, url, call.headers, (status) => status === 200));
+      return {
+        url: first.url,
+        size: contentLength(first.response.headers),
+        body: Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false }),
+      };
+    },
+
+    async getText(url, textOptions = {}) {
+      const call = begin(url, textOptions);
+      const conditional = {
+        ...call.headers,
+        ...(textOptions.etag ? { 'if-none-match': textOptions.etag } : {}),
+        ...(textOptions.lastModified ? { 'if-modified-since': textOptions.lastModified } : {}),
+      };
+      const revalidating = Boolean(textOptions.etag || textOptions.lastModified);
+      return withRetries(call, async (): Promise<TextResponse> => {
+        const accept = (status: number) => status === 200 || (status === 304 && revalidating);
+        const opened = await open(call, url, conditional, accept);
+        const { statusCode, headers, body } = opened.response;
+        if (statusCode === 304) {
+          await body.dump();
+          return { status: 304, url: opened.url };
+        }
+        return {
+          status: 200,
+          url: opened.url,
+          body: await readText(call.url, body, textOptions.maxBytes ?? DEFAULT_MAX_TEXT_BYTES),
+          etag: headerValue(headers.etag),
+          lastModified: headerValue(headers['last-modified']),
+        };
+      });
+    },
+
+    async close() {
+      await dispatcher?.close();
+    },
+  };
+}
+
+function createDispatcher(env: Env, connectMs: number): Dispatcher {
+  const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
+  const ca = certificateAuthorities(env);
+  const connect = { timeout: connectMs, ...(ca ? { ca } : {}) };
+  // Empty strings, not undefined: EnvHttpProxyAgent would otherwise read process.env itself.
+  return new EnvHttpProxyAgent({
+    httpProxy: httpProxy ?? '',
+    httpsProxy: httpsProxy ?? '',
+    noProxy: noProxy ?? '',
+    connect,
+    proxyTls: connect,
+    requestTls: connect,
+    // http:// URLs go to the proxy as plain absolute-URI requests rather than CONNECT tunnels, as curl
+    // does: proxies such as Squid allow CONNECT to port 443 only in their default configuration.
+    proxyTunnel: false,
+  });
+}
+
+/**
+ * Node trusts NODE_EXTRA_CA_CERTS by itself (read once, at startup), and undici uses Node's default list,
+ * so nothing is needed for it. npm's `cafile` setting, though, reaches a postinstall script only as
+ * `npm_config_cafile`: trust that file too. Passing `ca` replaces Node's list, so the bundled roots and
+ * the NODE_EXTRA_CA_CERTS file are added back. Undefined: keep Node's default list.
+ */
+function certificateAuthorities(env: Env): string[] | undefined {
+  const npmCaFile = env.npm_config_cafile;
+  if (!npmCaFile) return undefined;
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new XccError(
+        `cannot read the CA certificates in ${file} (named by ${name}): ${errorCode(error)}; point it at a PEM file`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const extra = env.NODE_EXTRA_CA_CERTS ? [read('NODE_EXTRA_CA_CERTS', env.NODE_EXTRA_CA_CERTS)] : [];
+  return [...tls.rootCertificates, ...extra, read('npm_config_cafile', npmCaFile)];
+}
+
+function statusError(url: string, status: number, retryAfter: number | undefined): HttpError {
+  return new HttpError({
+    url,
+    failure: 'status',
+    status,
+    detail: `HTTP ${status}`,
+    // Anything below 500 is the client's fault and will not change on a retry, except these two.
+    retryable: status >= 500 || status === 408 || status === 429,
+    ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+  });
+}
+
+const NETWORK_HINT = 'check the network and the proxy settings (HTTPS_PROXY, NO_PROXY)';
+/** A connection that broke mid-way is worth another try; one that was never made mostly is not. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'EAI_AGAIN', 'ETIMEDOUT']);
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/**
+ * Turns whatever a request threw into an HttpError, except when the caller aborted: then the caller's
+ * own reason is thrown, untouched, so `AbortSignal` users see what they expect.
+ */
+function classify(call: Call, error: unknown, timeouts: Timeouts): HttpError {
+  if (call.userSignal?.aborted) throw call.userSignal.reason;
+  if (error instanceof HttpError) return error;
+  const fail = (failure: HttpFailure, detail: string, retryable = false) =>
+    new HttpError({ url: call.url, failure, detail, retryable, cause: error });
+  if (call.deadline.aborted) {
+    return fail('timeout', `not complete after ${seconds(call.deadlineMs)} (the overall deadline)`);
+  }
+  const code = errorCode(error);
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return fail('timeout', `could not connect within ${seconds(timeouts.connectMs)}; ${NETWORK_HINT}`);
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return fail('timeout', `no response within ${seconds(timeouts.idleMs)}`);
+    case 'UND_ERR_BODY_TIMEOUT':
+      return fail('timeout', `the transfer stalled for ${seconds(timeouts.idleMs)}`, true);
+  }
+  if (TLS_TRUST_CODES.has(code)) {
+    return fail(
+      'tls',
+      `the server's TLS certificate is not trusted (${code}); if a proxy or firewall re-signs HTTPS ` +
+        'traffic, set NODE_EXTRA_CA_CERTS to the file holding its CA certificate',
+    );
+  }
+  if (code.startsWith('ERR_TLS_') || code.startsWith('CERT_')) {
+    return fail('tls', `TLS failed (${code})`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  // undici reports a proxy's 407 only in its message, for tunnels and for plain forwarding alike.
+  if (/\bproxy\b.*\(407\)/i.test(message)) {
+    return fail(
+      'network',
+      'the proxy requires credentials (HTTP 407); put them in the proxy URL, as in ' +
+        'HTTPS_PROXY=http://user:password@proxy:port',
+    );
+  }
+  if (TRANSIENT_CODES.has(code)) return fail('network', `the connection broke (${code}: ${message})`, true);
+  return fail('network', `${message}${code && !message.includes(code) ? ` (${code})` : ''}; ${NETWORK_HINT}`);
+}
+
+function errorCode(error: unknown): string {
+  const code =
+    (error as { code?: unknown } | undefined)?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** Exponential backoff with jitter, or the server's Retry-After when it sent one (undefined: too long). */
+function retryDelay(failure: HttpError, done: number, retry: RetryPolicy, clock: Clock): number | undefined {
+  if (failure.retryAfterMs !== undefined) {
+    return failure.retryAfterMs <= retry.retryAfterCapMs ? failure.retryAfterMs : undefined;
+  }
+  const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** done);
+  // "Equal jitter": never less than half the step, so retries cannot bunch up at zero.
+  return Math.round(ceiling / 2 + (clock.random() * ceiling) / 2);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3). */
+export function retryAfterMs(
+  value: string | string[] | undefined,
+  clock: Clock = systemClock,
+): number | undefined {
+  const text = headerValue(value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - clock.now());
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function contentLength(headers: Dispatcher.ResponseData['headers']): number | undefined {
+  const value = headerValue(headers['content-length']);
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** If-Range needs a strong ETag or a Last-Modified date, so a changed file is sent whole, not spliced. */
+function resumeValidator(headers: Dispatcher.ResponseData['headers']): string | undefined {
+  const etag = headerValue(headers.etag);
+  if (etag && !etag.startsWith('W/')) return etag;
+  return headerValue(headers['last-modified']);
+}
+
+async function readText(url: string, body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) {
+      throw new HttpError({
+        url,
+        failure: 'status',
+        status: 200,
+        detail: `response larger than ${maxBytes} bytes`,
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Clock, systemClock } from '../clock.js';
+import { isXccError, type XccError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { cacheLayout, xccHome } from '../home.js';
+import type { HttpClient } from './http.js';
+
+/**
+ * Small text resources (index.json, community-mirrors.txt) kept under `<root>/meta/` with their HTTP
+ * validators: fresh copies are used without asking, older ones are revalidated with a conditional GET,
+ * and when the network fails (or is switched off) a stale copy is better than nothing.
+ */
+
+export interface CachedText {
+  body: string;
+  /** When the body was last confirmed by the server (ms since the epoch). */
+  fetchedAt: number;
+  /** `cache`: used without a request; `revalidated`: the server answered 304; `network`: a new body. */
+  origin: 'cache' | 'revalidated' | 'network';
+  /** True when the copy is older than the TTL because the server could not be asked. */
+  stale: boolean;
+  /** Why the server could not be asked, when `stale`. */
+  error?: XccError;
+}
+
+export interface CachedTextOptions {
+  /** How long a copy is used without asking the server. */
+  ttlMs: number;
+  home?: string;
+  clock?: Clock;
+  signal?: AbortSignal;
+}
+
+interface Entry {
+  url: string;
+  body: string;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  fetchedAt: number;
+}
+
+export async function fetchCachedText(
+  http: HttpClient,
+  url: string,
+  options: CachedTextOptions,
+): Promise<CachedText> {
+  const clock = options.clock ?? systemClock;
+  const file = entryFile(options.home ?? xccHome(), url);
+  const cached = await readEntry(file, url);
+  if (cached && clock.now() - cached.fetchedAt < options.ttlMs) {
+    return { body: cached.body, fetchedAt: cached.fetchedAt, origin: 'cache', stale: false };
+  }
+  let response: Awaited<ReturnType<HttpClient['getText']>>;
+  try {
+    response = await http.getText(url, {
+      signal: options.signal,
+      etag: cached?.etag,
+      lastModified: cached?.lastModified,
+    });
+  } catch (error) {
+    // Offline, or the server is unreachable: an old copy still beats failing. Without one, say why.
+    if (!cached || options.signal?.aborted || !isXccError(error)) throw error;
+    return { body: cached.body, fetchedAt: cached.fetchedAt, origin: 'cache', stale: true, error };
+  }
+  const fetchedAt = clock.now();
+  const entry: Entry =
+    response.status === 304
+      ? // getText accepts a 304 only when it sent the cached copy's validators, so `cached` exists.
+        { ...cached!, fetchedAt }
+      : { url, body: response.body, etag: response.etag, lastModified: response.lastModified, fetchedAt };
+  await writeFileAtomic(file, JSON.stringify(entry));
+  return {
+    body: entry.body,
+    fetchedAt,
+    origin: response.status === 304 ? 'revalidated' : 'network',
+    stale: false,
+  };
+}
+
+/** `<meta>/<last path segment>-<hash of the URL>.json`: readable, and distinct for each URL. */
+function entryFile(home: string, url: string): string {
+  const name =
+    new URL(url).pathname
+      .split('/')
+      .pop()
+      ?.replace(/[^\w.-]/g, '_') || 'index';
+  const digest = createHash('sha256').update(url).digest('hex').slice(0, 12);
+  return path.join(cacheLayout(home).meta, `${name}-${digest}.json`);
+}
+
+async function readEntry(file: string, url: string): Promise<Entry | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(file, 'utf8')) as Entry;
+    return entry.url === url && typeof entry.body === 'string' && typeof entry.fetchedAt === 'number'
+      ? entry
+      : undefined;
+  } catch {
+    // Missing or damaged (a crash cannot half-write it, but a user can edit it): fetch it again.
+    return undefined;
+  }
+}
