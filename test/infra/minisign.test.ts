@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,40 +12,13 @@ import {
   serializeMinisignKey,
   signBytes,
   signFile,
+  verifyMinisign,
 } from '../support/minisign.js';
 import { sharedFixtures } from '../support/paths.js';
 
 const fixtures = path.join(sharedFixtures, 'minisign');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'xcc-minisign-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A verifier written from the format description, checked first against the real signatures below. */
-function verifySignature(publicKey: string, signature: string, message: Buffer) {
-  const key = Buffer.from(publicKey, 'base64');
-  const [untrusted, sigLine = '', trusted = '', globalLine = ''] = signature.split('\n');
-  const sig = Buffer.from(sigLine, 'base64');
-  const algorithm = sig.subarray(0, 2).toString();
-  const ed25519 = createPublicKey({
-    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key.subarray(10)]),
-    format: 'der',
-    type: 'spki',
-  });
-  const signed = algorithm === 'ED' ? createHash('blake2b512').update(message).digest() : message;
-  const trustedComment = trusted.replace(/^trusted comment: /, '');
-  return {
-    untrusted,
-    algorithm,
-    keyIdMatches: sig.subarray(2, 10).equals(key.subarray(2, 10)),
-    signatureValid: verify(null, signed, ed25519, sig.subarray(10)),
-    globalValid: verify(
-      null,
-      Buffer.concat([sig.subarray(10), Buffer.from(trustedComment)]),
-      ed25519,
-      Buffer.from(globalLine, 'base64'),
-    ),
-    trustedComment,
-  };
-}
 
 function hasMinisign(): boolean {
   return spawnSync('minisign', ['-v']).status === 0;
@@ -78,7 +50,7 @@ describe('the verifier used here, on real signatures', () => {
     ['vector.pub', 'vector-prehashed.minisig', 'ED'],
     ['vector.pub', 'vector-legacy.minisig', 'Ed'],
   ])('accepts the published test vector %s + %s', (pub, sig, algorithm) => {
-    const result = verifySignature(
+    const result = verifyMinisign(
       readFileSync(path.join(fixtures, pub), 'utf8').trim(),
       readFileSync(path.join(fixtures, sig), 'utf8'),
       readFileSync(path.join(fixtures, 'vector.message')),
@@ -87,7 +59,7 @@ describe('the verifier used here, on real signatures', () => {
   });
 
   it('rejects a message that was not signed', () => {
-    const result = verifySignature(
+    const result = verifyMinisign(
       readFileSync(path.join(fixtures, 'vector.pub'), 'utf8').trim(),
       readFileSync(path.join(fixtures, 'vector-prehashed.minisig'), 'utf8'),
       Buffer.from('tesT'),
@@ -130,7 +102,7 @@ describe('signatures made by the test signer', () => {
       fileName: 'zig-x86_64-linux-0.14.1.tar.xz',
       timestamp: 1700000000,
     });
-    const result = verifySignature(key.publicKey, text, readFileSync(file));
+    const result = verifyMinisign(key.publicKey, text, readFileSync(file));
     expect(result).toMatchObject({
       algorithm: 'ED',
       keyIdMatches: true,
@@ -142,7 +114,7 @@ describe('signatures made by the test signer', () => {
 
   it('make legacy Ed signatures over the raw bytes on request', () => {
     const text = signBytes(Buffer.from('test'), { key, fileName: 'test', legacy: true, timestamp: 1 });
-    const result = verifySignature(key.publicKey, text, Buffer.from('test'));
+    const result = verifyMinisign(key.publicKey, text, Buffer.from('test'));
     expect(result).toMatchObject({
       algorithm: 'Ed',
       signatureValid: true,
@@ -152,7 +124,7 @@ describe('signatures made by the test signer', () => {
 
   it('do not verify under another key', async () => {
     const other = generateMinisignKey();
-    const result = verifySignature(other.publicKey, await signFile(file, { key }), readFileSync(file));
+    const result = verifyMinisign(other.publicKey, await signFile(file, { key }), readFileSync(file));
     expect(result).toMatchObject({ keyIdMatches: false, signatureValid: false });
   });
 

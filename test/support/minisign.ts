@@ -1,11 +1,14 @@
 import {
   createHash,
   createPrivateKey,
+  createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
   sign,
+  verify,
 } from 'node:crypto';
+
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -115,3 +118,36 @@ export async function blake2b512(file: string): Promise<Buffer> {
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest();
 }
+
+/**
+ * A test oracle, written from the format description and checked against the published vectors and
+ * real Zig signatures (test/infra/minisign.test.ts): reports each check separately, rejects nothing.
+ */
+export function verifyMinisign(publicKey: string, signatureText: string, message: Uint8Array) {
+  const key = Buffer.from(publicKey, 'base64');
+  const [untrustedComment, signatureLine = '', trustedLine = '', globalLine = ''] = signatureText.split('\n');
+  const signature = Buffer.from(signatureLine, 'base64');
+  const algorithm = signature.subarray(0, 2).toString();
+  const ed25519 = createPublicKey({
+    key: Buffer.concat([ED25519_SPKI_PREFIX, key.subarray(10)]),
+    format: 'der',
+    type: 'spki',
+  });
+  const signed =
+    algorithm === 'ED' ? createHash('blake2b512').update(message).digest() : Buffer.from(message);
+  const trustedComment = trustedLine.replace(/^trusted comment: /, '');
+  const globalSigned = Buffer.concat([signature.subarray(10), Buffer.from(trustedComment)]);
+  return {
+    untrustedComment,
+    algorithm,
+    keyIdMatches: signature.subarray(2, 10).equals(key.subarray(2, 10)),
+    signatureValid: verify(null, signed, ed25519, signature.subarray(10)),
+    globalValid: verify(null, globalSigned, ed25519, Buffer.from(globalLine, 'base64')),
+    trustedComment,
+    /** The `file:` of a trusted comment in Zig's form, when it has one. */
+    fileName: /\tfile:([^\t]+)/.exec(trustedComment)?.[1],
+  };
+}
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
