@@ -73,7 +73,7 @@ export class TestZigUnavailableError extends Error {
 export interface PrepareOptions {
   version?: string;
   cacheDir?: string;
-  /** PEP 503 index to take the wheel from (and its sha256); pip's default index when absent. */
+  /** PEP 503 index to take the wheel from (and its sha256); default: `$PIP_INDEX_URL`, else PyPI. */
   indexUrl?: string;
   /** Progress lines for the CLI; silent by default. */
   log?: (line: string) => void;
@@ -136,7 +136,7 @@ export async function prepareTestZig(options: PrepareOptions = {}): Promise<Test
     cacheDir,
     version,
     host,
-    indexUrl: options.indexUrl ?? PYPI_SIMPLE,
+    indexUrl: options.indexUrl ?? (process.env.PIP_INDEX_URL || PYPI_SIMPLE),
     log,
   });
   const digest = sha256Hex(JSON.stringify({ wheel: wheel.sha256, RECIPE })).slice(0, 12);
@@ -249,9 +249,9 @@ async function findWheel({ indexUrl, version, host }: WheelRequest): Promise<Omi
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     html = await response.text();
   } catch (error) {
-    throw new TestZigUnavailableError(`cannot read ${pageUrl}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const detail = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+    throw new TestZigUnavailableError(`cannot read ${pageUrl}: ${detail}`, { cause: error });
   }
   const wheel = parseSimpleIndex(html).find(
     (link) =>
