@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyMinisign } from '../support/minisign.js';
+import { startMirrorServer } from '../support/mirror-server.js';
 import {
   needTestZig,
   type ProvidedTestZig,
@@ -155,14 +156,18 @@ describe('preparation', () => {
   });
 
   it('reports a package index it cannot reach as unavailability, not as a bug', async () => {
+    const closed = await startMirrorServer();
+    await closed.close();
     const attempt = ensureWheel({
       cacheDir: path.join(scratch, 'offline'),
       version: '0.15.2',
       host: testZigHost(),
-      indexUrl: 'http://127.0.0.1:9/simple/',
+      indexUrl: `${closed.url}/simple/`,
     });
     await expect(attempt).rejects.toBeInstanceOf(TestZigUnavailableError);
-    await expect(attempt).rejects.toThrow('cannot read http://127.0.0.1:9/simple/ziglang/');
+    await expect(attempt).rejects.toThrow(
+      `cannot read ${closed.url}/simple/ziglang/: fetch failed (ECONNREFUSED)`,
+    );
   });
 
   it('repacks deterministically, whatever the files’ times and the umask', async () => {

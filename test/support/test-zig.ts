@@ -249,8 +249,8 @@ async function findWheel({ indexUrl, version, host }: WheelRequest): Promise<Omi
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     html = await response.text();
   } catch (error) {
-    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    const detail = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+    const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+    const detail = `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
     throw new TestZigUnavailableError(`cannot read ${pageUrl}: ${detail}`, { cause: error });
   }
   const wheel = parseSimpleIndex(html).find(
