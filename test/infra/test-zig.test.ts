@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyMinisign } from '../support/minisign.js';
+import { signFile, verifyMinisign } from '../support/minisign.js';
 import { startMirrorServer } from '../support/mirror-server.js';
 import {
   needTestZig,
@@ -30,6 +30,7 @@ import {
   type TestZig,
   TestZigUnavailableError,
   testZigHost,
+  testZigKey,
   zigTarballName,
 } from '../support/test-zig.js';
 import { allArtifacts, startZigMirror, type ZigMirror, zigIndex } from '../support/zig-mirror.js';
@@ -106,6 +107,16 @@ describe('the test Zig release', () => {
       );
     },
   );
+
+  it('lends its key to tests that sign something else', async (context) => {
+    const zig = needTestZig(context);
+    const key = await testZigKey(zig);
+    expect(key.publicKey).toBe(zig.key.publicKey);
+    const fileName = zig.variants.misnamed.fileName;
+    const signature = await signFile(zig.variants.escaping.path, { key, fileName });
+    const result = verifyMinisign(zig.key.publicKey, signature, readFileSync(zig.variants.escaping.path));
+    expect(result).toMatchObject({ signatureValid: true, globalValid: true, fileName });
+  });
 
   it.skipIf(spawnSync('minisign', ['-v']).status !== 0)('passes the reference minisign', (context) => {
     const zig = needTestZig(context);

@@ -10,6 +10,8 @@ import { withDirLock } from './dir-lock.js';
 import {
   generateMinisignKey,
   keyIdDisplay,
+  type MinisignKey,
+  parseMinisignKey,
   publicKeyFileText,
   serializeMinisignKey,
   signFile,
@@ -159,6 +161,11 @@ export async function prepareTestZig(options: PrepareOptions = {}): Promise<Test
       await rm(partial, { recursive: true, force: true });
     }
   });
+}
+
+/** The key that signed the test Zig, for tests that sign something else with it (`signFile`). */
+export async function testZigKey(zig: TestZig): Promise<MinisignKey> {
+  return parseMinisignKey(await readFile(zig.key.secretKeyFile, 'utf8'));
 }
 
 /** Partial builds of a killed run; only called with the lock held, so none of them is in progress. */
