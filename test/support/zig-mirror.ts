@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import semver from 'semver';
+import { type MirrorServer, startMirrorServer, type TlsOptions } from './mirror-server.js';
+import { sharedFixtures } from './paths.js';
+import type { TestZig, ZigArtifact } from './test-zig.js';
+
+/**
+ * The test Zig served like the real thing. Two layouts (ziglang/www.ziglang.org MIRRORS.md):
+ * - `ziglang.org`: `/download/index.json`, `/download/community-mirrors.txt`,
+ *   `/download/<version>/<file>` and `<file>.minisig`;
+ * - `mirror`: a community mirror, flat: `<prefix>/<file>` and `<prefix>/<file>.minisig`.
+ */
+export type ZigLayout = 'ziglang.org' | 'mirror';
+
+export interface ZigMirrorOptions {
+  layout?: ZigLayout;
+  /** What to publish; default: the release and every variant. */
+  artifacts?: ZigArtifact[];
+  /** Mirror layout only: path before the file names, e.g. `/zig` (many community mirrors have one). */
+  prefix?: string;
+  /** ziglang.org layout only: the lines of community-mirrors.txt, read per request (mirrors start later). */
+  mirrors?: () => string[];
+  tls?: TlsOptions;
+}
+
+export interface ZigMirror extends MirrorServer {
+  layout: ZigLayout;
+  /** Mirror layout: `url + prefix`, what a client is given as the mirror. ziglang.org: `url`. */
+  base: string;
+  /** URL path of an artifact (and, with `.minisig` appended, of its signature). */
+  pathOf(artifact: ZigArtifact): string;
+}
+
+export async function startZigMirror(zig: TestZig, options: ZigMirrorOptions = {}): Promise<ZigMirror> {
+  const layout = options.layout ?? 'mirror';
+  const prefix = options.prefix ?? '';
+  const artifacts = options.artifacts ?? allArtifacts(zig);
+  const server = await startMirrorServer({ tls: options.tls });
+  const pathOf = (artifact: ZigArtifact) =>
+    layout === 'mirror'
+      ? `${prefix}/${artifact.fileName}`
+      : `/download/${artifact.version}/${artifact.fileName}`;
+  for (const artifact of artifacts) {
+    server.setFile(pathOf(artifact), { file: artifact.path });
+    server.setFile(`${pathOf(artifact)}.minisig`, { file: artifact.signaturePath });
+  }
+  if (layout === 'ziglang.org') {
+    const mirrors = options.mirrors ?? (() => []);
+    server.setFile(
+      '/download/index.json',
+      ({ baseUrl }) => `${JSON.stringify(zigIndex(baseUrl, artifacts), null, 2)}\n`,
+    );
+    server.setFile('/download/community-mirrors.txt', () => communityMirrorsText(mirrors()));
+  }
+  return { ...server, layout, base: layout === 'mirror' ? `${server.url}${prefix}` : server.url, pathOf };
+}
+
+export function allArtifacts(zig: TestZig): ZigArtifact[] {
+  return [zig.release, ...Object.values(zig.variants)];
+}
+
+/**
+ * index.json as ziglang.org serves it: the real index (shared fixture) with every `https://ziglang.org`
+ * URL moved to `origin`, and each artifact's host entry replaced by the test tarball. Keeping the real
+ * entries keeps the real shape (sizes as strings, `master` first, missing `notes`...).
+ */
+export function zigIndex(origin: string, artifacts: ZigArtifact[]): Record<string, Record<string, unknown>> {
+  const text = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
+  const index = JSON.parse(text.replaceAll('"https://ziglang.org/', `"${origin}/`)) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  for (const artifact of artifacts) {
+    index[artifact.version] ??= {
+      date: '2025-10-11',
+      docs: `${origin}/documentation/${artifact.version}/`,
+      stdDocs: `${origin}/documentation/${artifact.version}/std/`,
+    };
+    index[artifact.version]![artifact.hostKey] = {
+      tarball: `${origin}/download/${artifact.version}/${artifact.fileName}`,
+      shasum: artifact.sha256,
+      size: String(artifact.size),
+    };
+  }
+  // The official order: master, then releases newest first.
+  const versions = Object.keys(index).filter((key) => key !== 'master');
+  const ordered = ['master', ...versions.sort(semver.rcompare)].filter((key) => key in index);
+  return Object.fromEntries(ordered.map((key) => [key, index[key]!]));
+}
+
+/** community-mirrors.txt: one URL per line, LF-terminated, nothing else (the ziglang.org page's rules). */
+export function communityMirrorsText(urls: string[]): string {
+  return urls.map((url) => `${url}\n`).join('');
+}
