@@ -33,20 +33,29 @@ export function refuse(entry: string, reason: string): ArchiveError {
  */
 export type RootRule = { kind: 'strip'; name: string } | { kind: 'select'; name: string } | { kind: 'none' };
 
+/** Whose name is checked, for the error: a member's own path, or the target of a member's hard link. */
+export interface NameSubject {
+  entry: string;
+  subject: string;
+}
+
 /**
  * Splits a member name into path segments, refusing anything that could leave the target directory on
  * any host OS. `\` counts as a separator everywhere: on Windows it is one, so `a\..\..\x` must be refused
  * whatever the host that extracts it.
  */
-export function nameSegments(name: string): string[] {
-  if (name.includes('\0')) throw refuse(name, 'the name contains a NUL byte');
+export function nameSegments(
+  name: string,
+  { entry, subject }: NameSubject = { entry: name, subject: 'path' },
+): string[] {
+  if (name.includes('\0')) throw refuse(entry, `the ${subject} contains a NUL byte`);
   const normalized = name.replaceAll('\\', '/');
-  if (normalized.startsWith('/')) throw refuse(name, 'absolute path');
-  if (/^[A-Za-z]:/.test(normalized)) throw refuse(name, 'absolute path (Windows drive)');
+  if (normalized.startsWith('/')) throw refuse(entry, `absolute ${subject}`);
+  if (/^[A-Za-z]:/.test(normalized)) throw refuse(entry, `absolute ${subject} (Windows drive)`);
   const segments = normalized.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) throw refuse(name, "the path contains '..'");
+  if (segments.includes('..')) throw refuse(entry, `the ${subject} contains '..'`);
   // On Windows `a:b` names an NTFS alternate data stream (or a drive, as the first segment).
-  if (segments.some((segment) => segment.includes(':'))) throw refuse(name, "the name contains ':'");
+  if (segments.some((segment) => segment.includes(':'))) throw refuse(entry, `the ${subject} contains ':'`);
   return segments;
 }
 
@@ -54,12 +63,16 @@ export function nameSegments(name: string): string[] {
  * The install-relative segments of a member, or undefined when the rule skips it. An empty array is
  * the top-level directory itself.
  */
-export function memberSegments(name: string, rule: RootRule): string[] | undefined {
-  const segments = nameSegments(name);
+export function memberSegments(name: string, rule: RootRule, subject?: NameSubject): string[] | undefined {
+  const segments = nameSegments(name, subject);
   if (rule.kind === 'none') return segments;
   if (segments[0] === rule.name) return segments.slice(1);
   if (rule.kind === 'select') return undefined;
-  throw refuse(name, `it is outside the expected top-level directory ${JSON.stringify(rule.name)}`);
+  const what = subject ? `the ${subject.subject} ${JSON.stringify(name)}` : 'it';
+  throw refuse(
+    subject?.entry ?? name,
+    `${what} is outside the expected top-level directory ${JSON.stringify(rule.name)}`,
+  );
 }
 
 /** Where a symlink points, relative to the install directory, and the paths the OS walks through on the way. */

@@ -115,10 +115,11 @@ export class ExtractTarget {
     }
   }
 
-  /** Records a symlink; it is created by `finish()`. */
-  symlink(entry: string, segments: readonly string[], target: string): void {
+  /** Records a symlink (and makes its directory); the link itself is created by `finish()`. */
+  async symlink(entry: string, segments: readonly string[], target: string): Promise<void> {
     const key = this.#admitNamed(entry, segments);
     const resolved = resolveSymlinkTarget(entry, segments, target);
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     this.#kinds.set(key, 'symlink');
     this.#symlinks.push({ entry, segments: [...segments], target, resolved });
   }

@@ -47,12 +47,24 @@ export async function extractTarXz(
   const rule = rootRule(options.root);
   const meter = new XzMeter(limits, options.onProgress);
   const tracker = new RootTracker(rule);
-  await pipeline(
-    decodeXz(Readable.from(meter.countInput(compressed))),
-    (decoded: AsyncIterable<Buffer>) => meter.countOutput(decoded),
-    tarSink((entry) => unpackTarEntry(target, rule, tracker, entry)),
-    { signal: options.signal },
-  );
+  const decoded = decodeXz(Readable.from(meter.countInput(compressed)));
+  let decoderError: unknown;
+  decoded.once('error', (error) => {
+    decoderError = error;
+  });
+  try {
+    await pipeline(
+      decoded,
+      (chunks: AsyncIterable<Buffer>) => meter.countOutput(chunks),
+      tarSink((entry) => unpackTarEntry(target, rule, tracker, entry)),
+      { signal: options.signal },
+    );
+  } catch (error) {
+    // A failing download reaches us through the decoder: report it as itself, not as corrupt data.
+    if (meter.inputError !== undefined) throw meter.inputError;
+    if (error !== decoderError || isAbort(error)) throw error;
+    throw new ArchiveError(`The xz data is corrupt or truncated (${messageOf(error)})`, { cause: error });
+  }
   tracker.check();
   await target.finish();
   return { entries: tracker.members, bytes: target.totalBytes };
@@ -125,6 +137,10 @@ class XzMeter {
     this.#onProgress = onProgress;
   }
 
+  get inputError(): unknown {
+    return this.#inputError;
+  }
+
   async *countInput(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of compressed) {
@@ -133,7 +149,6 @@ class XzMeter {
         yield chunk;
       }
     } catch (error) {
-      // Remembered so that a failing download is reported as itself, not as corrupt xz data.
       this.#inputError = error;
       throw error;
     }
@@ -141,20 +156,14 @@ class XzMeter {
 
   async *countOutput(decoded: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const { maxCompressionRatio, ratioGraceBytes } = this.#limits;
-    try {
-      for await (const chunk of decoded) {
-        this.#bytesOut += chunk.byteLength;
-        if (this.#bytesOut > ratioGraceBytes && this.#bytesOut > this.#bytesIn * maxCompressionRatio) {
-          throw new ArchiveError(
-            `The xz data expands more than ${maxCompressionRatio}:1 (${this.#bytesOut} bytes from ${this.#bytesIn}); refusing a decompression bomb`,
-          );
-        }
-        yield chunk;
+    for await (const chunk of decoded) {
+      this.#bytesOut += chunk.byteLength;
+      if (this.#bytesOut > ratioGraceBytes && this.#bytesOut > this.#bytesIn * maxCompressionRatio) {
+        throw new ArchiveError(
+          `The xz data expands more than ${maxCompressionRatio}:1 (${this.#bytesOut} bytes from ${this.#bytesIn}); refusing a decompression bomb`,
+        );
       }
-    } catch (error) {
-      if (this.#inputError !== undefined) throw this.#inputError;
-      if (error instanceof ArchiveError || isAbort(error)) throw error;
-      throw new ArchiveError(`The xz data is corrupt or truncated (${messageOf(error)})`, { cause: error });
+      yield chunk;
     }
   }
 }
@@ -218,8 +227,10 @@ async function unpackTarEntry(
       return target.symlink(name, segments, entry.linkpath ?? '');
     case 'Link': {
       entry.resume();
-      const linked = memberSegments(entry.linkpath ?? '', rule);
-      if (linked === undefined) throw refuse(name, 'the hard link points outside the extracted tree');
+      const linkpath = entry.linkpath ?? '';
+      const linked = memberSegments(linkpath, rule, { entry: name, subject: 'hard link target' });
+      if (linked === undefined)
+        throw refuse(name, `the hard link target ${JSON.stringify(linkpath)} is not extracted`);
       return target.hardlink(name, segments, linked);
     }
     case 'CharacterDevice':
