@@ -54,6 +54,10 @@ export function nameSegments(
   if (/^[A-Za-z]:/.test(normalized)) throw refuse(entry, `absolute ${subject} (Windows drive)`);
   const segments = normalized.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) throw refuse(entry, `the ${subject} contains '..'`);
+  // Windows drops trailing dots and spaces from names, so `.. ` or `...` could mean `..` there.
+  if (segments.some((segment) => /[. ]$/.test(segment))) {
+    throw refuse(entry, `a name in the ${subject} ends with '.' or ' '`);
+  }
   // On Windows `a:b` names an NTFS alternate data stream (or a drive, as the first segment).
   if (segments.some((segment) => segment.includes(':'))) throw refuse(entry, `the ${subject} contains ':'`);
   return segments;
@@ -95,6 +99,9 @@ export function resolveSymlinkTarget(entry: string, link: readonly string[], tar
     throw refuse(entry, `the symlink points to the absolute path ${JSON.stringify(target)}`);
   }
   const steps = normalized.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (steps.some((step) => step !== '..' && /[. ]$/.test(step))) {
+    throw refuse(entry, `a name in the symlink target ${JSON.stringify(target)} ends with '.' or ' '`);
+  }
   const segments = link.slice(0, -1);
   const traversed: string[][] = [];
   for (const [index, step] of steps.entries()) {
