@@ -47,7 +47,7 @@ export async function extractTarXz(
   const rule = rootRule(options.root);
   const meter = new XzMeter(limits, options.onProgress);
   const tracker = new RootTracker(rule);
-  const decoded = decodeXz(Readable.from(meter.countInput(compressed)));
+  const decoded = decodeXz(meter.countInput(compressed));
   let decoderError: unknown;
   decoded.once('error', (error) => {
     decoderError = error;
@@ -56,7 +56,7 @@ export async function extractTarXz(
     await pipeline(
       decoded,
       (chunks: AsyncIterable<Buffer>) => meter.countOutput(chunks),
-      tarSink((entry) => unpackTarEntry(target, rule, tracker, entry)),
+      tarSink((entry, stop) => unpackTarEntry(target, rule, tracker, entry, stop)),
       { signal: options.signal },
     );
   } catch (error) {
@@ -174,8 +174,10 @@ class XzMeter {
  * holds end to end: the parser stops taking data while an entry is unread, and an entry is read only as
  * fast as its file is written, so memory stays at a few chunks whatever the archive holds.
  */
-function tarSink(unpack: (entry: ReadEntry) => Promise<void>): Writable {
+function tarSink(unpack: (entry: ReadEntry, stop: AbortSignal) => Promise<void>): Writable {
   const parser = new Parser({ strict: true });
+  // Aborted when the pipeline fails or is aborted, so that the file being written is closed.
+  const stop = new AbortController();
   let queue: Promise<void> = Promise.resolve();
   const parsed = new Promise<void>((resolve, reject) => {
     parser.on('end', resolve);
@@ -190,12 +192,19 @@ function tarSink(unpack: (entry: ReadEntry) => Promise<void>): Writable {
       parser.end();
       parsed.then(() => queue).then(() => callback(), callback);
     },
+    destroy(error, callback) {
+      stop.abort(error ?? new Error('extraction stopped'));
+      queue.then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
   });
   parser.on('error', (error: Error) => {
     sink.destroy(new ArchiveError(`The tar data is corrupt (${error.message})`, { cause: error }));
   });
   parser.on('entry', (entry: ReadEntry) => {
-    queue = queue.then(() => unpack(entry));
+    queue = queue.then(() => unpack(entry, stop.signal));
     queue.catch((error: unknown) => sink.destroy(error as Error));
   });
   parsed.catch(() => {});
@@ -207,6 +216,7 @@ async function unpackTarEntry(
   rule: RootRule,
   tracker: RootTracker,
   entry: ReadEntry,
+  stop: AbortSignal,
 ): Promise<void> {
   const name = entry.path;
   const segments = memberSegments(name, rule);
@@ -218,7 +228,11 @@ async function unpackTarEntry(
     case 'File':
     case 'OldFile':
     case 'ContiguousFile':
-      return target.file(name, segments, { mode: entry.mode ?? 0, size: entry.size, data: entry });
+      return target.file(name, segments, {
+        mode: entry.mode ?? 0,
+        size: entry.size,
+        data: untilAborted(entry, stop),
+      });
     case 'Directory':
       entry.resume();
       return target.directory(name, segments);
@@ -275,7 +289,7 @@ async function unpackZip(
     let bytesIn = 0;
     for (const { file, segments } of members) {
       options.signal?.throwIfAborted();
-      await unpackZipMember(target, file, segments);
+      await unpackZipMember(target, file, segments, options.signal);
       bytesIn += file.compressedSize;
       options.onProgress?.(bytesIn);
     }
@@ -304,7 +318,12 @@ function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], l
   }
 }
 
-async function unpackZipMember(target: ExtractTarget, file: ZipFile, segments: string[]): Promise<void> {
+async function unpackZipMember(
+  target: ExtractTarget,
+  file: ZipFile,
+  segments: string[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const name = file.path;
   if (file.flags & ZIP_ENCRYPTED) throw refuse(name, 'it is encrypted');
   if (file.compressionMethod !== ZIP_STORED && file.compressionMethod !== ZIP_DEFLATED) {
@@ -316,7 +335,7 @@ async function unpackZipMember(target: ExtractTarget, file: ZipFile, segments: s
   if (type === S_IFLNK) {
     if (file.uncompressedSize > MAX_SYMLINK_TARGET) throw refuse(name, 'the symlink target is too long');
     const chunks: Buffer[] = [];
-    for await (const chunk of verifiedData(file)) chunks.push(chunk);
+    for await (const chunk of verifiedData(file, signal)) chunks.push(chunk);
     const targetPath = Buffer.concat(chunks).toString('utf8');
     return target.symlink(name, segments, targetPath);
   }
@@ -326,13 +345,14 @@ async function unpackZipMember(target: ExtractTarget, file: ZipFile, segments: s
       `it is a special file (mode ${mode.toString(8)}); only files, directories and links are extracted`,
     );
   }
-  return target.file(name, segments, { mode, size: file.uncompressedSize, data: verifiedData(file) });
+  return target.file(name, segments, { mode, size: file.uncompressedSize, data: verifiedData(file, signal) });
 }
 
 /** A member's data, checked against the CRC-32 of the central directory once it has all been read. */
-async function* verifiedData(file: ZipFile): AsyncGenerator<Buffer> {
+async function* verifiedData(file: ZipFile, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   let crc = 0;
-  for await (const chunk of file.stream() as AsyncIterable<Buffer>) {
+  const data = file.stream() as AsyncIterable<Buffer>;
+  for await (const chunk of signal ? untilAborted(data, signal) : data) {
     crc = crc32(chunk, crc);
     yield chunk;
   }
@@ -359,6 +379,30 @@ function trackedFileSource(zipFile: string) {
       for (const stream of streams) stream.destroy();
     },
   };
+}
+
+/**
+ * `source` until `signal` aborts; then the iterator is closed and the reason thrown, even while a read is
+ * pending (a tar entry whose data will never come, once the pipeline is torn down).
+ */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  signal.throwIfAborted();
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    while (true) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    void iterator.return?.();
+  }
 }
 
 function isAbort(error: unknown): boolean {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   createReadStream,
   existsSync,
@@ -383,6 +384,51 @@ describe('extractTarXz: corrupt input', () => {
     await expectRefused(extractTarXz(source, target, { root: ROOT }), '/etc/evil', /absolute path/);
     await closed;
     expect(source.destroyed).toBe(true);
+  });
+
+  describe.skipIf(process.platform !== 'linux')('file handles', () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    // Streams close asynchronously after destroy(); give them a few turns of the event loop.
+    async function expectFdsBackTo(count: number) {
+      for (let turn = 0; turn < 100 && openFds() !== count; turn += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(openFds()).toBe(count);
+    }
+    const bigArchive = () => xz(tarArchive([file('big', randomBytes(4 * 1024 ** 2))]));
+    async function* inChunks(bytes: Buffer, onChunk: (index: number) => void = () => {}) {
+      for (let offset = 0, index = 0; offset < bytes.length; offset += 65536, index += 1) {
+        onChunk(index);
+        yield bytes.subarray(offset, offset + 65536);
+      }
+    }
+
+    it('closes the file being written when aborted in the middle of it', async () => {
+      const bytes = bigArchive();
+      const before = openFds();
+      const controller = new AbortController();
+      const half = Math.floor(bytes.length / 65536 / 2);
+      const extraction = extractTarXz(
+        inChunks(bytes, (index) => index === half && controller.abort()),
+        target,
+        { root: ROOT, signal: controller.signal },
+      );
+      await expect(extraction).rejects.toMatchObject({ name: 'AbortError' });
+      expect(statSync(path.join(target, 'big')).size).toBeLessThan(4 * 1024 ** 2);
+      await expectFdsBackTo(before);
+    });
+
+    it('closes the file being written when the xz data ends in the middle of it', async () => {
+      const bytes = bigArchive();
+      const before = openFds();
+      await expectRefused(
+        extractTarXz(inChunks(bytes.subarray(0, bytes.length >> 1)), target, { root: ROOT }),
+        undefined,
+        /xz data is corrupt or truncated/,
+      );
+      expect(existsSync(path.join(target, 'big'))).toBe(true);
+      await expectFdsBackTo(before);
+    });
   });
 
   it('stops when aborted', async () => {
