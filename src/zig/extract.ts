@@ -351,8 +351,8 @@ async function unpackZipMember(
 /** A member's data, checked against the CRC-32 of the central directory once it has all been read. */
 async function* verifiedData(file: ZipFile, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   let crc = 0;
-  const data = file.stream() as AsyncIterable<Buffer>;
-  for await (const chunk of signal ? untilAborted(data, signal) : data) {
+  const data = file.stream();
+  for await (const chunk of (signal ? untilAborted(data, signal) : data) as AsyncIterable<Buffer>) {
     crc = crc32(chunk, crc);
     yield chunk;
   }
@@ -382,27 +382,29 @@ function trackedFileSource(zipFile: string) {
 }
 
 /**
- * `source` until `signal` aborts; then the iterator is closed and the reason thrown, even while a read is
- * pending (a tar entry whose data will never come, once the pipeline is torn down).
+ * `source` until `signal` aborts: then the source is destroyed, which ends a read that is pending (a tar
+ * entry whose data will never come, once the pipeline is torn down), and the abort reason is thrown.
+ * (Racing each read against one abort promise would keep every chunk alive until the abort: a leak.)
  */
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+async function* untilAborted<T>(
+  source: AsyncIterable<T> & { destroy(): unknown },
+  signal: AbortSignal,
+): AsyncGenerator<T> {
   signal.throwIfAborted();
-  const iterator = source[Symbol.asyncIterator]();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const stop = () => source.destroy();
+  signal.addEventListener('abort', stop, { once: true });
   try {
-    while (true) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) return;
-      yield next.value;
+    for await (const chunk of source) {
+      signal.throwIfAborted();
+      yield chunk;
     }
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    void iterator.return?.();
+    signal.removeEventListener('abort', stop);
   }
+  signal.throwIfAborted();
 }
 
 function isAbort(error: unknown): boolean {
