@@ -395,8 +395,9 @@ async function* untilAborted<T>(
   signal.addEventListener('abort', stop, { once: true });
   try {
     for await (const chunk of source) {
-      signal.throwIfAborted();
       yield chunk;
+      // Checked before asking for more: a destroyed Minipass never answers another read.
+      signal.throwIfAborted();
     }
   } catch (error) {
     signal.throwIfAborted();
