@@ -254,6 +254,10 @@ function report(cases: Case[], samples: Map<string, Sample[]>, archive: string):
   for (const benchCase of cases) {
     const m = medians.get(benchCase.name);
     if (!m) continue;
+    if (Number.isNaN(m.wall)) {
+      console.log(`| ${benchCase.name} | failed (see stderr) | | | | |`);
+      continue;
+    }
     if (benchCase.baseline) baseline = m;
     const ratio = (value: number, base: number) => (benchCase.baseline ? '1.00' : (value / base).toFixed(2));
     console.log(
