@@ -1,0 +1,220 @@
+import { constants } from 'node:fs';
+import { link, mkdir, open, readdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
+
+/** Bounds that stop archive bombs long before the disk fills; the real Zig archives pass by a wide margin. */
+export interface ExtractLimits {
+  /** Sum of the sizes of all files. Zig 0.15.2 is ~360 MB. */
+  maxTotalBytes: number;
+  /** Number of members. Zig 0.15.2 has ~19,000. */
+  maxEntries: number;
+  /**
+   * Uncompressed/compressed size: per member for zip (largest in the Zig 0.15.2 wheel: 27),
+   * over the whole stream for xz (Zig 0.15.2: 6.4). Only checked past `ratioGraceBytes`.
+   */
+  maxCompressionRatio: number;
+  /** Output size below which the ratio is not checked: small, very compressible files are harmless. */
+  ratioGraceBytes: number;
+}
+
+export const DEFAULT_LIMITS: ExtractLimits = {
+  maxTotalBytes: 2 * 1024 ** 3,
+  maxEntries: 100_000,
+  maxCompressionRatio: 100,
+  ratioGraceBytes: 16 * 1024 ** 2,
+};
+
+type Kind = 'directory' | 'file' | 'symlink';
+
+interface PendingSymlink {
+  entry: string;
+  segments: string[];
+  target: string;
+  resolved: SymlinkTarget;
+}
+
+// O_EXCL also fails on an existing symlink, wherever it points (open(2)), on every OS.
+const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+/**
+ * Writes archive members into an empty directory and guarantees that nothing lands outside it, whatever
+ * the archive says. Members arrive one at a time, already split into install-relative segments.
+ *
+ * Symlinks are validated when they arrive but created only in `finish()`, after every file: while files
+ * are written, the tree holds no symlink at all, so no write can be redirected through one. A member whose
+ * path goes through an (announced) symlink, a file, or repeats an earlier member is refused. Files are
+ * created with O_EXCL, modes are normalized to 0755/0644 (exec bit kept,
+ * no setuid, no owner), mtimes are the time of extraction.
+ */
+export class ExtractTarget {
+  readonly root: string;
+  readonly #limits: ExtractLimits;
+  readonly #kinds = new Map<string, Kind>();
+  readonly #createdDirectories = new Set<string>();
+  readonly #symlinks: PendingSymlink[] = [];
+  #entries = 0;
+  #totalBytes = 0;
+
+  private constructor(root: string, limits: ExtractLimits) {
+    this.root = root;
+    this.#limits = limits;
+  }
+
+  /** Opens `root` for extraction; it is created if missing and must be empty (a leftover could hold a symlink). */
+  static async create(root: string, limits: ExtractLimits = DEFAULT_LIMITS): Promise<ExtractTarget> {
+    const absolute = path.resolve(root);
+    await mkdir(absolute, { recursive: true });
+    const leftovers = await readdir(absolute);
+    if (leftovers.length > 0) throw new Error(`extraction directory ${absolute} is not empty`);
+    return new ExtractTarget(absolute, limits);
+  }
+
+  get limits(): ExtractLimits {
+    return this.#limits;
+  }
+
+  get totalBytes(): number {
+    return this.#totalBytes;
+  }
+
+  async directory(entry: string, segments: readonly string[]): Promise<void> {
+    if (segments.length === 0) return;
+    const key = segments.join('/');
+    if (this.#kinds.get(key) === 'directory') return;
+    this.#admit(entry, segments, key);
+    await this.#ensureDirectory(segments).catch(collision(entry));
+  }
+
+  /**
+   * Writes a regular file from `data`, which must yield exactly `size` bytes. The size is reserved against
+   * the limits before anything is written, and a member that yields more than it announced is cut off.
+   */
+  async file(
+    entry: string,
+    segments: readonly string[],
+    { mode, size, data }: { mode: number; size: number; data: AsyncIterable<Uint8Array> },
+  ): Promise<void> {
+    const key = this.#admitNamed(entry, segments);
+    this.#reserveBytes(entry, size);
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    this.#kinds.set(key, 'file');
+    const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
+      collision(entry),
+    );
+    try {
+      let written = 0;
+      for await (const chunk of data) {
+        written += chunk.byteLength;
+        if (written > size) throw refuse(entry, `it holds more data than the ${size} bytes it declares`);
+        await handle.write(chunk);
+      }
+      if (written !== size) throw refuse(entry, `it holds ${written} bytes, not the ${size} it declares`);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Records a symlink (and makes its directory); the link itself is created by `finish()`. */
+  async symlink(entry: string, segments: readonly string[], target: string): Promise<void> {
+    const key = this.#admitNamed(entry, segments);
+    const resolved = resolveSymlinkTarget(entry, segments, target);
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    this.#kinds.set(key, 'symlink');
+    this.#symlinks.push({ entry, segments: [...segments], target, resolved });
+  }
+
+  /** A hard link may only point at a regular file extracted earlier from the same archive. */
+  async hardlink(entry: string, segments: readonly string[], target: readonly string[]): Promise<void> {
+    const key = this.#admitNamed(entry, segments);
+    if (this.#kinds.get(target.join('/')) !== 'file') {
+      throw refuse(
+        entry,
+        `the hard link target ${JSON.stringify(target.join('/'))} is not a file of this archive`,
+      );
+    }
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    this.#kinds.set(key, 'file');
+    await link(this.#absolute(target), this.#absolute(segments)).catch(collision(entry));
+  }
+
+  /** Creates the recorded symlinks, refusing any whose target would be resolved through another symlink. */
+  async finish(): Promise<void> {
+    for (const { entry, segments, target, resolved } of this.#symlinks) {
+      const through = resolved.traversed.find((prefix) => this.#kinds.get(prefix.join('/')) === 'symlink');
+      if (through) {
+        throw refuse(
+          entry,
+          `the symlink target ${JSON.stringify(target)} goes through the symlink ${JSON.stringify(through.join('/'))}`,
+        );
+      }
+      await symlink(target, this.#absolute(segments)).catch(collision(entry));
+    }
+  }
+
+  /** Counts a member and checks its place in the tree: no repeats, nothing below a file or symlink. */
+  #admit(entry: string, segments: readonly string[], key: string): void {
+    this.#entries += 1;
+    if (this.#entries > this.#limits.maxEntries) {
+      throw refuse(entry, `the archive has more than ${this.#limits.maxEntries} members`);
+    }
+    if (this.#kinds.has(key)) throw refuse(entry, 'it appears twice in the archive');
+    for (let length = 1; length < segments.length; length += 1) {
+      const prefix = segments.slice(0, length).join('/');
+      const kind = this.#kinds.get(prefix);
+      if (kind === 'symlink')
+        throw refuse(entry, `it would be written through the symlink ${JSON.stringify(prefix)}`);
+      if (kind === 'file') throw refuse(entry, `its parent ${JSON.stringify(prefix)} is a file`);
+    }
+  }
+
+  /** `#admit` for members that need a name of their own (not the top-level directory). */
+  #admitNamed(entry: string, segments: readonly string[]): string {
+    if (segments.length === 0) throw refuse(entry, 'it would replace the install directory itself');
+    const key = segments.join('/');
+    this.#admit(entry, segments, key);
+    return key;
+  }
+
+  #reserveBytes(entry: string, size: number): void {
+    this.#totalBytes += size;
+    if (this.#totalBytes > this.#limits.maxTotalBytes) {
+      throw refuse(entry, `the archive would unpack to more than ${this.#limits.maxTotalBytes} bytes`);
+    }
+  }
+
+  async #ensureDirectory(segments: readonly string[]): Promise<void> {
+    if (segments.length === 0) return;
+    const key = segments.join('/');
+    if (this.#createdDirectories.has(key)) return;
+    await mkdir(this.#absolute(segments), { recursive: true, mode: 0o755 });
+    for (let length = 1; length <= segments.length; length += 1) {
+      const prefix = segments.slice(0, length).join('/');
+      this.#createdDirectories.add(prefix);
+      this.#kinds.set(prefix, 'directory');
+    }
+  }
+
+  #absolute(segments: readonly string[]): string {
+    return path.join(this.root, ...segments);
+  }
+}
+
+/** Only the exec bit survives from the archive: no setuid/setgid/sticky, no group- or world-writable files. */
+export function fileMode(archiveMode: number): number {
+  return (archiveMode & 0o111) !== 0 ? 0o755 : 0o644;
+}
+
+/**
+ * Two distinct member names can still name one file (case-insensitive or normalizing file systems);
+ * the OS then reports EEXIST or ENOTDIR, which means a refused member, not a bug.
+ */
+function collision(entry: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw refuse(entry, `it collides with another member of the archive (${code})`);
+    }
+    throw error;
+  };
+}

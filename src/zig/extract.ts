@@ -1,0 +1,417 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import unzipper from 'unzipper';
+import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
+import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget } from './extract-target.js';
+import { decodeXz } from './xz.js';
+
+export { ArchiveError } from './archive-paths.js';
+export { DEFAULT_LIMITS, type ExtractLimits } from './extract-target.js';
+
+export interface ExtractOptions {
+  /**
+   * The single top-level directory of the archive (`zig-x86_64-linux-0.15.2`): every member must lie under
+   * it and it is removed, so the install directory holds `zig`, `lib/`... A member elsewhere is an error.
+   * Omit it to extract the archive as it is.
+   */
+  root?: string;
+  /** Called with the number of archive bytes consumed so far. */
+  onProgress?: (bytesIn: number) => void;
+  signal?: AbortSignal;
+  limits?: Partial<ExtractLimits>;
+}
+
+export interface ExtractSummary {
+  /** Members written (files, directories, links). */
+  entries: number;
+  /** Bytes of file data written. */
+  bytes: number;
+}
+
+/**
+ * Extracts a `.tar.xz` read from `compressed` (typically the download, while it is being hashed) into
+ * `targetDir`, which must be empty or missing. On failure the stream is torn down and no file handle stays
+ * open; what was written stays for the caller to delete with the temporary directory.
+ */
+export async function extractTarXz(
+  compressed: AsyncIterable<Uint8Array>,
+  targetDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractSummary> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const target = await ExtractTarget.create(targetDir, limits);
+  const rule = rootRule(options.root);
+  const meter = new XzMeter(limits, options.onProgress);
+  const tracker = new RootTracker(rule);
+  const decoded = decodeXz(meter.countInput(compressed));
+  let decoderError: unknown;
+  decoded.once('error', (error) => {
+    decoderError = error;
+  });
+  try {
+    await pipeline(
+      decoded,
+      (chunks: AsyncIterable<Buffer>) => meter.countOutput(chunks),
+      tarSink((entry, stop) => unpackTarEntry(target, rule, tracker, entry, stop)),
+      { signal: options.signal },
+    );
+  } catch (error) {
+    // A failing download reaches us through the decoder: report it as itself, not as corrupt data.
+    if (meter.inputError !== undefined) throw meter.inputError;
+    if (error !== decoderError || isAbort(error)) throw error;
+    throw new ArchiveError(`The xz data is corrupt or truncated (${messageOf(error)})`, { cause: error });
+  }
+  tracker.check();
+  await target.finish();
+  return { entries: tracker.members, bytes: target.totalBytes };
+}
+
+/**
+ * Extracts a `.zip` file (Zig's Windows archives) into `targetDir`. Zip keeps its authoritative member list
+ * and file modes in the central directory at the end of the file, so it is read from disk, not streamed:
+ * a streamed zip shows only local headers, which carry no modes and may disagree with the directory.
+ */
+export async function extractZip(
+  zipFile: string,
+  targetDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractSummary> {
+  return unpackZip(zipFile, targetDir, rootRule(options.root), options);
+}
+
+/**
+ * Extracts the Zig inside a PyPI `ziglang` wheel: the members under `ziglang/` become the install
+ * directory (`ziglang/zig` -> `zig`), the wheel's metadata is skipped, and the exec bits come from the zip
+ * external attributes (the only place a wheel keeps them).
+ */
+export async function extractWheel(
+  wheelFile: string,
+  targetDir: string,
+  options: Omit<ExtractOptions, 'root'> = {},
+): Promise<ExtractSummary> {
+  return unpackZip(wheelFile, targetDir, { kind: 'select', name: WHEEL_PACKAGE }, options);
+}
+
+const WHEEL_PACKAGE = 'ziglang';
+
+function rootRule(root: string | undefined): RootRule {
+  return root === undefined ? { kind: 'none' } : { kind: 'strip', name: root };
+}
+
+/** Counts members that belong to the install and checks, at the end, that the expected root was there. */
+class RootTracker {
+  members = 0;
+  readonly #rule: RootRule;
+
+  constructor(rule: RootRule) {
+    this.#rule = rule;
+  }
+
+  accept(segments: string[] | undefined): segments is string[] {
+    if (segments === undefined) return false;
+    this.members += 1;
+    return true;
+  }
+
+  check(): void {
+    if (this.members > 0) return;
+    const where = this.#rule.kind === 'none' ? '' : ` under ${JSON.stringify(this.#rule.name)}`;
+    throw new ArchiveError(`The archive has no members${where} (corrupt or wrong archive)`);
+  }
+}
+
+/** Progress, and the bomb check for solid xz streams: decoded/encoded bytes over the whole stream. */
+class XzMeter {
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #inputError: unknown;
+  readonly #limits: ExtractLimits;
+  readonly #onProgress: ((bytesIn: number) => void) | undefined;
+
+  constructor(limits: ExtractLimits, onProgress: ((bytesIn: number) => void) | undefined) {
+    this.#limits = limits;
+    this.#onProgress = onProgress;
+  }
+
+  get inputError(): unknown {
+    return this.#inputError;
+  }
+
+  async *countInput(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of compressed) {
+        this.#bytesIn += chunk.byteLength;
+        this.#onProgress?.(this.#bytesIn);
+        yield chunk;
+      }
+    } catch (error) {
+      this.#inputError = error;
+      throw error;
+    }
+  }
+
+  async *countOutput(decoded: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const { maxCompressionRatio, ratioGraceBytes } = this.#limits;
+    for await (const chunk of decoded) {
+      this.#bytesOut += chunk.byteLength;
+      if (this.#bytesOut > ratioGraceBytes && this.#bytesOut > this.#bytesIn * maxCompressionRatio) {
+        throw new ArchiveError(
+          `The xz data expands more than ${maxCompressionRatio}:1 (${this.#bytesOut} bytes from ${this.#bytesIn}); refusing a decompression bomb`,
+        );
+      }
+      yield chunk;
+    }
+  }
+}
+
+/**
+ * A Writable that feeds node-tar's Parser and hands its entries, one at a time, to `unpack`. Only the
+ * parser of node-tar is used, not its Unpack: see `ExtractTarget` for why the writing is ours. Backpressure
+ * holds end to end: the parser stops taking data while an entry is unread, and an entry is read only as
+ * fast as its file is written, so memory stays at a few chunks whatever the archive holds.
+ */
+function tarSink(unpack: (entry: ReadEntry, stop: AbortSignal) => Promise<void>): Writable {
+  const parser = new Parser({ strict: true });
+  // Aborted when the pipeline fails or is aborted, so that the file being written is closed.
+  const stop = new AbortController();
+  let queue: Promise<void> = Promise.resolve();
+  const parsed = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (parser.write(chunk)) callback();
+      else parser.once('drain', () => callback());
+    },
+    final(callback) {
+      parser.end();
+      parsed.then(() => queue).then(() => callback(), callback);
+    },
+    destroy(error, callback) {
+      stop.abort(error ?? new Error('extraction stopped'));
+      queue.then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+  parser.on('error', (error: Error) => {
+    sink.destroy(new ArchiveError(`The tar data is corrupt (${error.message})`, { cause: error }));
+  });
+  parser.on('entry', (entry: ReadEntry) => {
+    queue = queue.then(() => unpack(entry, stop.signal));
+    queue.catch((error: unknown) => sink.destroy(error as Error));
+  });
+  parsed.catch(() => {});
+  return sink;
+}
+
+async function unpackTarEntry(
+  target: ExtractTarget,
+  rule: RootRule,
+  tracker: RootTracker,
+  entry: ReadEntry,
+  stop: AbortSignal,
+): Promise<void> {
+  const name = entry.path;
+  const segments = memberSegments(name, rule);
+  if (!tracker.accept(segments)) {
+    entry.resume();
+    return;
+  }
+  switch (entry.type) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return target.file(name, segments, {
+        mode: entry.mode ?? 0,
+        size: entry.size,
+        data: untilAborted(entry, stop),
+      });
+    case 'Directory':
+      entry.resume();
+      return target.directory(name, segments);
+    case 'SymbolicLink':
+      entry.resume();
+      return target.symlink(name, segments, entry.linkpath ?? '');
+    case 'Link': {
+      entry.resume();
+      const linkpath = entry.linkpath ?? '';
+      const linked = memberSegments(linkpath, rule, { entry: name, subject: 'hard link target' });
+      if (linked === undefined)
+        throw refuse(name, `the hard link target ${JSON.stringify(linkpath)} is not extracted`);
+      return target.hardlink(name, segments, linked);
+    }
+    case 'CharacterDevice':
+    case 'BlockDevice':
+    case 'FIFO':
+      throw refuse(name, `it is a ${entry.type} entry; only files, directories and links are extracted`);
+    default:
+      throw refuse(name, `unsupported tar entry type ${entry.type}`);
+  }
+}
+
+// Unix file types in the high 16 bits of a zip's external attributes (when made on Unix).
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const ZIP_MADE_ON_UNIX = 3;
+const ZIP_ENCRYPTED = 0x1;
+const ZIP_STORED = 0;
+const ZIP_DEFLATED = 8;
+const MAX_SYMLINK_TARGET = 4096;
+
+async function unpackZip(
+  zipFile: string,
+  targetDir: string,
+  rule: RootRule,
+  options: ExtractOptions,
+): Promise<ExtractSummary> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const target = await ExtractTarget.create(targetDir, limits);
+  const tracker = new RootTracker(rule);
+  const source = trackedFileSource(zipFile);
+  try {
+    const directory = await unzipper.Open.custom(source).catch((error: unknown) => {
+      throw new ArchiveError(`The zip file is corrupt (${messageOf(error)})`, { cause: error });
+    });
+    const members = directory.files.flatMap((file) => {
+      const segments = memberSegments(file.path, rule);
+      return tracker.accept(segments) ? [{ file, segments }] : [];
+    });
+    checkZipDeclaration(members, limits);
+    let bytesIn = 0;
+    for (const { file, segments } of members) {
+      options.signal?.throwIfAborted();
+      await unpackZipMember(target, file, segments, options.signal);
+      bytesIn += file.compressedSize;
+      options.onProgress?.(bytesIn);
+    }
+    tracker.check();
+    await target.finish();
+    return { entries: tracker.members, bytes: target.totalBytes };
+  } finally {
+    source.close();
+  }
+}
+
+type ZipFile = unzipper.File;
+
+/** Bombs are refused from the central directory alone, before a byte is written. */
+function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], limits: ExtractLimits): void {
+  let total = 0;
+  for (const { file } of members) {
+    total += file.uncompressedSize;
+    if (total > limits.maxTotalBytes) {
+      throw refuse(file.path, `the archive would unpack to more than ${limits.maxTotalBytes} bytes`);
+    }
+    const ratio = file.uncompressedSize / Math.max(file.compressedSize, 1);
+    if (file.uncompressedSize > limits.ratioGraceBytes && ratio > limits.maxCompressionRatio) {
+      throw refuse(file.path, `it expands ${Math.round(ratio)}:1, more than ${limits.maxCompressionRatio}:1`);
+    }
+  }
+}
+
+async function unpackZipMember(
+  target: ExtractTarget,
+  file: ZipFile,
+  segments: string[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const name = file.path;
+  if (file.flags & ZIP_ENCRYPTED) throw refuse(name, 'it is encrypted');
+  if (file.compressionMethod !== ZIP_STORED && file.compressionMethod !== ZIP_DEFLATED) {
+    throw refuse(name, `unsupported zip compression method ${file.compressionMethod}`);
+  }
+  const mode = file.versionMadeBy >> 8 === ZIP_MADE_ON_UNIX ? file.externalFileAttributes >>> 16 : 0;
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR || (type === 0 && name.endsWith('/'))) return target.directory(name, segments);
+  if (type === S_IFLNK) {
+    if (file.uncompressedSize > MAX_SYMLINK_TARGET) throw refuse(name, 'the symlink target is too long');
+    const chunks: Buffer[] = [];
+    for await (const chunk of verifiedData(file, signal)) chunks.push(chunk);
+    const targetPath = Buffer.concat(chunks).toString('utf8');
+    return target.symlink(name, segments, targetPath);
+  }
+  if (type !== S_IFREG && type !== 0) {
+    throw refuse(
+      name,
+      `it is a special file (mode ${mode.toString(8)}); only files, directories and links are extracted`,
+    );
+  }
+  return target.file(name, segments, { mode, size: file.uncompressedSize, data: verifiedData(file, signal) });
+}
+
+/** A member's data, checked against the CRC-32 of the central directory once it has all been read. */
+async function* verifiedData(file: ZipFile, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  let crc = 0;
+  const data = file.stream();
+  for await (const chunk of (signal ? untilAborted(data, signal) : data) as AsyncIterable<Buffer>) {
+    crc = crc32(chunk, crc);
+    yield chunk;
+  }
+  if (crc >>> 0 !== file.crc32 >>> 0) throw refuse(file.path, 'its data does not match its CRC-32');
+}
+
+/**
+ * unzipper opens a read stream per member and does not close it when the consumer stops early; keeping
+ * them here lets `close()` release every file handle, whatever went wrong.
+ */
+function trackedFileSource(zipFile: string) {
+  const streams = new Set<ReadStream>();
+  return {
+    size: async () => (await stat(zipFile)).size,
+    stream(offset: number, length?: number): ReadStream {
+      // The same (inclusive, one byte long) range as unzipper's own file source: its parser stops by itself.
+      const end = length ? offset + length : undefined;
+      const stream = createReadStream(zipFile, { start: offset, end });
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+      return stream;
+    },
+    close(): void {
+      for (const stream of streams) stream.destroy();
+    },
+  };
+}
+
+/**
+ * `source` until `signal` aborts: then the source is destroyed, which ends a read that is pending (a tar
+ * entry whose data will never come, once the pipeline is torn down), and the abort reason is thrown.
+ * (Racing each read against one abort promise would keep every chunk alive until the abort: a leak.)
+ */
+async function* untilAborted<T>(
+  source: AsyncIterable<T> & { destroy(): unknown },
+  signal: AbortSignal,
+): AsyncGenerator<T> {
+  signal.throwIfAborted();
+  const stop = () => source.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of source) {
+      yield chunk;
+      // Checked before asking for more: a destroyed Minipass never answers another read.
+      signal.throwIfAborted();
+    }
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  signal.throwIfAborted();
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
