@@ -392,8 +392,8 @@ async function* memberData(
 }
 
 /**
- * unzipper opens a read stream per member and does not close it when the consumer stops early; keeping
- * them here lets `close()` release every file handle, whatever went wrong.
+ * The file as unzipper's central-directory reader wants it. That reader opens read streams and does not
+ * close them when it fails midway; keeping them here lets `close()` release every file handle.
  */
 function trackedFileSource(zipFile: string) {
   const streams = new Set<ReadStream>();
