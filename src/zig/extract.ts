@@ -1,8 +1,8 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { crc32 } from 'node:zlib';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { pipeline, Writable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { crc32, createInflateRaw } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
@@ -53,7 +53,7 @@ export async function extractTarXz(
     decoderError = error;
   });
   try {
-    await pipeline(
+    await pipelineAsync(
       decoded,
       (chunks: AsyncIterable<Buffer>) => meter.countOutput(chunks),
       tarSink((entry, stop) => unpackTarEntry(target, rule, tracker, entry, stop)),
@@ -277,6 +277,7 @@ async function unpackZip(
   const target = await ExtractTarget.create(targetDir, limits);
   const tracker = new RootTracker(rule);
   const source = trackedFileSource(zipFile);
+  const reader = await open(zipFile, 'r');
   try {
     const directory = await unzipper.Open.custom(source).catch((error: unknown) => {
       throw new ArchiveError(`The zip file is corrupt (${messageOf(error)})`, { cause: error });
@@ -289,7 +290,8 @@ async function unpackZip(
     let bytesIn = 0;
     for (const { file, segments } of members) {
       options.signal?.throwIfAborted();
-      await unpackZipMember(target, file, segments, options.signal);
+      const data = () => memberData(zipFile, reader, file, options.signal);
+      await unpackZipMember(target, file, segments, data);
       bytesIn += file.compressedSize;
       options.onProgress?.(bytesIn);
     }
@@ -298,6 +300,7 @@ async function unpackZip(
     return { entries: tracker.members, bytes: target.totalBytes };
   } finally {
     source.close();
+    await reader.close();
   }
 }
 
@@ -322,7 +325,7 @@ async function unpackZipMember(
   target: ExtractTarget,
   file: ZipFile,
   segments: string[],
-  signal: AbortSignal | undefined,
+  data: () => AsyncGenerator<Buffer>,
 ): Promise<void> {
   const name = file.path;
   if (file.flags & ZIP_ENCRYPTED) throw refuse(name, 'it is encrypted');
@@ -335,7 +338,7 @@ async function unpackZipMember(
   if (type === S_IFLNK) {
     if (file.uncompressedSize > MAX_SYMLINK_TARGET) throw refuse(name, 'the symlink target is too long');
     const chunks: Buffer[] = [];
-    for await (const chunk of verifiedData(file, signal)) chunks.push(chunk);
+    for await (const chunk of data()) chunks.push(chunk);
     const targetPath = Buffer.concat(chunks).toString('utf8');
     return target.symlink(name, segments, targetPath);
   }
@@ -345,23 +348,52 @@ async function unpackZipMember(
       `it is a special file (mode ${mode.toString(8)}); only files, directories and links are extracted`,
     );
   }
-  return target.file(name, segments, { mode, size: file.uncompressedSize, data: verifiedData(file, signal) });
+  return target.file(name, segments, { mode, size: file.uncompressedSize, data: data() });
 }
 
-/** A member's data, checked against the CRC-32 of the central directory once it has all been read. */
-async function* verifiedData(file: ZipFile, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+const LOCAL_HEADER = 30;
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+
+/**
+ * A member's data, read straight from the file (one read stream and one inflater, no per-member parser:
+ * unzipper's `file.stream()` costs ~45 MiB more peak RSS on the 18,000 members of a Zig wheel), checked
+ * against the CRC-32 of the central directory once it has all been read.
+ */
+async function* memberData(
+  zipFile: string,
+  reader: FileHandle,
+  file: ZipFile,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  const header = Buffer.alloc(LOCAL_HEADER);
+  const { bytesRead } = await reader.read(header, 0, LOCAL_HEADER, file.offsetToLocalFileHeader);
+  if (bytesRead < LOCAL_HEADER || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+    throw refuse(file.path, 'its local header is missing or damaged');
+  }
   let crc = 0;
-  const data = file.stream();
-  for await (const chunk of (signal ? untilAborted(data, signal) : data) as AsyncIterable<Buffer>) {
-    crc = crc32(chunk, crc);
-    yield chunk;
+  if (file.compressedSize > 0) {
+    const start =
+      file.offsetToLocalFileHeader + LOCAL_HEADER + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const raw = createReadStream(zipFile, { start, end: start + file.compressedSize - 1 });
+    const data = file.compressionMethod === ZIP_DEFLATED ? pipeline(raw, createInflateRaw(), () => {}) : raw;
+    try {
+      for await (const chunk of (signal ? untilAborted(data, signal) : data) as AsyncIterable<Buffer>) {
+        crc = crc32(chunk, crc);
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof ArchiveError || isAbort(error)) throw error;
+      throw refuse(file.path, `its data is corrupt (${messageOf(error)})`);
+    } finally {
+      data.destroy();
+    }
   }
   if (crc >>> 0 !== file.crc32 >>> 0) throw refuse(file.path, 'its data does not match its CRC-32');
 }
 
 /**
- * unzipper opens a read stream per member and does not close it when the consumer stops early; keeping
- * them here lets `close()` release every file handle, whatever went wrong.
+ * The file as unzipper's central-directory reader wants it. That reader opens read streams and does not
+ * close them when it fails midway; keeping them here lets `close()` release every file handle.
  */
 function trackedFileSource(zipFile: string) {
   const streams = new Set<ReadStream>();

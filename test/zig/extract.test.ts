@@ -592,6 +592,17 @@ describe('extractZip and extractWheel', () => {
     expect(readdirSync(target)).toEqual([]);
   });
 
+  it('refuses a member whose deflate data is damaged', async () => {
+    const name = `${ROOT}/a`;
+    const bytes = zipArchive([{ name, data: 'hello zig '.repeat(1000), deflate: true }]);
+    bytes.fill(0xff, 30 + name.length, 30 + name.length + 8);
+    await expectRefused(
+      extractZip(writeArchive('bad.zip', bytes), target, { root: ROOT }),
+      name,
+      /data is corrupt/,
+    );
+  });
+
   it('refuses a file that is not a zip', async () => {
     const archive = writeArchive('not.zip', Buffer.from('PK? no, just text'));
     await expectRefused(extractZip(archive, target, { root: ROOT }), undefined, /zip file is corrupt/);
