@@ -9,6 +9,8 @@ export class FormatError extends Error {
 
 export type Endian = 'little' | 'big';
 
+const MAX_STRING = 4096;
+
 export class ByteView {
   readonly bytes: Uint8Array;
   readonly endian: Endian;
@@ -71,15 +73,19 @@ export class ByteView {
     return this.bytes.subarray(offset, offset + size);
   }
 
-  /** A NUL-terminated string starting at `offset`, at most `limit` bytes long (the end of its table). */
+  /**
+   * A NUL-terminated string starting at `offset` and ending before `limit` (the end of its table). Longer
+   * than MAX_STRING it is cut: real names are far shorter, and a crafted file must not make every lookup
+   * scan megabytes.
+   */
   cstring(offset: number, limit: number = this.bytes.length, what = 'string'): string {
-    const end = Math.min(limit, this.bytes.length);
+    const end = Math.min(limit, this.bytes.length, offset + MAX_STRING);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= end) {
       throw new FormatError(`${what} lies outside its table`);
     }
-    let stop = offset;
-    while (stop < end && this.bytes[stop] !== 0) stop++;
-    return latin1(this.bytes.subarray(offset, stop));
+    const text = this.bytes.subarray(offset, end);
+    const stop = text.indexOf(0);
+    return latin1(stop < 0 ? text : text.subarray(0, stop));
   }
 }
 

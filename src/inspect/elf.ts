@@ -49,6 +49,7 @@ const GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002;
 
 /** Guards loops whose trip count comes from the file, so garbage cannot make one run for minutes. */
 const MAX_ENTRIES = 1 << 20;
+const MAX_VERSIONS = 1 << 16;
 
 export interface ElfSegment {
   type: number;
@@ -400,12 +401,15 @@ function readVersionNeeds(
   if (at === null) throw new FormatError('ELF version needs (DT_VERNEED) are not in the file');
   if (count > MAX_ENTRIES) throw new FormatError(`ELF version need count ${count} is impossible`);
   const needs: ElfVersionNeed[] = [];
+  let total = 0;
   for (let index = 0; index < count; index++) {
     const what = 'ELF version need (.gnu.version_r)';
     const auxCount = file.u16(at + 2, what);
     const need: ElfVersionNeed = { file: dynstr(file.u32(at + 4, what)), versions: [] };
     let aux = at + file.u32(at + 8, what);
     for (let auxIndex = 0; auxIndex < auxCount; auxIndex++) {
+      // vn_next and vna_next may loop back in a crafted file: bound the whole walk, not each list.
+      if (++total > MAX_VERSIONS) throw new FormatError('ELF version needs (.gnu.version_r) never end');
       need.versions.push({ index: file.u16(aux + 6, what) & 0x7fff, name: dynstr(file.u32(aux + 8, what)) });
       const next = file.u32(aux + 12, what);
       if (next === 0) break;

@@ -41,7 +41,8 @@ export interface Verdict {
 }
 
 export function judge(facts: BinaryFacts, host: Host): Verdict[] {
-  if (facts.kind !== 'executable') return [kindVerdict(facts), ...buildVerdicts(facts)];
+  if (facts.kind !== 'executable')
+    return [kindVerdict(facts), ...cpuVerdicts(facts), ...buildVerdicts(facts)];
   return [
     hostVerdict(facts, host),
     ...deploymentVerdicts(facts),
@@ -363,6 +364,15 @@ function cpuRequirement(facts: BinaryFacts): string | null {
       return variant === 'rva20u64'
         ? null
         : `needs a RISC-V CPU with the ${variant.toUpperCase()} profile (GORISCV64=${variant})`;
+    case 'mips':
+    case 'mipsle':
+    case 'mips64':
+    case 'mips64le': {
+      const setting = `${facts.arch.startsWith('mips64') ? 'GOMIPS64' : 'GOMIPS'}=${variant}`;
+      return variant === 'softfloat'
+        ? `runs on MIPS CPUs without an FPU; floating point in software (${setting})`
+        : `needs a MIPS CPU with an FPU (${setting})`;
+    }
     default:
       return `built for ${facts.arch} CPU variant ${variant}`;
   }
