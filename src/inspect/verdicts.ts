@@ -234,9 +234,9 @@ function scratchVerdict(facts: BinaryFacts): Verdict {
     };
   }
   const needs = [
-    facts.interpreter === null ? null : `the loader ${facts.interpreter}`,
-    ...facts.libraries,
-  ].filter((item) => item !== null);
+    facts.interpreter === null ? '' : `the loader ${facts.interpreter}`,
+    facts.libraries.join(', '),
+  ].filter((item) => item !== '');
   const fix =
     facts.go !== null && facts.libraries.length === 0
       ? 'drop -buildmode=pie or link it statically'
@@ -374,7 +374,7 @@ function cpuRequirement(facts: BinaryFacts): string | null {
         : `needs a MIPS CPU with an FPU (${setting})`;
     }
     default:
-      return `built for ${facts.arch} CPU variant ${variant}`;
+      return null;
   }
 }
 
@@ -387,7 +387,7 @@ function armFloatPhrase(facts: BinaryFacts): string {
       : ' with hardware floating point (VFP)';
   }
   const fpu = facts.arm?.fpu;
-  return fpu == null || fpu === 'none' ? '' : ` with a ${fpu} FPU`;
+  return fpu == null || fpu === 'none' ? '' : ` with an FPU (${fpu})`;
 }
 
 function floatAbiText(floatAbi: 'hard' | 'soft', facts: BinaryFacts): string {

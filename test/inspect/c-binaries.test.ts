@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,18 @@ const gcc = hasCommand('gcc');
 const x86 = process.arch === 'x64';
 const LINUX_AMD64: Host = { os: 'linux', arch: 'amd64' };
 
+/** A loop GCC vectorizes with the widest instructions -march allows: AVX-512 for x86-64-v4. */
+const VECTOR_C = `#include <stdio.h>
+int main(int argc, char **argv) {
+  (void)argv;
+  float a[64], s = 0;
+  for (int i = 0; i < 64; i++) a[i] = (float)(i * argc);
+  for (int i = 0; i < 64; i++) s += a[i] * a[i];
+  printf("%f\\n", s);
+  return 0;
+}
+`;
+
 beforeAll(() => {
   if (!gcc) return;
   mkdirSync(path.join(work, 'bin'));
@@ -34,7 +47,16 @@ beforeAll(() => {
   build('static-pie', ['-static-pie']);
   build('libhello.so', ['-shared', '-fPIC']);
   // -mneeded (GCC 11+) records the x86-64 level in .note.gnu.property, which glibc's loader enforces.
-  if (x86) build('x86-64-v3', ['-march=x86-64-v3', '-mneeded']);
+  if (x86) {
+    for (const level of ['v2', 'v3', 'v4']) build(`x86-64-${level}`, [`-march=x86-64-${level}`, '-mneeded']);
+    writeFileSync(path.join(work, 'vector.c'), VECTOR_C);
+    cc(
+      ['gcc'],
+      bin('static-x86-64-v4'),
+      ['-O3', '-static', '-march=x86-64-v4', '-mneeded', 'vector.c'],
+      work,
+    );
+  }
   const cgo = goModule(work, 'cgohello', { 'main.go': HELLO_CGO });
   goBuild(cgo, bin('cgo'), { CGO_ENABLED: '1', CC: 'gcc' });
 }, 1_800_000);
@@ -138,6 +160,50 @@ describe('C binaries from the host gcc', () => {
     ]);
   });
 
+  it.for([
+    [
+      'v2',
+      'needs an x86-64-v2 CPU (SSE4.2, POPCNT: Intel Nehalem, AMD Bulldozer or newer) (from .note.gnu.property)',
+    ],
+    [
+      'v3',
+      'needs an x86-64-v3 CPU (AVX2, BMI2, FMA: Intel Haswell, AMD Excavator or newer) (from .note.gnu.property)',
+    ],
+    ['v4', 'needs an x86-64-v4 CPU (AVX-512) (from .note.gnu.property)'],
+  ] as const)(
+    '-march=x86-64-%s -mneeded: the CPU level from .note.gnu.property',
+    async ([level, text], context) => {
+      needGcc(context);
+      if (!x86) return context.skip('needs an x86-64 host');
+      const facts = await image(`x86-64-${level}`);
+      expect(run('readelf', ['-nW', bin(`x86-64-${level}`)]).stdout).toMatch(
+        new RegExp(`x86 ISA needed: .*x86-64-${level}`),
+      );
+      expect(facts.cpuVariant).toBe(level);
+      expect(texts(facts, LINUX_AMD64, 'cpu')).toEqual([text]);
+    },
+  );
+
+  it('a static binary for a newer CPU dies with "illegal instruction"', async (context) => {
+    needGcc(context);
+    if (!x86) return context.skip('needs an x86-64 host');
+    const facts = await image('static-x86-64-v4');
+    expect(texts(facts, { ...LINUX_AMD64, amd64Level: 3 }, 'host')).toEqual([
+      'cannot run on this host (linux/amd64): it needs an x86-64-v4 CPU and this one is x86-64-v3; it would crash with "illegal instruction"',
+    ]);
+    const level = detectHost().amd64Level;
+    if (level == null || level >= 4) return context.skip('this CPU runs x86-64-v4 code');
+    expect(spawnSync(bin('static-x86-64-v4'), []).signal).toBe('SIGILL');
+  });
+
+  it('a missing glibc loader: the hint says so', async (context) => {
+    needGcc(context);
+    const facts = await image('dynamic');
+    expect(texts(facts, { ...LINUX_AMD64, hasFile: () => false }, 'host')).toEqual([
+      `cannot run on this host (linux/amd64): its loader ${facts.interpreter} does not exist here, so running it fails with "no such file or directory" (a glibc binary: run it on a glibc distribution, or build it static)`,
+    ]);
+  });
+
   it('a shared library is not judged as a program', async (context) => {
     needGcc(context);
     const facts = await image('libhello.so');
@@ -152,15 +218,10 @@ describe('C binaries from the host gcc', () => {
     ]);
   });
 
-  it('x86-64-v3 from .note.gnu.property, and the loader message on an older CPU', async (context) => {
+  it('a dynamic glibc binary for a newer CPU: the loader message', async (context) => {
     needGcc(context);
     if (!x86) return context.skip('needs an x86-64 host');
     const facts = await image('x86-64-v3');
-    expect(facts.cpuVariant).toBe('v3');
-    expect(run('readelf', ['-nW', bin('x86-64-v3')]).stdout).toMatch(/x86 ISA needed: .*x86-64-v3/);
-    expect(texts(facts, LINUX_AMD64, 'cpu')).toEqual([
-      'needs an x86-64-v3 CPU (AVX2, BMI2, FMA: Intel Haswell, AMD Excavator or newer) (from .note.gnu.property)',
-    ]);
     const message = 'CPU ISA level is lower than required';
     expect(texts(facts, { ...LINUX_AMD64, amd64Level: 2 }, 'host')).toEqual([
       `cannot run on this host (linux/amd64): it needs an x86-64-v3 CPU and this one is x86-64-v2; the loader refuses it with "${message}"`,

@@ -67,6 +67,17 @@ const TARGETS: GoTarget[] = [
     cpu: null,
   },
   {
+    name: 'linux-arm64-v8.2',
+    env: { GOOS: 'linux', GOARCH: 'arm64', GOARM64: 'v8.2,lse' },
+    format: 'elf',
+    target: 'linux/arm64',
+    bits: 64,
+    endian: 'little',
+    cpuVariant: 'v8.2',
+    file: elf(64, 'LSB', 'ARM aarch64'),
+    cpu: 'needs an ARM v8.2 CPU (GOARM64=v8.2,lse)',
+  },
+  {
     name: 'linux-arm-5',
     env: { GOOS: 'linux', GOARCH: 'arm', GOARM: '5' },
     format: 'elf',
@@ -133,6 +144,17 @@ const TARGETS: GoTarget[] = [
     cpu: 'runs on MIPS CPUs without an FPU; floating point in software (GOMIPS=softfloat)',
   },
   {
+    name: 'linux-mipsle-hardfloat',
+    env: { GOOS: 'linux', GOARCH: 'mipsle', GOMIPS: 'hardfloat' },
+    format: 'elf',
+    target: 'linux/mipsle',
+    bits: 32,
+    endian: 'little',
+    cpuVariant: 'hardfloat',
+    file: elf(32, 'LSB', 'MIPS'),
+    cpu: 'needs a MIPS CPU with an FPU (GOMIPS=hardfloat)',
+  },
+  {
     name: 'linux-s390x',
     env: { GOOS: 'linux', GOARCH: 's390x' },
     format: 'elf',
@@ -164,6 +186,17 @@ const TARGETS: GoTarget[] = [
     cpuVariant: 'rva22u64',
     file: elf(64, 'LSB', 'UCB RISC-V'),
     cpu: 'needs a RISC-V CPU with the RVA22U64 profile (GORISCV64=rva22u64)',
+  },
+  {
+    name: 'freebsd-amd64',
+    env: { GOOS: 'freebsd', GOARCH: 'amd64' },
+    format: 'elf',
+    target: 'freebsd/amd64',
+    bits: 64,
+    endian: 'little',
+    cpuVariant: 'v1',
+    file: /^ELF 64-bit LSB executable, x86-64, version 1 \(FreeBSD\), statically linked/,
+    cpu: 'runs on any x86-64 CPU (GOAMD64=v1)',
   },
   {
     name: 'windows-amd64.exe',
@@ -341,6 +374,12 @@ describe('where a Go binary runs', () => {
     ]);
     expect(texts(await only('darwin-arm64'), LINUX_AMD64, 'host')).toEqual([
       'cannot run on this host (linux/amd64): it is a darwin/arm64 binary; run it on a Mac',
+    ]);
+    expect(texts(await only('freebsd-amd64'), LINUX_AMD64, 'host')).toEqual([
+      'cannot run on this host (linux/amd64): it is a freebsd/amd64 binary; run it on freebsd',
+    ]);
+    expect(texts(await only('darwin-arm64'), { os: 'darwin', arch: 'amd64' }, 'host')).toEqual([
+      'cannot run on this host (darwin/amd64): it is a darwin/arm64 binary; run it on the target',
     ]);
     expect(texts(await only('linux-amd64'), { os: 'darwin', arch: 'arm64' }, 'host')).toEqual([
       'cannot run on this host (darwin/arm64): it is a linux/amd64 binary; run it on Linux (or under qemu-x86_64 on a Linux host), e.g. in a container',

@@ -59,6 +59,7 @@ beforeAll(() => {
   cc(zigcc('x86_64-linux-musl', '-dynamic'), bin('musl-dynamic'), ['hello.c'], src, zig.env);
   cc(zigcc('arm-linux-musleabihf', '-c'), bin('armhf.o'), ['hello.c'], src, zig.env);
   cc(zigcc('arm-linux-musleabi', '-mcpu=arm1176jzf_s', '-c'), bin('armel.o'), ['hello.c'], src, zig.env);
+  cc(zigcc('arm-linux-musleabihf', '-mcpu=cortex_a53', '-c'), bin('armv8.o'), ['hello.c'], src, zig.env);
 
   const windows = goModule(work, 'answer', { 'main.go': ANSWER_CGO });
   cc(zigcc('x86_64-windows-gnu', '-shared'), path.join(windows, 'answer.dll'), ['answer.c'], src, zig.env);
@@ -179,7 +180,12 @@ describe('32-bit ARM float ABI', () => {
       'an object file, not a program: it is not run directly',
     ]);
     expect(texts(armel, LINUX_AMD64, 'cpu')).toEqual([
-      'needs an ARMv6 CPU with a VFPv2 FPU (from .ARM.attributes)',
+      'needs an ARMv6 CPU with an FPU (VFPv2) (from .ARM.attributes)',
+    ]);
+    const armv8 = await image('armv8.o');
+    expect(readelf(bin('armv8.o')).armCpuArch).toBe('v8');
+    expect(texts(armv8, LINUX_AMD64, 'cpu')).toEqual([
+      `needs an ARMv8 CPU with an FPU (${armv8.arm?.fpu}) (from .ARM.attributes)`,
     ]);
     expect(texts(armel, LINUX_AMD64, 'float-abi')).toEqual([
       'soft-float ABI (armel, EABI5): floats pass in integer registers; links only with armel (soft-float) libraries',
@@ -239,6 +245,7 @@ describe('libraries the OS does not ship', () => {
     expect(texts(facts, LINUX_AMD64, 'libraries')).toEqual([
       'self-contained: no, it needs answer.dll, which Windows does not ship; put them next to the .exe or link them statically',
     ]);
+    expect(texts(facts, LINUX_AMD64, 'cgo')).toEqual(['cgo was enabled (CGO_ENABLED=1)']);
     expect(checkExpectations([facts], parseExpectations('windows/amd64,cgo,static'))).toEqual([
       { expectation: 'windows/amd64', ok: true, actual: 'windows/amd64/v1' },
       { expectation: 'cgo', ok: true, actual: 'CGO_ENABLED=1' },
