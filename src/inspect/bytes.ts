@@ -26,10 +26,6 @@ export class ByteView {
     return this.bytes.length;
   }
 
-  withEndian(endian: Endian): ByteView {
-    return new ByteView(this.bytes, endian);
-  }
-
   /** Throws unless `[offset, offset + size)` lies inside the bytes; `what` names the structure for the message. */
   check(offset: number, size: number, what: string): void {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0) {
@@ -96,9 +92,4 @@ export function latin1(bytes: Uint8Array): string {
 
 export function utf8(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-}
-
-export function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boolean {
-  if (at + prefix.length > bytes.length) return false;
-  return prefix.every((byte, index) => bytes[at + index] === byte);
 }
