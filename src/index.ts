@@ -1,3 +1,13 @@
 /** xcc's library API. The CLI is a thin layer over these functions; nothing here prints or exits. */
 export { UsageError, XccError } from './errors.js';
 export { cacheLayout, xccHome } from './home.js';
+export type { Expectation, ExpectationResult } from './inspect/expect.js';
+export { checkExpectations, parseExpectations } from './inspect/expect.js';
+export type { BinaryFacts, GoFacts } from './inspect/facts.js';
+export { inspectBytes } from './inspect/facts.js';
+export type { GoBuildInfo, GoModule } from './inspect/go.js';
+export { detectHost } from './inspect/host.js';
+export type { FileReport, ImageReport, InspectReport } from './inspect/report.js';
+export { inspectFile, inspectFiles, renderJson, renderText } from './inspect/report.js';
+export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
+export { judge } from './inspect/verdicts.js';

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 
 // Every test file starts from a clean slate: none of xcc's settings leak in from the developer's shell,
-// and the cache is a fresh directory that is removed afterwards.
+// and the cache is a fresh directory that is removed afterwards. Kept: the test suite's own switches.
+const TEST_SWITCHES = new Set(['XCC_E2E', 'XCC_TEST_CACHE', 'XCC_TEST_ZIG']);
 for (const name of Object.keys(process.env)) {
-  if (name.startsWith('XCC_') && name !== 'XCC_E2E' && name !== 'XCC_TEST_CACHE') delete process.env[name];
+  if (name.startsWith('XCC_') && !TEST_SWITCHES.has(name)) delete process.env[name];
 }
 // npm exports its own settings to scripts (`npm test`): a proxy or `offline` from the developer's .npmrc
 // must not change what the tests see either.

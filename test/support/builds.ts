@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Real binaries for the inspect tests, built during the test run with the tools at hand: `go build`
+ * for any GOOS/GOARCH, the host `gcc`, and a Zig (XCC_TEST_ZIG) as the C cross-compiler. Nothing
+ * binary is committed.
+ */
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): RunResult {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+  return {
+    status: result.status,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/** Runs a build step and returns its output path; a failed build fails the test with the tool's own words. */
+function mustRun(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+  output: string,
+): string {
+  const result = run(command, args, options);
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}): ${result.error?.message ?? ''}${result.stderr}${result.stdout}`,
+    );
+  }
+  return output;
+}
+
+export const HELLO_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n';
+
+export const HELLO_CGO = `package main
+
+/*
+#include <stdio.h>
+static void hello(void) { puts("hello from C"); }
+*/
+import "C"
+
+func main() { C.hello() }
+`;
+
+export const HELLO_C = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
+
+/** A module directory with go.mod and the given files. */
+export function goModule(root: string, name: string, files: Record<string, string>): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'go.mod'), `module example.com/${name}\n\ngo 1.22\n`);
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+  return dir;
+}
+
+/** Go settings a developer's shell may carry that would change what gets built. */
+const GO_VARIABLES = [
+  'GOFLAGS',
+  'GOOS',
+  'GOARCH',
+  'GOAMD64',
+  'GOARM',
+  'GOARM64',
+  'GO386',
+  'GOMIPS',
+  'GOMIPS64',
+  'GOPPC64',
+  'GORISCV64',
+  'CC',
+  'CXX',
+  'CGO_CFLAGS',
+  'CGO_LDFLAGS',
+];
+
+export function goEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of GO_VARIABLES) delete env[name];
+  // GOENV=off: a developer's `go env -w GOFLAGS=...` must not change what the tests build.
+  return { ...env, GOENV: 'off', GOTOOLCHAIN: 'local', GOWORK: 'off', CGO_ENABLED: '0', ...overrides };
+}
+
+export function goBuild(
+  dir: string,
+  output: string,
+  env: Record<string, string>,
+  flags: readonly string[] = [],
+): string {
+  return mustRun('go', ['build', ...flags, '-o', output, '.'], { cwd: dir, env: goEnv(env) }, output);
+}
+
+export function cc(
+  compiler: readonly string[],
+  output: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const [command, ...fixed] = compiler;
+  return mustRun(command!, [...fixed, ...args, '-o', output], { cwd, env }, output);
+}
+
+/** The Zig the lead points the suite at (XCC_TEST_ZIG), with its caches kept between runs: a cold musl build takes minutes. */
+export function testZig(): { zig: string; env: NodeJS.ProcessEnv } | null {
+  const zig = process.env.XCC_TEST_ZIG;
+  if (!zig) return null;
+  const cache = process.env.XCC_TEST_CACHE
+    ? path.join(process.env.XCC_TEST_CACHE, 'zig-cache')
+    : path.join(os.tmpdir(), `xcc-test-zig-cache-${os.userInfo().uid}`);
+  return { zig, env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: cache, ZIG_LOCAL_CACHE_DIR: cache } };
+}
+
+/** `CC` for cgo: Go splits it like a shell would, so a path with spaces is quoted. */
+export function zigCc(zig: string, triple: string): string {
+  return `${JSON.stringify(zig)} cc -target ${triple}`;
+}
+
+/**
+ * A universal (fat) Mach-O file from thin images, laid out as Apple's lipo does: a big-endian fat
+ * header, one entry per image, each image at a 2^14-aligned offset (<mach-o/fat.h>).
+ */
+export function universal(images: readonly Buffer[]): Buffer {
+  const align = 14;
+  const header = Buffer.alloc(8 + images.length * 20);
+  header.writeUInt32BE(0xcafebabe, 0);
+  header.writeUInt32BE(images.length, 4);
+  const parts: Buffer[] = [header];
+  let offset = header.length;
+  images.forEach((image, index) => {
+    const start = Math.ceil(offset / (1 << align)) * (1 << align);
+    parts.push(Buffer.alloc(start - offset), image);
+    const entry = 8 + index * 20;
+    header.writeUInt32BE(image.readUInt32LE(4), entry);
+    header.writeUInt32BE(image.readUInt32LE(8), entry + 4);
+    header.writeUInt32BE(start, entry + 8);
+    header.writeUInt32BE(image.length, entry + 12);
+    header.writeUInt32BE(align, entry + 16);
+    offset = start + image.length;
+  });
+  return Buffer.concat(parts);
+}
