@@ -144,17 +144,18 @@ export async function prepareTestZig(options: PrepareOptions = {}): Promise<Test
   });
   const digest = sha256Hex(JSON.stringify({ wheel: wheel.sha256, RECIPE })).slice(0, 12);
   const dir = path.join(cacheDir, 'test-zig', `${version}-${host.hostKey}-${digest}`);
-  const cached = await readManifest(dir);
+  const cached = await readManifest(dir, cacheDir);
   if (cached) return cached;
   return withDirLock(`${dir}.lock`, async () => {
-    const again = await readManifest(dir);
+    const again = await readManifest(dir, cacheDir);
     if (again) return again;
     await removeLeftovers(dir);
     const partial = await mkdtemp(`${dir}.partial-`);
     await chmod(partial, 0o755);
     try {
       const zig = await buildTestZig({ dir, partial, version, host, wheel, log });
-      await writeFile(path.join(partial, 'manifest.json'), `${JSON.stringify(zig, null, 2)}\n`);
+      const manifest = relocate(zig, cacheDir, CACHE_TOKEN);
+      await writeFile(path.join(partial, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       await rename(partial, dir);
       return zig;
     } finally {
@@ -180,13 +181,28 @@ async function removeLeftovers(dir: string): Promise<void> {
   );
 }
 
-/** The manifest is written last, inside the directory before its rename: a manifest means complete. */
-async function readManifest(dir: string): Promise<TestZig | undefined> {
+/**
+ * The manifest is written last, inside the directory before its rename: a manifest means complete. Its
+ * paths are stored relative to the cache directory, so a cache that CI restores elsewhere still works.
+ */
+async function readManifest(dir: string, cacheDir: string): Promise<TestZig | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as TestZig;
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as TestZig;
+    return relocate(manifest, CACHE_TOKEN, cacheDir);
   } catch {
     return undefined;
   }
+}
+
+const CACHE_TOKEN = '$XCC_TEST_CACHE';
+
+/** Every string of `value` that starts with `from` gets `to` instead. */
+function relocate<T>(value: T, from: string, to: string): T {
+  return JSON.parse(
+    JSON.stringify(value, (_key, item) =>
+      typeof item === 'string' && item.startsWith(from) ? to + item.slice(from.length) : item,
+    ),
+  ) as T;
 }
 
 export interface Wheel {
