@@ -51,12 +51,8 @@ export function selectWheel(
   filesByVersion: ReadonlyArray<{ version: string; files: readonly PypiFile[] }>,
   config: ZigPypiConfig,
 ): PypiWheel | undefined {
-  const tag = config.platformTags[host];
-  if (tag === undefined) return undefined;
   for (const { version, files } of filesByVersion) {
-    const file = files.find(
-      (f) => !f.yanked && wheelPlatformTags(f.filename, config.project).some(matches(tag)),
-    );
+    const file = files.find((f) => !f.yanked && isWheelForHost(f.filename, host, config));
     if (file)
       return {
         version,
@@ -67,6 +63,12 @@ export function selectWheel(
       };
   }
   return undefined;
+}
+
+/** Whether a `ziglang` wheel file name carries a platform tag this host runs. */
+export function isWheelForHost(filename: string, host: string, config: ZigPypiConfig): boolean {
+  const tag = config.platformTags[host];
+  return tag !== undefined && wheelPlatformTags(filename, config.project).some(matches(tag));
 }
 
 /**

@@ -1,0 +1,22 @@
+/**
+ * What an install reports while it works. The library only emits these; the CLI decides how to show
+ * them (a progress bar on a terminal, a line per step in CI and postinstall, nothing with --quiet).
+ */
+export type InstallEvent =
+  /** A version spec was resolved; `warning` e.g. for dev builds that will disappear. */
+  | { type: 'resolved'; spec: string; version: string; warning?: string }
+  /** The version is already in the cache: nothing to download. */
+  | { type: 'cached'; version: string; dir: string }
+  /** Another process holds the install lock for this version. */
+  | { type: 'waiting'; version: string; pid?: number; hostname?: string }
+  /** A source is being tried: `size` when known in advance. */
+  | { type: 'download-start'; source: string; url: string; file: string; size?: number }
+  | { type: 'download-progress'; source: string; bytes: number; total?: number }
+  | { type: 'retry'; source: string; url: string; attempt: number; delayMs: number; reason: string }
+  /** A source failed; the installer moves on to the next one. */
+  | { type: 'source-failed'; source: string; reason: string }
+  | { type: 'verified'; source: string; checks: string[] }
+  | { type: 'installed'; version: string; dir: string; source: string; durationMs: number }
+  | { type: 'warning'; message: string };
+
+export type InstallEventHandler = (event: InstallEvent) => void;

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../clock.js';
+import { XccError } from '../errors.js';
+import type { Env } from '../home.js';
+import { zigConfig } from './config.js';
+import type { HttpClient } from './http.js';
+import { parseIndex, type ZigIndex } from './releases.js';
+import { fetchCachedText } from './text-cache.js';
+
+/**
+ * index.json changes whenever master moves (several times a day) and rarely otherwise: an hour keeps
+ * `master` and `latest` fresh enough without asking ziglang.org on every run.
+ */
+export const INDEX_TTL_MS = 60 * 60 * 1000;
+
+export interface LoadedIndex {
+  index: ZigIndex | undefined;
+  /** XCC_ZIG_INDEX replaced the official index: its hashes are the only ones checked. */
+  privateIndex: boolean;
+  /** Why the official index could not be had (xcc then works from its pinned table). */
+  problem: string | undefined;
+}
+
+export async function loadIndex(options: {
+  http: HttpClient;
+  env: Env;
+  home: string;
+  clock: Clock;
+  signal?: AbortSignal;
+}): Promise<LoadedIndex> {
+  const { env } = options;
+  const privateLocation = env.XCC_ZIG_INDEX?.trim();
+  if (privateLocation) {
+    // The user's own index replaces the official one; failing to read it is an error, not a fallback.
+    const text = await readLocation(privateLocation, options);
+    return {
+      index: parseIndex(text, `XCC_ZIG_INDEX (${privateLocation})`),
+      privateIndex: true,
+      problem: undefined,
+    };
+  }
+  const url = zigConfig().indexUrl;
+  try {
+    const cached = await fetchCachedText(options.http, url, { ...options, ttlMs: INDEX_TTL_MS });
+    return { index: parseIndex(cached.body, url), privateIndex: false, problem: cached.error?.message };
+  } catch (error) {
+    if (options.signal?.aborted || !(error instanceof XccError)) throw error;
+    return { index: undefined, privateIndex: false, problem: error.message };
+  }
+}
+
+async function readLocation(
+  location: string,
+  options: { http: HttpClient; home: string; clock: Clock; signal?: AbortSignal },
+): Promise<string> {
+  if (/^https?:\/\//i.test(location)) {
+    const cached = await fetchCachedText(options.http, location, { ...options, ttlMs: INDEX_TTL_MS });
+    return cached.body;
+  }
+  const file = location.startsWith('file:') ? fileURLToPath(location) : location;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new XccError(
+      `XCC_ZIG_INDEX: cannot read ${file} (${(error as Error).message}); set it to an index.json file or URL`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,376 @@
+import { mkdir, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import semver from 'semver';
+import { type Clock, systemClock } from '../clock.js';
+import { UsageError, XccError } from '../errors.js';
+import { type Env, xccHome } from '../home.js';
+import { zigConfig } from './config.js';
+import type { InstallEvent, InstallEventHandler } from './events.js';
+import { zigHostKey } from './host.js';
+import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
+import { type LoadedIndex, loadIndex } from './index-source.js';
+import { communityMirrors, userMirrors } from './mirrors.js';
+import { pinnedCatalog, zigReleases } from './pinned.js';
+import {
+  indexCatalog,
+  parseVersionSpec,
+  resolveVersion,
+  type VersionCatalog,
+  type VersionSpec,
+} from './releases.js';
+import type { SourceContext, ZigSource } from './sources/source.js';
+import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
+import { pypiWheelSource } from './sources/wheel.js';
+import { openStore, type Store } from './store.js';
+import { expectedDigest, trustedPublicKey } from './trust.js';
+import { isDevVersion } from './version.js';
+import { zigExecutable, zigVersionOf } from './zig-binary.js';
+
+/**
+ * Provisioning: a version spec in, a verified Zig for this host out. Installed versions are found without
+ * touching the network; anything else is resolved (pinned table, then index.json), fetched from the first
+ * source that delivers verified bytes, and committed to the cache atomically under a cross-process lock.
+ */
+
+export const SOURCE_NAMES = ['mirror', 'ziglang.org', 'pypi'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+export interface EnsureZigOptions {
+  /** `0.15.2`, `0.15`, `>=0.14 <0.16`, `latest`, `master`; none: the pinned default. */
+  spec?: string;
+  env?: Env;
+  /** Defaults to `xccHome(env)`. */
+  home?: string;
+  platform?: NodeJS.Platform;
+  arch?: string;
+  /** Only these sources, in this order (`--source`). */
+  sources?: readonly SourceName[];
+  /** A release archive on disk, or a directory holding it, with its `.minisig` beside it. */
+  from?: string;
+  allowLegacyMinisign?: boolean;
+  onEvent?: InstallEventHandler;
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+export interface Zig {
+  version: string;
+  /** The install directory (holds `lib/`). */
+  dir: string;
+  /** The zig executable. */
+  zig: string;
+  /** Where it came from: a mirror's name, `ziglang.org`, `pypi`, `file`, `XCC_ZIG`. */
+  source: string;
+  /** True when nothing was downloaded. */
+  cached: boolean;
+}
+
+export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
+  const env = options.env ?? process.env;
+  const emit = options.onEvent ?? (() => {});
+  if (env.XCC_ZIG) return adoptExisting(env.XCC_ZIG, options.spec, emit);
+
+  const platform = options.platform ?? process.platform;
+  const host = zigHostKey(platform, options.arch ?? process.arch);
+  const home = options.home ?? xccHome(env);
+  const store = openStore({ home, env, platform });
+  const spec = parseVersionSpec(
+    options.spec ?? (options.from ? versionInArchiveName(options.from) : undefined),
+  );
+
+  // An exact version that is installed needs neither the index nor the network.
+  const known = exactVersion(spec);
+  const hit = known === undefined ? undefined : await findInstalled(store, known, platform, emit);
+  if (hit) return hit;
+
+  const clock = options.clock ?? systemClock;
+  const http = createHttpClient({ env, clock, onRetry: (retry) => emit(retryEvent(retry)) });
+  try {
+    const loaded = await indexIfNeeded(spec, { http, env, home, clock, signal: options.signal });
+    const catalog = await catalogFor(loaded, store);
+    const { version, warning } = resolveVersion(spec, catalog);
+    emit({ type: 'resolved', spec: options.spec ?? 'default', version, ...(warning ? { warning } : {}) });
+    const installed = await findInstalled(store, version, platform, emit);
+    if (installed) return installed;
+    refuseOffline(env, version, options.from);
+
+    const started = clock.monotonic();
+    const sources = await planSources({ version, host, loaded, options, http, env, home, clock });
+    const context = { version, host, platform, http, env, emit, signal: options.signal, options };
+    const { install, built } = await store.ensure(
+      version,
+      (stage) => tryInOrder(sources, stage, store, context),
+      {
+        signal: options.signal,
+        onWait: ({ owner }) => emit({ type: 'waiting', version, pid: owner?.pid, hostname: owner?.hostname }),
+      },
+    );
+    const zig: Zig = {
+      version,
+      dir: install.dir,
+      zig: zigExecutable(install.dir, platform),
+      source: install.marker.source,
+      cached: !built,
+    };
+    emit(
+      built
+        ? {
+            type: 'installed',
+            version,
+            dir: zig.dir,
+            source: zig.source,
+            durationMs: clock.monotonic() - started,
+          }
+        : { type: 'cached', version, dir: zig.dir },
+    );
+    return zig;
+  } finally {
+    await http.close();
+  }
+}
+
+function exactVersion(spec: VersionSpec): string | undefined {
+  if (spec.kind === 'default') return zigConfig().defaultVersion;
+  if (spec.kind === 'exact' || spec.kind === 'dev') return spec.version;
+  return undefined;
+}
+
+async function findInstalled(
+  store: Store,
+  version: string,
+  platform: NodeJS.Platform,
+  emit: InstallEventHandler,
+): Promise<Zig | undefined> {
+  const install = await store.find(version);
+  if (install === undefined) return undefined;
+  await store.markUsed(version);
+  emit({ type: 'cached', version, dir: install.dir });
+  return {
+    version,
+    dir: install.dir,
+    zig: zigExecutable(install.dir, platform),
+    source: install.marker.source,
+    cached: true,
+  };
+}
+
+/**
+ * The pinned table answers the default and exact pinned versions by itself; everything else (minor
+ * versions, ranges, latest, master, unpinned releases) and any private index needs index.json.
+ */
+async function indexIfNeeded(
+  spec: VersionSpec,
+  options: { http: HttpClient; env: Env; home: string; clock: Clock; signal?: AbortSignal },
+): Promise<LoadedIndex> {
+  const exact = exactVersion(spec);
+  const pinned = exact !== undefined && zigReleases().index[exact] !== undefined;
+  if (pinned && !options.env.XCC_ZIG_INDEX)
+    return { index: undefined, privateIndex: false, problem: undefined };
+  if (offlineSetting(options.env) !== undefined && !options.env.XCC_ZIG_INDEX?.match(/^https?:/i)) {
+    // Offline: a private index on disk can still be read; the official one comes from the text cache.
+    return loadIndex(options).catch(() => ({ index: undefined, privateIndex: false, problem: 'offline' }));
+  }
+  return loadIndex(options);
+}
+
+/** What versions exist: the index (plus the pinned table, unless the index is private), plus what is installed. */
+async function catalogFor(loaded: LoadedIndex, store: Store): Promise<VersionCatalog> {
+  const installed = (await store.list()).map((install) => install.version).filter((v) => !isDevVersion(v));
+  const fromIndex = loaded.index ? indexCatalog(loaded.index) : { releases: [], master: undefined };
+  const releases = loaded.privateIndex
+    ? fromIndex.releases
+    : [...fromIndex.releases, ...pinnedCatalog(zigReleases()).releases];
+  return { releases: [...new Set([...releases, ...installed])], master: fromIndex.master };
+}
+
+function refuseOffline(env: Env, version: string, from: string | undefined): void {
+  const setting = offlineSetting(env);
+  if (setting === undefined || from !== undefined) return;
+  throw new XccError(
+    `Zig ${version} is not installed and xcc is offline (${setting}): run 'xcc install ${version}' once while online, or install a downloaded archive with 'xcc install --from <file>'`,
+  );
+}
+
+interface PlanInput {
+  version: string;
+  host: string;
+  loaded: LoadedIndex;
+  options: EnsureZigOptions;
+  http: HttpClient;
+  env: Env;
+  home: string;
+  clock: Clock;
+}
+
+/** The sources to try, in order, each already knowing which bytes it must deliver. */
+async function planSources(input: PlanInput): Promise<ZigSource[]> {
+  const { version, host, loaded, options } = input;
+  const trust = { pinned: zigReleases(), index: loaded.index, privateIndex: loaded.privateIndex };
+  const archive = expectedDigest({ version, host, source: 'tarball' }, trust) as ArchiveDigest;
+  if (options.from !== undefined) return [await localSource(options.from, archive)];
+
+  const wheel = expectedDigest({ version, host, source: 'pypi' }, trust);
+  const explicit = options.sources !== undefined;
+  const mirrors = userMirrors(input.env);
+  const names = options.sources ?? (mirrors ? ['mirror', 'pypi'] : ['mirror', 'ziglang.org', 'pypi']);
+  const sources: ZigSource[] = [];
+  for (const name of names) {
+    if (name === 'mirror') {
+      const bases = mirrors ?? (await communityMirrors({ ...input, signal: options.signal }));
+      sources.push(...bases.map((base) => mirrorSource(base, archive)));
+    } else if (name === 'ziglang.org') {
+      sources.push(officialSource(version, archive));
+    } else if (wheel.kind !== 'signature-only' && (wheel.kind === 'sha256' || explicit)) {
+      sources.push(pypiWheelSource(wheel));
+    }
+  }
+  if (sources.length === 0) {
+    throw new XccError(
+      `no source can provide Zig ${version} for ${host}: ${wheel.kind === 'unpinned-wheel' ? wheel.reason : 'none selected'}; pass --source pypi to use an unpinned wheel`,
+    );
+  }
+  return sources;
+}
+
+function mirrorSource(base: string, archive: ArchiveDigest): ZigSource {
+  // `?source=` tells mirror operators which tool asks (ziglang.org's mirror guidelines encourage it).
+  return httpArchiveSource({
+    name: new URL(base).host,
+    fileUrl: `${base}/${archive.file}?source=xcc`,
+    signatureUrl: `${base}/${archive.file}.minisig?source=xcc`,
+    expected: archive,
+  });
+}
+
+function officialSource(version: string, archive: ArchiveDigest): ZigSource {
+  const { release, dev } = zigConfig().downloadUrls;
+  const base = isDevVersion(version) ? dev : `${release}/${version}`;
+  return httpArchiveSource({
+    name: 'ziglang.org',
+    fileUrl: `${base}/${archive.file}`,
+    signatureUrl: `${base}/${archive.file}.minisig`,
+    expected: archive,
+  });
+}
+
+async function localSource(from: string, archive: ArchiveDigest): Promise<ZigSource> {
+  const info = await stat(from).catch(() => {
+    throw new UsageError(`--from ${from}: no such file or directory`);
+  });
+  const file = info.isDirectory() ? path.join(from, archive.file) : from;
+  if (path.basename(file) !== archive.file) {
+    throw new UsageError(
+      `--from ${from}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
+    );
+  }
+  return localArchiveSource(file, archive);
+}
+
+/** The version a release archive's name carries (`zig-x86_64-linux-0.15.2.tar.xz` -> `0.15.2`). */
+function versionInArchiveName(from: string): string | undefined {
+  const match = /-(\d+\.\d+\.\d+(?:-dev\.\d+\+[0-9a-f]+)?)\.(?:tar\.xz|zip)$/.exec(path.basename(from));
+  return match?.[1];
+}
+
+interface TryContext {
+  version: string;
+  host: string;
+  platform: NodeJS.Platform;
+  http: HttpClient;
+  env: Env;
+  emit: InstallEventHandler;
+  signal: AbortSignal | undefined;
+  options: EnsureZigOptions;
+}
+
+/** Each source in turn into a clean stage; the first that verifies wins. The error lists them all. */
+async function tryInOrder(sources: ZigSource[], stage: string, store: Store, context: TryContext) {
+  const failures: string[] = [];
+  for (const source of sources) {
+    const scratch = await store.stage();
+    const sourceContext: SourceContext = {
+      ...context,
+      scratch,
+      publicKey: trustedPublicKey(context.env),
+      allowLegacyMinisign: context.options.allowLegacyMinisign ?? false,
+    };
+    try {
+      return await source.install(stage, sourceContext);
+    } catch (error) {
+      if (context.signal?.aborted || !isSourceFailure(error)) throw error;
+      const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+      failures.push(`  ${source.name}: ${reason}`);
+      context.emit({ type: 'source-failed', source: source.name, reason });
+      await rm(stage, { recursive: true, force: true });
+      await mkdir(stage, { recursive: true });
+    } finally {
+      await store.discard(scratch);
+    }
+  }
+  throw new XccError(
+    `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with --from`,
+  );
+}
+
+/** A source's own failure (network, verification, a broken archive, a full disk), as opposed to a bug in xcc. */
+function isSourceFailure(error: unknown): boolean {
+  return (
+    error instanceof XccError ||
+    (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+  );
+}
+
+function retryEvent(retry: { url: string; attempt: number; delayMs: number; error: Error }): InstallEvent {
+  return {
+    type: 'retry',
+    source: new URL(retry.url).host,
+    url: retry.url,
+    attempt: retry.attempt,
+    delayMs: retry.delayMs,
+    reason: retry.error.message,
+  };
+}
+
+/**
+ * XCC_ZIG: a Zig the user already has (a distro package, a CI image). It is used as is, once
+ * `zig version` shows it is a supported version that satisfies the spec.
+ */
+async function adoptExisting(
+  zigPath: string,
+  specText: string | undefined,
+  emit: InstallEventHandler,
+): Promise<Zig> {
+  const zig = await realpath(zigPath).catch(() => {
+    throw new UsageError(`XCC_ZIG=${zigPath}: no such file; point it at a zig executable or unset it`);
+  });
+  const version = await zigVersionOf(zig);
+  const { minimumVersion } = zigConfig();
+  const plain = semver.coerce(version)?.version;
+  if (plain === undefined || semver.lt(plain, minimumVersion)) {
+    throw new XccError(`XCC_ZIG=${zigPath} is Zig ${version}; xcc needs ${minimumVersion} or newer`);
+  }
+  if (specText !== undefined && !satisfies(version, parseVersionSpec(specText))) {
+    throw new XccError(
+      `XCC_ZIG=${zigPath} is Zig ${version}, which does not match "${specText}"; unset XCC_ZIG or ask for ${version}`,
+    );
+  }
+  emit({ type: 'cached', version, dir: path.dirname(zig) });
+  return { version, dir: path.dirname(zig), zig, source: 'XCC_ZIG', cached: true };
+}
+
+function satisfies(version: string, spec: VersionSpec): boolean {
+  switch (spec.kind) {
+    case 'default':
+    case 'latest':
+      return true;
+    case 'exact':
+    case 'dev':
+      return version === spec.version;
+    case 'minor':
+      return version.startsWith(`${spec.minor}.`);
+    case 'range':
+      return semver.satisfies(version, spec.range, { includePrerelease: true });
+    case 'master':
+      return isDevVersion(version);
+  }
+}

@@ -1,0 +1,131 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { XccError } from '../../errors.js';
+import type { Env } from '../../home.js';
+import { DigestStream } from '../digest.js';
+import type { InstallEventHandler } from '../events.js';
+import type { HttpClient } from '../http.js';
+import {
+  type MinisignPublicKey,
+  parseSignature,
+  verifySignature,
+  verifyTrustedComment,
+} from '../minisign.js';
+import type { InstallSource } from '../store.js';
+
+/**
+ * A place Zig's bytes can come from. Every source does the same four things in the same order: fetch,
+ * verify (before anything is extracted, so an unverified archive never reaches the extractor), extract
+ * into the stage directory, and prove with `zig version` that the stage holds the version asked for.
+ */
+export interface ZigSource {
+  /** Shown in progress and in the final error: a mirror's host, `ziglang.org`, `pypi`, a file path. */
+  readonly name: string;
+  install(stage: string, context: SourceContext): Promise<InstallSource>;
+}
+
+export interface SourceContext {
+  version: string;
+  /** Current Zig host key (`x86_64-linux`). */
+  host: string;
+  platform: NodeJS.Platform;
+  http: HttpClient;
+  env: Env;
+  /** A scratch directory for downloads, outside the stage (which becomes the install). */
+  scratch: string;
+  publicKey: MinisignPublicKey;
+  allowLegacyMinisign: boolean;
+  emit: InstallEventHandler;
+  signal: AbortSignal | undefined;
+}
+
+export interface Downloaded {
+  /** The URL the bytes finally came from (after redirects). */
+  url: string;
+  sha256: string;
+  blake2b512: Uint8Array;
+  size: number;
+}
+
+/** Streams `url` into `file`, hashing on the way; progress goes to the context's event handler. */
+export async function downloadToFile(
+  url: string,
+  file: string,
+  context: SourceContext,
+  source: string,
+  knownSize?: number,
+): Promise<Downloaded> {
+  const download = await context.http.download(url, {
+    source,
+    signal: context.signal,
+    onProgress: ({ bytes, total }) =>
+      context.emit({ type: 'download-progress', source, bytes, total: total ?? knownSize }),
+  });
+  context.emit({
+    type: 'download-start',
+    source,
+    url: download.url,
+    file: file.slice(file.lastIndexOf('/') + 1),
+    size: download.size ?? knownSize,
+  });
+  if (knownSize !== undefined && download.size !== undefined && download.size !== knownSize) {
+    download.body.destroy();
+    throw new XccError(`${source} announced ${download.size} bytes, but the file has ${knownSize}`);
+  }
+  const digest = new DigestStream();
+  await pipeline(download.body, digest, createWriteStream(file), { signal: context.signal });
+  return { url: download.url, ...digest.result() };
+}
+
+/** What a file's sha256 (and size, when known) must be, and who says so (for messages). */
+export interface DigestClaim {
+  file: string;
+  sha256: string;
+  size: number | undefined;
+  vouchedBy: string;
+}
+
+export function checkDigest(claim: DigestClaim, got: Downloaded, source: string): string {
+  if (claim.size !== undefined && got.size !== claim.size) {
+    throw new XccError(
+      `${claim.file} from ${source} has ${got.size} bytes, expected ${claim.size} (${claim.vouchedBy}): truncated or altered in transit`,
+    );
+  }
+  if (got.sha256 !== claim.sha256) {
+    throw new XccError(
+      `${claim.file} from ${source} has sha256 ${got.sha256}, expected ${claim.sha256} (${claim.vouchedBy}): the file was altered`,
+    );
+  }
+  return `sha256 (${claim.vouchedBy})`;
+}
+
+/**
+ * Reads a `.minisig` and checks everything it says about itself (key id, global signature, the trusted
+ * comment's `file:`), so a wrong or foreign signature fails before the 50 MB download starts.
+ */
+export function checkSignatureFile(text: string, fileName: string, context: SourceContext) {
+  const signature = parseSignature(text, `${fileName}.minisig`);
+  verifyTrustedComment(context.publicKey, signature, {
+    fileName,
+    allowLegacy: context.allowLegacyMinisign,
+  });
+  return signature;
+}
+
+/** The file's own signature; legacy `Ed` signs the raw bytes, so only that case reads the file back. */
+export async function checkFileSignature(
+  signature: ReturnType<typeof parseSignature>,
+  fileName: string,
+  file: string,
+  got: Downloaded,
+  context: SourceContext,
+): Promise<string> {
+  const content =
+    signature.algorithm === 'Ed' ? { bytes: await readFile(file) } : { blake2b512: got.blake2b512 };
+  const verified = verifySignature(context.publicKey, signature, content, {
+    fileName,
+    allowLegacy: context.allowLegacyMinisign,
+  });
+  return `minisign (key ${verified.keyId}, file:${fileName})`;
+}
