@@ -1,7 +1,17 @@
 import type { CAC } from 'cac';
+import { registerCache } from './cache.js';
 import { registerInspect } from './inspect.js';
+import { registerInstall } from './install.js';
+import { registerLs } from './ls.js';
+import { registerPrune } from './prune.js';
 
 /** Each command lives in its own file and registers itself; heavy modules are imported inside actions. */
 export type RegisterCommand = (cli: CAC) => void;
 
-export const commands: RegisterCommand[] = [registerInspect];
+export const commands: RegisterCommand[] = [
+  registerInstall,
+  registerLs,
+  registerPrune,
+  registerCache,
+  registerInspect,
+];
