@@ -7,7 +7,7 @@ import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget } from './extract-target.js';
-import { decodeXz } from './xz.js';
+import { decodeXz, type XzDecoder } from './xz.js';
 
 export { ArchiveError } from './archive-paths.js';
 export { DEFAULT_LIMITS, type ExtractLimits } from './extract-target.js';
@@ -23,6 +23,8 @@ export interface ExtractOptions {
   onProgress?: (bytesIn: number) => void;
   signal?: AbortSignal;
   limits?: Partial<ExtractLimits>;
+  /** Which xz decoder (tar.xz only); default `auto`: the `xz` program when on PATH, else WebAssembly. */
+  xz?: XzDecoder;
 }
 
 export interface ExtractSummary {
@@ -47,7 +49,7 @@ export async function extractTarXz(
   const rule = rootRule(options.root);
   const meter = new XzMeter(limits, options.onProgress);
   const tracker = new RootTracker(rule);
-  const decoded = decodeXz(meter.countInput(compressed));
+  const decoded = decodeXz(meter.countInput(compressed), options.xz);
   let decoderError: unknown;
   decoded.once('error', (error) => {
     decoderError = error;
