@@ -69,7 +69,7 @@ describe('xcc install from mirrors', { timeout: 300_000 }, () => {
     expect(installed).toMatchObject({
       version: test.version,
       cached: false,
-      source: '127.0.0.1:' + new URL(mirrors[0]!.url).port,
+      source: `127.0.0.1:${new URL(mirrors[0]!.url).port}`,
     });
     expect(readFileSync(path.join(installed.dir, 'lib', 'std', 'std.zig'), 'utf8')).toContain('pub const');
     expect(mirrors[0]!.count(mirrors[0]!.pathOf(test.release))).toBe(before + 1);
