@@ -1,28 +1,46 @@
-/** Levenshtein distance: the number of single-character edits between two strings. */
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
+ * characters (`amd46` is one edit from `amd64`): the optimal string alignment distance.
+ */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      const row = rows[i]!;
+      const above = rows[i - 1]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(above[j]! + 1, row[j - 1]! + 1, above[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+      }
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /**
  * The closest candidate to a mistyped word, compared case-insensitively, if it is close enough to be
- * a typo (at most a third of the word's length, and at least one edit allowed).
+ * a typo (at most a third of the word's length, at least one edit). Ties go to the candidate that
+ * shares the longest prefix with the word (`v9.6` -> `v9.0`, not `v8.6`).
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
   const limit = Math.max(1, Math.floor(lower.length / 3));
-  let best: { candidate: string; distance: number } | undefined;
+  let best: { candidate: string; distance: number; prefix: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(lower, candidate.toLowerCase());
-    if (distance <= limit && (best === undefined || distance < best.distance)) best = { candidate, distance };
+    const prefix = commonPrefix(lower, candidate.toLowerCase());
+    const better =
+      best === undefined || distance < best.distance || (distance === best.distance && prefix > best.prefix);
+    if (distance <= limit && better) best = { candidate, distance, prefix };
   }
   return best?.candidate;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let length = 0;
+  while (length < a.length && a[length] === b[length]) length++;
+  return length;
 }
