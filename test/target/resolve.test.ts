@@ -523,6 +523,19 @@ describe('resolveTarget: names that changed between zig releases', () => {
     [{ target: 'linux/mips64le' }, '0.13.0', 'mips64el-linux-musl', 'mips64'],
     [{ target: 'linux/mips64le' }, '0.14.0', 'mips64el-linux-muslabi64', 'mips64'],
     [{ target: 'linux/loong64' }, '0.13.0', 'loongarch64-linux-musl', null],
+    [{ target: 'linux/s390x' }, '0.13.0', 's390x-linux-musl', 'z13'],
+    [
+      { target: 'linux/riscv64', libc: 'glibc' },
+      '0.11.0',
+      'riscv64-linux-gnu.2.28',
+      'generic_rv64+m+a+f+d+c',
+    ],
+    [
+      { target: 'linux/riscv64', libc: 'glibc' },
+      '0.14.0',
+      'riscv64-linux-gnu.2.28',
+      'generic_rv64+m+a+f+d+c',
+    ],
     [{ target: 'linux/arm64', goarm64: 'v9.5' }, '0.12.1', 'aarch64-linux-musl', 'generic+v9_4a'],
     [{ target: 'linux/arm64', goarm64: 'v9.5,lse' }, '0.13.0', 'aarch64-linux-musl', 'generic+v9_5a'],
     [
