@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import { type AbiFloat, type AbiRule, type Libc, targetsData } from './data.js';
 import type { Platform } from './platform.js';
-import { listOr, valuesWithAbiFloat, variableOf } from './sub-arch.js';
+import { valuesWithAbiFloat, variableOf } from './sub-arch.js';
+import { listOr } from './suggest.js';
 import { firstZigWith, forZig } from './zig-version.js';
 
 /** The libcs a port offers, the OS default first; empty when zig has none for it. */

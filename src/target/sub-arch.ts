@@ -9,7 +9,7 @@ import {
   type ZigRanged,
 } from './data.js';
 import type { Platform } from './platform.js';
-import { closest } from './suggest.js';
+import { closest, listAnd, listOr } from './suggest.js';
 
 /** Explicit sub-architecture settings, as Go spells their values (`7,softfloat`, `v3`, `power9`...). */
 export interface SubArchRequest {
@@ -58,7 +58,7 @@ export function resolveSubArch(platform: Platform, request: SubArchRequest): Sub
   const field = fieldOf(variable);
   const explicit = request[field];
   const data = targetsData().subArch[variable];
-  const { base, ...parsed } = parseValue(variable, explicit ?? fromVariant ?? data.default);
+  const { base, ...parsed } = parseValue(platform, variable, explicit ?? fromVariant ?? data.default);
   // A variant may name a family that the setting refines: linux/arm64/v8 with GOARM64=v8.2 agrees.
   const agrees = base === fromVariant || base.startsWith(`${platform.variant}.`);
   if (explicit !== undefined && fromVariant !== undefined && !agrees) {
@@ -123,11 +123,11 @@ function variantValue(platform: Platform, variable: SubArchVariable | undefined)
   );
 }
 
-function parseValue(variable: SubArchVariable, text: string): ParsedValue {
+function parseValue(platform: Platform, variable: SubArchVariable, text: string): ParsedValue {
   const table = targetsData().subArch;
   switch (variable) {
     case 'GOARM':
-      return parseGoarm(table.GOARM, text);
+      return parseGoarm(table.GOARM, text, platform.goos);
     case 'GOARM64':
       return parseGoarm64(table.GOARM64, text);
     default:
@@ -136,10 +136,10 @@ function parseValue(variable: SubArchVariable, text: string): ParsedValue {
 }
 
 /** GOARM is 5, 6 or 7, optionally `,softfloat` or `,hardfloat` (internal/buildcfg goarm()). */
-function parseGoarm(data: GoarmData, text: string): ParsedValue {
+function parseGoarm(data: GoarmData, text: string, goos: string): ParsedValue {
   const match = /^(\d+)(?:,(soft|hard)float)?$/.exec(text);
   if (match?.[1] === '8') {
-    throw new UsageError('GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use a GOOS/arm64 target');
+    throw new UsageError(`GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use ${goos}/arm64`);
   }
   const version = match?.[1];
   const entry = version === undefined ? undefined : data.values[version];
@@ -212,12 +212,4 @@ function appendToCpu(cpu: ZigRanged<string>, features: string): ZigRanged<string
   return Array.isArray(cpu)
     ? cpu.map((range) => ({ ...range, value: range.value + features }))
     : cpu + features;
-}
-
-export function listOr(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-}
-
-function listAnd(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }

@@ -44,3 +44,12 @@ function commonPrefix(a: string, b: string): number {
   while (length < a.length && a[length] === b[length]) length++;
   return length;
 }
+
+/** `a, b or c`: for the lists of valid values in messages. */
+export function listOr(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+export function listAnd(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}

@@ -182,7 +182,7 @@ describe('xcc targets: usage errors are one line on stderr with exit code 2', ()
     ],
     [
       ['targets', 'linux/arm', '--goarm=8'],
-      'xcc: GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use a GOOS/arm64 target',
+      'xcc: GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use linux/arm64',
     ],
     [
       ['targets', 'linux/amd64', '--glibc=2.x'],

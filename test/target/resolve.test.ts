@@ -722,7 +722,7 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
     ],
     [
       { target: 'linux/arm', goarm: '8' },
-      'GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use a GOOS/arm64 target',
+      'GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use linux/arm64',
     ],
     [
       { target: 'linux/arm', goarm: '4' },
