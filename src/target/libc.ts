@@ -51,7 +51,7 @@ export function zigAbi(
   const newer = Array.isArray(rule.abi) ? firstZigWith(rule.abi, zigVersion) : undefined;
   const fix = newer === undefined ? 'use an older zig' : `use zig ${newer} or newer`;
   const what = rule.float === undefined ? libcName(libc) : `${rule.float}-float ${libcName(libc)}`;
-  throw new UsageError(`zig ${zigVersion} has no ${what} for ${goos}/${goarch}; ${fix}`);
+  throw new UsageError(`zig ${zigVersion} cannot provide ${what} for ${goos}/${goarch}; ${fix}`);
 }
 
 function appliesTo(rule: AbiRule, goos: string, goarch: string): boolean {

@@ -33,7 +33,7 @@ describe('xcc targets (list)', () => {
     expect(stdout).toMatch(/^windows\/amd64 +mingw +x86_64-windows-gnu +builds /m);
     expect(stdout).toMatch(/^linux\/ppc64 +- +- +unsupported +Go has no cgo for this port/m);
     expect(stdout).toMatch(
-      /^openbsd\/amd64 +system +- +unsupported +zig 0\.15\.2 has no libc for openbsd\/amd64; use zig 0\.16\.0 or newer$/m,
+      /^openbsd\/amd64 +system +- +unsupported +zig 0\.15\.2 cannot provide libc for openbsd\/amd64; use zig 0\.16\.0 or newer$/m,
     );
     expect(stdout).toMatch(/Target names for zig 0\.15\.2\./);
     for (const row of rows) expect(row.slice(columns[2])).toMatch(/^(builds|needs-sdk|unsupported) /);

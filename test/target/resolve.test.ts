@@ -630,16 +630,33 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
       { target: 'ios/arm64' },
       "ios/arm64 is not supported: zig ships no iOS libc and xcc does not wire an iOS SDK; use Xcode's clang as CC",
     ],
-    [{ target: 'openbsd/amd64' }, 'zig 0.15.2 has no libc for openbsd/amd64; use zig 0.16.0 or newer'],
+    [
+      { target: 'openbsd/amd64' },
+      'zig 0.15.2 cannot provide libc for openbsd/amd64; use zig 0.16.0 or newer',
+    ],
     [
       { target: 'linux/loong64' },
-      'zig 0.12.1 has no musl for linux/loong64; use zig 0.13.0 or newer',
+      'zig 0.12.1 cannot provide musl for linux/loong64; use zig 0.13.0 or newer',
       '0.12.1',
     ],
     [
       { target: 'freebsd/amd64' },
-      'zig 0.14.1 has no libc for freebsd/amd64; use zig 0.15.0 or newer',
+      'zig 0.14.1 cannot provide libc for freebsd/amd64; use zig 0.15.0 or newer',
       '0.14.1',
+    ],
+    [
+      { target: 'linux/s390x' },
+      'zig 0.12.1 cannot provide musl for linux/s390x; use zig 0.13.0 or newer',
+      '0.12.1',
+    ],
+    [
+      { target: 'linux/riscv64', libc: 'glibc' },
+      'zig 0.13.0 cannot provide glibc for linux/riscv64; use zig 0.14.0 or newer',
+      '0.13.0',
+    ],
+    [
+      { target: 'linux/mips64le', gomips64: 'softfloat' },
+      'zig has no soft-float musl for linux/mips64le; use GOMIPS64=hardfloat',
     ],
     [
       { target: 'linux/amd64' },
