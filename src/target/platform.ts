@@ -67,7 +67,8 @@ function withoutSlash(target: string): UsageError {
     return new UsageError(`'${target}' is not GOOS/GOARCH; did you mean '${suggestion}'?`);
   }
   if (knownGoos().has(target)) {
-    const example = portsOf(target)[0]!;
+    const ports = portsOf(target);
+    const example = ports.find((port) => port.goarch === 'amd64') ?? ports[0]!;
     return new UsageError(
       `target '${target}' has no GOARCH; write GOOS/GOARCH, e.g. ${example.goos}/${example.goarch} (${HINT})`,
     );

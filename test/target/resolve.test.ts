@@ -579,7 +579,7 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
     [{ target: '' }, "empty target; write GOOS/GOARCH, e.g. linux/arm64 (run 'xcc targets' for the list)"],
     [
       { target: 'linux' },
-      "target 'linux' has no GOARCH; write GOOS/GOARCH, e.g. linux/386 (run 'xcc targets' for the list)",
+      "target 'linux' has no GOARCH; write GOOS/GOARCH, e.g. linux/amd64 (run 'xcc targets' for the list)",
     ],
     [
       { target: 'linux/' },
