@@ -23,7 +23,9 @@ export function chooseLibc(platform: Platform, requested: Libc | undefined): Lib
     offered.length === 1
       ? `it links against ${describe(offered[0]!, goos)}`
       : `choose ${offered.join(' or ')}`;
-  throw new UsageError(`${goos}/${goarch} cannot use ${libc}: ${instead}; drop --${libc}`);
+  // 'system' has no flag: only library callers can ask for it.
+  const fix = libc === 'system' ? '' : `; drop --${libc}`;
+  throw new UsageError(`${goos}/${goarch} cannot use ${libc}: ${instead}${fix}`);
 }
 
 /**
