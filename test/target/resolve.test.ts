@@ -693,6 +693,7 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
       { target: 'linux/amd64', libc: 'mingw' },
       'linux/amd64 cannot use mingw: choose musl or glibc; drop --mingw',
     ],
+    [{ target: 'linux/amd64', libc: 'system' }, 'linux/amd64 cannot use system: choose musl or glibc'],
     [
       { target: 'linux/amd64', libc: 'musl', glibcVersion: '2.28' },
       'a glibc version was given with libc musl; drop one of them',
