@@ -4,6 +4,7 @@ import { libcsOf } from './libc.js';
 import { resolveTarget } from './resolve.js';
 import { findTier } from './tiers.js';
 import type { ResolveOptions } from './types.js';
+import { parseZigVersion } from './zig-version.js';
 
 /** One way to build a port: a libc with its zig triple (Go's default sub-architecture, default glibc). */
 export interface LibcListing {
@@ -31,6 +32,8 @@ export interface TargetListing {
 
 /** Every Go port, in `go tool dist list` order, with what xcc can do for it with a given zig. */
 export function listTargets(options: ResolveOptions): TargetListing[] {
+  // A bad version must fail the listing, not turn every row into an 'unsupported' one.
+  parseZigVersion(options.zigVersion);
   return targetsData().goPorts.ports.map(({ goos, goarch, firstClass, cgoSupported }) => {
     const port = `${goos}/${goarch}`;
     const offered = cgoSupported ? libcsOf(goos, goarch) : [];

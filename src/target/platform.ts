@@ -8,7 +8,7 @@ export interface Platform {
   goarch: string;
   /** The OCI platform variant (`v7` in `linux/arm/v7`), if any. */
   variant: string | undefined;
-  port: GoPort;
+  goPort: GoPort;
 }
 
 const HINT = "run 'xcc targets' for the list";
@@ -29,12 +29,12 @@ export function parsePlatform(text: string): Platform {
   if (!knownGoarch().has(goarch)) {
     throw unknownName('GOARCH', goarch, target, suggestTarget(goos, goarch, variant));
   }
-  const port = findPort(goos, goarch);
-  if (port === undefined) {
-    const others = portsOf(goos).map((p) => p.goarch);
+  const goPort = findPort(goos, goarch);
+  if (goPort === undefined) {
+    const others = portsOf(goos).map((port) => port.goarch);
     throw new UsageError(`${goos}/${goarch} is not a Go port; ${goos} has ${others.join(', ')}`);
   }
-  return { goos, goarch, variant, port };
+  return { goos, goarch, variant, goPort };
 }
 
 export function findPort(goos: string, goarch: string): GoPort | undefined {

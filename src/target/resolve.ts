@@ -47,10 +47,10 @@ export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOpt
   };
 }
 
-/** Ports without cgo, or where zig has no libc, or that the tier table marks unsupported. */
+/** Ports without cgo, and ports of an OS zig has no libc for (the tier table says why). */
 function rejectUnsupported(platform: Platform): void {
-  const { goos, goarch, port } = platform;
-  if (!port.cgoSupported) {
+  const { goos, goarch, goPort } = platform;
+  if (!goPort.cgoSupported) {
     throw new UsageError(
       `${goos}/${goarch} has no cgo in Go (CgoSupported=false); build it with CGO_ENABLED=0, no C toolchain needed`,
     );

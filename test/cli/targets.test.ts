@@ -196,6 +196,7 @@ describe('xcc targets: usage errors are one line on stderr with exit code 2', ()
       ['targets', 'linux/amd64', '--zig', '0.20'],
       "xcc: malformed zig version '0.20'; write MAJOR.MINOR.PATCH, e.g. 0.15.2",
     ],
+    [['targets', '--zig', '0.20'], "xcc: malformed zig version '0.20'; write MAJOR.MINOR.PATCH, e.g. 0.15.2"],
     [
       ['targets', 'linux/ppc64'],
       'xcc: linux/ppc64 has no cgo in Go (CgoSupported=false); build it with CGO_ENABLED=0, no C toolchain needed',
