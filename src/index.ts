@@ -11,3 +11,14 @@ export type { FileReport, ImageReport, InspectReport } from './inspect/report.js
 export { inspectFile, inspectFiles, renderJson, renderText } from './inspect/report.js';
 export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
 export { judge } from './inspect/verdicts.js';
+export type { Libc, Linkage, SubArchVariable, Tier } from './target/index.js';
+export {
+  type LibcListing,
+  listTargets,
+  parseZigVersion,
+  type ResolveOptions,
+  resolveTarget,
+  type Target,
+  type TargetListing,
+  type TargetRequest,
+} from './target/index.js';

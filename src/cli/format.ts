@@ -19,19 +19,6 @@ export function formatDuration(ms: number): string {
   return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
-/** A left-aligned table with a header row, columns separated by two spaces. */
-export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const render = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[header, ...rows].map(render).join('\n')}\n`;
-}
-
 /** `30d`, `12h`, `90m`, `2w` -> milliseconds; undefined when malformed. */
 export function parseAge(text: string): number | undefined {
   const match = /^(\d+)\s*(m|h|d|w)$/.exec(text.trim());

@@ -2,6 +2,7 @@ import { type CAC, cac } from 'cac';
 import { isXccError } from '../errors.js';
 import { version } from '../version.js';
 import { commands } from './commands/index.js';
+import { protectTextValues } from './option-text.js';
 
 /** Builds the CLI without running it, so tests can parse arguments without spawning a process. */
 export function createCli(): CAC {
@@ -21,7 +22,7 @@ export async function runMain(argv: readonly string[]): Promise<void> {
   const debug = argv.includes('--debug');
   try {
     const cli = createCli();
-    cli.parse(['node', 'xcc', ...argv], { run: false });
+    cli.parse(['node', 'xcc', ...protectTextValues(argv, cli)], { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return;
       const [first] = cli.args;

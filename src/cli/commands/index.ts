@@ -4,6 +4,7 @@ import { registerInspect } from './inspect.js';
 import { registerInstall } from './install.js';
 import { registerLs } from './ls.js';
 import { registerPrune } from './prune.js';
+import { registerTargets } from './targets.js';
 
 /** Each command lives in its own file and registers itself; heavy modules are imported inside actions. */
 export type RegisterCommand = (cli: CAC) => void;
@@ -14,4 +15,5 @@ export const commands: RegisterCommand[] = [
   registerPrune,
   registerCache,
   registerInspect,
+  registerTargets,
 ];

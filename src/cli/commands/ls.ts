@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes } from '../format.js';
+import { formatTable } from '../table.js';
 
 export function registerLs(cli: CAC): void {
   cli
@@ -36,6 +37,8 @@ export function registerLs(cli: CAC): void {
         lastUsed.toISOString().slice(0, 10),
         dir,
       ]);
-      process.stdout.write(formatTable(['VERSION', 'SIZE', 'SOURCE', 'INSTALLED', 'LAST USED', 'DIR'], rows));
+      process.stdout.write(
+        formatTable([['VERSION', 'SIZE', 'SOURCE', 'INSTALLED', 'LAST USED', 'DIR'], ...rows]),
+      );
     });
 }

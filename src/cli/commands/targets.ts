@@ -1,0 +1,106 @@
+import type { CAC } from 'cac';
+import { UsageError } from '../../errors.js';
+import type { Target, TargetListing } from '../../target/index.js';
+import { textValue } from '../option-text.js';
+import { formatTable } from '../table.js';
+import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
+
+type TargetsOptions = TargetOptionValues & { zig?: string[]; json?: boolean };
+
+export function registerTargets(cli: CAC): void {
+  const command = cli
+    .command('targets [target]', 'List the Go targets xcc can build, or show how one target resolves')
+    .option('--zig <version>', 'Show the target names of this zig version (default: the pinned zig)', {
+      type: [textValue],
+    })
+    .option('--json', 'Print JSON instead of a table');
+  addTargetOptions(command)
+    .example('  xcc targets                            # every Go port: zig triples, libcs, support tier')
+    .example('  xcc targets linux/arm64                # one target: musl, linked statically')
+    .example('  xcc targets linux/arm/v7 --glibc=2.31  # OCI variant (GOARM=7), glibc 2.31 or newer')
+    .example('  xcc targets linux/amd64 --goamd64=v3 --json')
+    .example('  xcc targets openbsd/arm64 --zig 0.16.0 # target names of another zig')
+    .example('  xcc targets darwin/arm64 --macos-sdk ~/sdks/MacOSX15.sdk')
+    .example('')
+    .example('A target is GOOS/GOARCH or GOOS/GOARCH/VARIANT (linux/arm/v6, linux/amd64/v3, linux/arm64/v8).')
+    .action(async (target: string | undefined, options: TargetsOptions) => {
+      const { zigConfig } = await import('../../zig/config.js');
+      const { listTargets, resolveTarget } = await import('../../target/index.js');
+      const zigVersion = singleValue('--zig', options.zig) ?? zigConfig().defaultVersion;
+      if (target === undefined) {
+        rejectTargetOptions(options);
+        const targets = listTargets({ zigVersion });
+        process.stdout.write(
+          options.json ? json({ zigVersion, targets }) : listingTable(targets, zigVersion),
+        );
+        return;
+      }
+      const resolved = resolveTarget(targetRequest(target, options), { zigVersion });
+      process.stdout.write(options.json ? json(resolved) : targetTable(resolved));
+    });
+}
+
+/**
+ * Without a target the libc and sub-architecture options mean nothing. The usual cause is an option
+ * that took the target as its value: `xcc targets --glibc linux/amd64`.
+ */
+function rejectTargetOptions(options: TargetsOptions): void {
+  const given = Object.keys(options).filter((name) => !['--', 'zig', 'json', 'debug'].includes(name));
+  if (given.length === 0) return;
+  const name = given[0]!;
+  const flag = `--${kebab(name)}`;
+  const value = options[name as keyof TargetsOptions];
+  const taken =
+    Array.isArray(value) && name !== 'macosSdk' ? value.find((text) => text.includes('/')) : undefined;
+  if (taken !== undefined) {
+    throw new UsageError(
+      `${flag} took '${taken}' as its value; put the target first: xcc targets ${taken} ${flag}`,
+    );
+  }
+  throw new UsageError(`${flag} needs a target: xcc targets GOOS/GOARCH ${flag}`);
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function listingTable(targets: TargetListing[], zigVersion: string): string {
+  const rows = [['PORT', 'LIBC', 'ZIG TARGET', 'TIER', 'WHY']];
+  for (const { port, libcs } of targets) {
+    for (const option of libcs) {
+      const libc =
+        option.libc === null
+          ? '-'
+          : `${option.libc}${option.default && libcs.length > 1 ? ' (default)' : ''}`;
+      rows.push([port, libc, option.zigTarget ?? '-', option.tier, option.reason]);
+    }
+  }
+  return `${formatTable(rows)}\nTarget names for zig ${zigVersion}. Details of one target: xcc targets GOOS/GOARCH [--json]\n`;
+}
+
+function targetTable(target: Target): string {
+  const sdk = target.needsSdk
+    ? (target.macosSdk ?? 'required: pass --macos-sdk PATH or set SDKROOT')
+    : 'not needed';
+  const glibc = target.glibcVersion === null ? '' : ` ${target.glibcVersion}`;
+  return formatTable([
+    ['id', target.id],
+    ['port', target.port],
+    [
+      'go env',
+      Object.entries(target.env)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' '),
+    ],
+    ['libc', `${target.libc}${glibc} (${target.linkage})`],
+    ['zig', target.zigVersion],
+    ['zig target', target.zigTarget],
+    ['zig cpu', target.zigCpu ?? "zig's baseline for the target"],
+    ['macOS SDK', sdk],
+    ['tier', `${target.tier}: ${target.tierReason}`],
+  ]);
+}

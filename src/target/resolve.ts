@@ -1,0 +1,112 @@
+import { UsageError } from '../errors.js';
+import { type Libc, type TierEntry, targetsData, type ZigRanged } from './data.js';
+import { chooseGlibc, chooseLibc, libcsOf, zigAbi } from './libc.js';
+import { type Platform, parsePlatform } from './platform.js';
+import { resolveSubArch, type SubArch } from './sub-arch.js';
+import { findTier } from './tiers.js';
+import type { ResolveOptions, Target, TargetRequest } from './types.js';
+import { forZig, parseZigVersion } from './zig-version.js';
+
+/**
+ * Turns what a Go developer types into the exact zig target. Pure: reads only the bundled table.
+ * Anything that cannot be built (unknown names, no cgo, no zig libc, bad versions) is a UsageError
+ * whose one-line message says what to change.
+ */
+export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOptions): Target {
+  const zig = parseZigVersion(zigVersion);
+  const platform = parsePlatform(request.target);
+  const { goos, goarch } = platform;
+  const port = `${goos}/${goarch}`;
+  rejectUnsupported(platform);
+  const subArch = resolveSubArch(platform, request);
+  const libc = chooseLibc(platform, requestedLibc(request));
+  const abi = zigAbi(platform, libc, subArch?.abiFloat, zig);
+  const glibcVersion = libc === 'glibc' ? chooseGlibc(platform, request.glibcVersion, zig) : null;
+  const { needsSdk = false } = targetsData().goos[goos]!;
+  if (request.macosSdk !== undefined && !needsSdk) {
+    throw new UsageError(`a macOS SDK is only for darwin targets, not ${port}; drop --macos-sdk`);
+  }
+  const tier = supportedTier(port, libc);
+  return {
+    id: [goos, goarch, subArch?.idPart, libcIdPart(libc, glibcVersion)].filter(Boolean).join('-'),
+    port,
+    goos,
+    goarch,
+    subArch: subArch === undefined ? null : { variable: subArch.variable, value: subArch.value },
+    env: goEnv(goos, goarch, subArch),
+    libc,
+    glibcVersion,
+    linkage: targetsData().libcs[libc].linkage,
+    zigVersion: zig,
+    zigTarget: zigTriple(platform, abi, glibcVersion, zig),
+    zigCpu: zigCpu(goarch, subArch, zig),
+    needsSdk,
+    macosSdk: request.macosSdk ?? null,
+    tier: tier.tier,
+    tierReason: tier.reason,
+  };
+}
+
+/** Ports without cgo, and ports of an OS zig has no libc for (the tier table says why). */
+function rejectUnsupported(platform: Platform): void {
+  const { goos, goarch, goPort } = platform;
+  if (!goPort.cgoSupported) {
+    throw new UsageError(
+      `${goos}/${goarch} has no cgo in Go (CgoSupported=false); build it with CGO_ENABLED=0, no C toolchain needed`,
+    );
+  }
+  if (libcsOf(goos, goarch).length === 0) {
+    throw new UsageError(
+      `${goos}/${goarch} is not supported: ${findTier(`${goos}/${goarch}`, undefined).reason}`,
+    );
+  }
+}
+
+function requestedLibc(request: TargetRequest): Libc | undefined {
+  if (request.glibcVersion === undefined) return request.libc;
+  if (request.libc !== undefined && request.libc !== 'glibc') {
+    throw new UsageError(`a glibc version was given with libc ${request.libc}; drop one of them`);
+  }
+  return 'glibc';
+}
+
+/** A port with a libc that the tier table marks unsupported (e.g. after an end-to-end failure) is refused. */
+function supportedTier(port: string, libc: Libc): TierEntry {
+  const entry = findTier(port, libc);
+  if (entry.tier === 'unsupported')
+    throw new UsageError(`${port} with ${libc} is not supported: ${entry.reason}`);
+  return entry;
+}
+
+function libcIdPart(libc: Libc, glibcVersion: string | null): string | undefined {
+  if (libc === 'system') return undefined;
+  return libc === 'glibc' ? `glibc${glibcVersion}` : libc;
+}
+
+function goEnv(goos: string, goarch: string, subArch: SubArch | undefined): Record<string, string> {
+  return {
+    GOOS: goos,
+    GOARCH: goarch,
+    ...(subArch === undefined ? {} : { [subArch.variable]: subArch.value }),
+    CGO_ENABLED: '1',
+  };
+}
+
+function zigTriple(platform: Platform, abi: string, glibcVersion: string | null, zig: string): string {
+  const { goos, goarch } = targetsData();
+  const arch = required(goarch[platform.goarch]!.zigArch, zig, `zig arch of ${platform.goarch}`);
+  const os = required(goos[platform.goos]!.zigOs, zig, `zig os of ${platform.goos}`);
+  return `${arch}-${os}-${abi}${glibcVersion === null ? '' : `.${glibcVersion}`}`;
+}
+
+function zigCpu(goarch: string, subArch: SubArch | undefined, zig: string): string | null {
+  const cpu = subArch?.cpu ?? targetsData().goarch[goarch]!.cpu;
+  return cpu === undefined ? null : required(cpu, zig, `-mcpu for ${goarch}`);
+}
+
+/** Names the table must define for every supported zig version: a gap is a bug in the table. */
+function required<T>(ranged: ZigRanged<T>, zig: string, what: string): T {
+  const value = forZig(ranged, zig);
+  if (value === undefined) throw new Error(`toolchains/targets.json has no ${what} for zig ${zig}`);
+  return value;
+}

@@ -1,0 +1,46 @@
+import semver from 'semver';
+import { UsageError } from '../errors.js';
+import { targetsData, type ZigRange, type ZigRanged } from './data.js';
+
+/**
+ * A zig version as `zig version` prints it: `0.15.2`, or a development build such as
+ * `0.16.0-dev.1234+abcdef012`. A development build sorts before its release, so it gets the
+ * naming of the previous release until the rename ships.
+ */
+export function parseZigVersion(text: string): string {
+  // semver.valid alone would also take 'v0.15.2' and '=0.15.2', which `zig version` never prints.
+  if (!/^\d/.test(text) || semver.valid(text) === null) {
+    throw new UsageError(`malformed zig version '${text}'; write MAJOR.MINOR.PATCH, e.g. 0.15.2`);
+  }
+  const oldest = targetsData().minZigVersion.version;
+  if (semver.lt(text, oldest)) {
+    throw new UsageError(
+      `zig ${text} is older than ${oldest}, the oldest zig xcc supports; use zig ${oldest} or newer`,
+    );
+  }
+  return text;
+}
+
+export function inZigRange(range: Omit<ZigRange<unknown>, 'value'>, zigVersion: string): boolean {
+  return (
+    (range.since === undefined || semver.gte(zigVersion, range.since)) &&
+    (range.until === undefined || semver.lt(zigVersion, range.until))
+  );
+}
+
+/** The value that applies to a zig version, or `undefined` when that version has none. */
+export function forZig<T>(ranged: ZigRanged<T>, zigVersion: string): T | undefined {
+  if (!Array.isArray(ranged)) return ranged;
+  return ranged.find((range) => inZigRange(range, zigVersion))?.value;
+}
+
+/**
+ * When a value is missing for a zig version: the first newer release that has it, so that the error
+ * can say which zig to use; `undefined` when no newer release has it either.
+ */
+export function firstZigWith<T>(ranged: ZigRange<T>[], zigVersion: string): string | undefined {
+  return ranged
+    .map((range) => range.since)
+    .filter((since): since is string => since !== undefined && semver.gt(since, zigVersion))
+    .sort(semver.compare)[0];
+}

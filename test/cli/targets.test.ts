@@ -1,0 +1,225 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cliBin } from '../support/paths.js';
+
+function xcc(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [cliBin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('xcc targets (list)', () => {
+  it('prints every Go port as an aligned table', () => {
+    const { exitCode, stdout, stderr } = xcc(['targets']);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    const header = lines[0]!;
+    expect(header).toMatch(/^PORT +LIBC +ZIG TARGET +TIER +WHY$/);
+    const columns = ['LIBC', 'ZIG TARGET', 'TIER', 'WHY'].map((name) => header.indexOf(name));
+    const rows = lines.slice(1).filter((line) => /^\S+\/\S+ /.test(line));
+    expect(rows).toHaveLength(47 + 12); // every Go port, plus a glibc row for each Linux port with cgo
+    for (const row of rows) {
+      for (const column of columns) expect(row.slice(column - 2, column + 1)).toMatch(/^ {2}\S$/);
+    }
+    expect(stdout).toMatch(
+      /^linux\/arm64 +musl \(default\) +aarch64-linux-musl +builds +zig 0\.15\.2 compiles and links C/m,
+    );
+    expect(stdout).toMatch(/^linux\/arm +glibc +arm-linux-gnueabihf\.2\.28 +builds /m);
+    expect(stdout).toMatch(
+      /^darwin\/arm64 +system +aarch64-macos-none +needs-sdk +zig compiles and links C for macOS/m,
+    );
+    expect(stdout).toMatch(/^windows\/amd64 +mingw +x86_64-windows-gnu +builds /m);
+    expect(stdout).toMatch(/^linux\/ppc64 +- +- +unsupported +Go has no cgo for this port/m);
+    expect(stdout).toMatch(
+      /^openbsd\/amd64 +system +- +unsupported +zig 0\.15\.2 cannot provide libc for openbsd\/amd64; use zig 0\.16\.0 or newer$/m,
+    );
+    expect(stdout).toMatch(/Target names for zig 0\.15\.2\./);
+    for (const row of rows) expect(row.slice(columns[2])).toMatch(/^(builds|needs-sdk|unsupported) /);
+  });
+
+  it('prints JSON with --json, one entry per Go port', () => {
+    const { exitCode, stdout, stderr } = xcc(['targets', '--json']);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const listing = JSON.parse(stdout);
+    expect(listing.zigVersion).toBe('0.15.2');
+    expect(listing.targets).toHaveLength(47);
+    expect(listing.targets.find((entry: { port: string }) => entry.port === 'linux/amd64')).toEqual({
+      port: 'linux/amd64',
+      goos: 'linux',
+      goarch: 'amd64',
+      firstClass: true,
+      cgoSupported: true,
+      libcs: [
+        {
+          libc: 'musl',
+          default: true,
+          zigTarget: 'x86_64-linux-musl',
+          zigCpu: 'x86_64',
+          tier: 'builds',
+          reason: expect.any(String),
+        },
+        {
+          libc: 'glibc',
+          default: false,
+          zigTarget: 'x86_64-linux-gnu.2.28',
+          zigCpu: 'x86_64',
+          tier: 'builds',
+          reason: expect.any(String),
+        },
+      ],
+    });
+  });
+
+  it('uses the target names of another zig with --zig', () => {
+    const { exitCode, stdout } = xcc(['targets', '--zig', '0.16.0']);
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(/^openbsd\/amd64 +system +x86_64-openbsd-none +builds /m);
+    expect(stdout).toMatch(/Target names for zig 0\.16\.0\./);
+  });
+});
+
+describe('xcc targets TARGET', () => {
+  it('shows how one target resolves', () => {
+    const result = xcc(['targets', 'linux/arm/v7', '--glibc=2.31']);
+    expect(result).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        'id          linux-arm-v7-glibc2.31',
+        'port        linux/arm',
+        'go env      GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=1',
+        'libc        glibc 2.31 (dynamic)',
+        'zig         0.15.2',
+        'zig target  arm-linux-gnueabihf.2.31',
+        'zig cpu     generic+v7a-neon-d32',
+        'macOS SDK   not needed',
+        'tier        builds: zig 0.15.2 compiles and links C for it (scripts/check-targets-with-zig.ts); go build not yet proven end to end',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  it('prints the Target as JSON with --json', () => {
+    const { exitCode, stdout } = xcc(['targets', 'linux/amd64/v3', '--json']);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      id: 'linux-amd64-v3-musl',
+      port: 'linux/amd64',
+      goos: 'linux',
+      goarch: 'amd64',
+      subArch: { variable: 'GOAMD64', value: 'v3' },
+      env: { GOOS: 'linux', GOARCH: 'amd64', GOAMD64: 'v3', CGO_ENABLED: '1' },
+      libc: 'musl',
+      glibcVersion: null,
+      linkage: 'static',
+      zigVersion: '0.15.2',
+      zigTarget: 'x86_64-linux-musl',
+      zigCpu: 'x86_64_v3',
+      needsSdk: false,
+      macosSdk: null,
+      tier: 'builds',
+      tierReason: expect.any(String),
+    });
+  });
+
+  // mri reads '2.30' as the number 2.3 and '0.20' as 0.2: values must arrive as typed.
+  it.each([
+    [['linux/amd64', '--glibc=2.30'], 'x86_64-linux-gnu.2.30'],
+    [['linux/amd64', '--glibc', '2.30'], 'x86_64-linux-gnu.2.30'],
+    [['linux/amd64', '--glibc'], 'x86_64-linux-gnu.2.28'],
+    [['linux/amd64', '--glibc', '--json'], 'x86_64-linux-gnu.2.28'],
+    [['linux/arm', '--goarm', '6', '--glibc=2.20'], 'arm-linux-gnueabihf.2.20'],
+    [['linux/arm', '--goarm=7,softfloat'], 'arm-linux-musleabi'],
+    [['linux/mipsle', '--gomips', 'softfloat', '--zig', '0.13.0'], 'mipsel-linux-musl'],
+  ])('%j -> %s', (args, zigTarget) => {
+    const { exitCode, stdout, stderr } = xcc(['targets', ...args, '--json']);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(stdout).zigTarget).toBe(zigTarget);
+  });
+
+  it('takes the macOS SDK from --macos-sdk, else from SDKROOT, and only for darwin targets', () => {
+    const fromFlag = xcc(['targets', 'darwin/arm64', '--macos-sdk', '/sdks/MacOSX15.sdk', '--json'], {
+      SDKROOT: '/ignored',
+    });
+    expect(JSON.parse(fromFlag.stdout).macosSdk).toBe('/sdks/MacOSX15.sdk');
+    const fromEnv = xcc(['targets', 'darwin/arm64', '--json'], { SDKROOT: '/sdks/env.sdk' });
+    expect(JSON.parse(fromEnv.stdout).macosSdk).toBe('/sdks/env.sdk');
+    const table = xcc(['targets', 'darwin/amd64'], { SDKROOT: '' });
+    expect(table.stdout).toContain('macOS SDK   required: pass --macos-sdk PATH or set SDKROOT\n');
+    const linux = xcc(['targets', 'linux/amd64', '--json'], { SDKROOT: '/sdks/env.sdk' });
+    expect({ exitCode: linux.exitCode, macosSdk: JSON.parse(linux.stdout).macosSdk }).toEqual({
+      exitCode: 0,
+      macosSdk: null,
+    });
+  });
+});
+
+describe('xcc targets: usage errors are one line on stderr with exit code 2', () => {
+  it.each([
+    [['targets', 'linux/amd64', '--bogus'], "xcc: unknown option '--bogus'; run 'xcc --help' for usage"],
+    [
+      ['targets', 'linux/x86_64'],
+      "xcc: unknown GOARCH 'x86_64' in 'linux/x86_64'; did you mean 'linux/amd64'?",
+    ],
+    [['targets', 'macos/arm64'], "xcc: unknown GOOS 'macos' in 'macos/arm64'; did you mean 'darwin/arm64'?"],
+    [['targets', 'linux/amd64', '--musl', '--glibc'], 'xcc: --musl and --glibc conflict; choose one libc'],
+    [['targets', 'linux/amd64', '--mingw', '--musl'], 'xcc: --musl and --mingw conflict; choose one libc'],
+    [
+      ['targets', 'windows/amd64', '--musl'],
+      'xcc: windows/amd64 cannot use musl: it links against mingw; drop --musl',
+    ],
+    [
+      ['targets', '--glibc', 'linux/amd64'],
+      "xcc: --glibc took 'linux/amd64' as its value; put the target first: xcc targets linux/amd64 --glibc",
+    ],
+    [['targets', '--goarm=7'], 'xcc: --goarm needs a target: xcc targets GOOS/GOARCH --goarm'],
+    [['targets', 'linux/arm', '--goarm'], 'xcc: --goarm needs a value, e.g. --goarm=VALUE'],
+    [
+      ['targets', 'linux/arm', '--goarm', '6', '--goarm', '7'],
+      'xcc: --goarm was given 2 times (6, 7); give it once',
+    ],
+    [
+      ['targets', 'linux/arm', '--goarm=8'],
+      'xcc: GOARM=8 does not exist: 64-bit ARM is GOARCH=arm64; use linux/arm64',
+    ],
+    [
+      ['targets', 'linux/amd64', '--glibc=2.x'],
+      "xcc: malformed glibc version '2.x'; write MAJOR.MINOR, e.g. 2.28",
+    ],
+    [
+      ['targets', 'linux/amd64', '--zig', '0.10.1'],
+      'xcc: zig 0.10.1 is older than 0.11.0, the oldest zig xcc supports; use zig 0.11.0 or newer',
+    ],
+    [
+      ['targets', 'linux/amd64', '--zig', '0.20'],
+      "xcc: malformed zig version '0.20'; write MAJOR.MINOR.PATCH, e.g. 0.15.2",
+    ],
+    [['targets', '--zig', '0.20'], "xcc: malformed zig version '0.20'; write MAJOR.MINOR.PATCH, e.g. 0.15.2"],
+    [
+      ['targets', 'linux/ppc64'],
+      'xcc: linux/ppc64 has no cgo in Go (CgoSupported=false); build it with CGO_ENABLED=0, no C toolchain needed',
+    ],
+    [
+      ['targets', 'linux/amd64', 'linux/arm64'],
+      "xcc: unused args: 'linux/arm64'; run 'xcc --help' for usage",
+    ],
+  ])('%j', (args, message) => {
+    expect(xcc(args)).toEqual({ exitCode: 2, stdout: '', stderr: `${message}\n` });
+  });
+});
+
+describe('xcc targets --help', () => {
+  it('documents the options and shows examples', () => {
+    const { exitCode, stdout } = xcc(['targets', '--help']);
+    expect(exitCode).toBe(0);
+    for (const flag of ['--musl', '--glibc [version]', '--mingw', '--goarm <value>', '--goarm64 <value>']) {
+      expect(stdout).toContain(flag);
+    }
+    for (const flag of ['--goriscv64 <value>', '--macos-sdk <path>', '--zig <version>', '--json']) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stdout).toContain('xcc targets linux/arm/v7 --glibc=2.31');
+  });
+});
