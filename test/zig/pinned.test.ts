@@ -27,6 +27,7 @@ describe('toolchains/zig-releases.json', () => {
       '0.13.0',
       '0.12.1',
       '0.12.0',
+      '0.11.0',
     ]);
     expect(table.index['0.15.2']?.['x86_64-linux']).toEqual({
       file: 'zig-x86_64-linux-0.15.2.tar.xz',
