@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Clock, systemClock } from './clock.js';
 
@@ -36,12 +36,14 @@ export async function renameRetrying(
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
-  options: RenameOptions = {},
+  options: RenameOptions & { mode?: number } = {},
 ): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, data);
+    // Before the rename: an executable must never be visible without its exec bit.
+    if (options.mode !== undefined) await chmod(temp, options.mode);
     await renameRetrying(temp, file, options);
   } catch (error) {
     await rm(temp, { force: true });

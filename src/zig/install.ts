@@ -6,12 +6,13 @@ import { UsageError, XccError } from '../errors.js';
 import { type Env, xccHome } from '../home.js';
 import { zigConfig } from './config.js';
 import type { InstallEvent, InstallEventHandler } from './events.js';
-import { zigHostKey } from './host.js';
+import { currentHostKey, zigHostKey } from './host.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
 import { type LoadedIndex, loadIndex } from './index-source.js';
 import { communityMirrors, userMirrors } from './mirrors.js';
 import { pinnedCatalog, zigReleases } from './pinned.js';
 import {
+  findRelease,
   indexCatalog,
   parseVersionSpec,
   resolveVersion,
@@ -22,7 +23,7 @@ import type { SourceContext, ZigSource } from './sources/source.js';
 import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
 import { pypiWheelSource } from './sources/wheel.js';
 import { openStore, type Store } from './store.js';
-import { expectedDigest, trustedPublicKey } from './trust.js';
+import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
 import { isDevVersion } from './version.js';
 import { zigExecutable, zigVersionOf } from './zig-binary.js';
 
@@ -48,9 +49,24 @@ export interface EnsureZigOptions {
   /** A release archive on disk, or a directory holding it, with its `.minisig` beside it. */
   from?: string;
   allowLegacyMinisign?: boolean;
+  /**
+   * The bytes a lock file pins for this host (`xcc.lock.json`): downloads must match them, and so must
+   * the source of a cached install.
+   */
+  locked?: LockedArtifacts;
   onEvent?: InstallEventHandler;
   signal?: AbortSignal;
   clock?: Clock;
+}
+
+export interface LockedDigest {
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+export interface LockedArtifacts extends LockedDigest {
+  pypi?: LockedDigest;
 }
 
 export interface Zig {
@@ -80,7 +96,8 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
 
   // An exact version that is installed needs neither the index nor the network.
   const known = exactVersion(spec);
-  const hit = known === undefined ? undefined : await findInstalled(store, known, platform, emit);
+  const hit =
+    known === undefined ? undefined : await findInstalled(store, known, platform, emit, options.locked);
   if (hit) return hit;
 
   const clock = options.clock ?? systemClock;
@@ -90,7 +107,7 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
     const catalog = await catalogFor(loaded, store);
     const { version, warning } = resolveVersion(spec, catalog);
     emit({ type: 'resolved', spec: options.spec ?? 'default', version, ...(warning ? { warning } : {}) });
-    const installed = await findInstalled(store, version, platform, emit);
+    const installed = await findInstalled(store, version, platform, emit, options.locked);
     if (installed) return installed;
     refuseOffline(env, version, options.from);
 
@@ -140,9 +157,15 @@ async function findInstalled(
   version: string,
   platform: NodeJS.Platform,
   emit: InstallEventHandler,
+  locked: LockedArtifacts | undefined,
 ): Promise<Zig | undefined> {
   const install = await store.find(version);
   if (install === undefined) return undefined;
+  if (locked && install.marker.sha256 !== locked.sha256 && install.marker.sha256 !== locked.pypi?.sha256) {
+    throw new XccError(
+      `the cached Zig ${version} was installed from bytes (sha256 ${install.marker.sha256}) that the lock file does not name; remove it with 'xcc prune --all' and install again`,
+    );
+  }
   await store.markUsed(version);
   emit({ type: 'cached', version, dir: install.dir });
   return {
@@ -206,10 +229,13 @@ interface PlanInput {
 async function planSources(input: PlanInput): Promise<ZigSource[]> {
   const { version, host, loaded, options } = input;
   const trust = { pinned: zigReleases(), index: loaded.index, privateIndex: loaded.privateIndex };
-  const archive = expectedDigest({ version, host, source: 'tarball' }, trust) as ArchiveDigest;
+  const archive = withLock(
+    expectedDigest({ version, host, source: 'tarball' }, trust),
+    options.locked,
+  ) as ArchiveDigest;
   if (options.from !== undefined) return [await localSource(options.from, archive)];
 
-  const wheel = expectedDigest({ version, host, source: 'pypi' }, trust);
+  const wheel = withLock(expectedDigest({ version, host, source: 'pypi' }, trust), options.locked?.pypi);
   const explicit = options.sources !== undefined;
   const mirrors = userMirrors(input.env);
   const names = options.sources ?? (mirrors ? ['mirror', 'pypi'] : ['mirror', 'ziglang.org', 'pypi']);
@@ -230,6 +256,31 @@ async function planSources(input: PlanInput): Promise<ZigSource[]> {
     );
   }
   return sources;
+}
+
+/**
+ * A lock file's hash is one more claim about the same bytes: it must agree with what xcc's pinned table or
+ * the index says, and it vouches alone where they say nothing (an unpinned wheel, a dev build).
+ */
+function withLock(expected: ExpectedDigest, locked: LockedDigest | undefined): ExpectedDigest {
+  if (locked === undefined) return expected;
+  if (
+    expected.kind === 'sha256' &&
+    (expected.sha256 !== locked.sha256 || expected.size !== locked.size || expected.file !== locked.file)
+  ) {
+    throw new XccError(
+      `the lock file pins ${locked.file} (sha256 ${locked.sha256}, ${locked.size} bytes), but ${expected.vouchedBy} says ${expected.file} (sha256 ${expected.sha256}, ${expected.size} bytes); if the lock is older than a re-release, run 'xcc lock' again`,
+    );
+  }
+  const url = expected.kind === 'sha256' ? expected.url : undefined;
+  return {
+    kind: 'sha256',
+    file: locked.file,
+    sha256: locked.sha256,
+    size: locked.size,
+    url,
+    vouchedBy: 'lock',
+  };
 }
 
 function mirrorSource(base: string, archive: ArchiveDigest): ZigSource {
@@ -372,5 +423,43 @@ function satisfies(version: string, spec: VersionSpec): boolean {
       return semver.satisfies(version, spec.range, { includePrerelease: true });
     case 'master':
       return isDevVersion(version);
+  }
+}
+
+/**
+ * What `xcc lock` records: the version a spec resolves to and, for every host it has a build for, the
+ * archive and the PyPI wheel with their sizes and hashes (from the pinned table or the index).
+ */
+export async function releaseArtifacts(
+  options: Pick<EnsureZigOptions, 'spec' | 'env' | 'home' | 'signal' | 'clock'>,
+): Promise<{ version: string; hosts: Record<string, LockedArtifacts> }> {
+  const env = options.env ?? process.env;
+  const home = options.home ?? xccHome(env);
+  const clock = options.clock ?? systemClock;
+  const http = createHttpClient({ env, clock });
+  try {
+    const spec = parseVersionSpec(options.spec);
+    const loaded = await indexIfNeeded(spec, { http, env, home, clock, signal: options.signal });
+    const { version } = resolveVersion(spec, await catalogFor(loaded, openStore({ home, env })));
+    const trust = { pinned: zigReleases(), index: loaded.index, privateIndex: loaded.privateIndex };
+    const indexHosts = Object.keys((loaded.index && findRelease(loaded.index, version))?.hosts ?? {});
+    const pinnedHosts = loaded.privateIndex ? [] : Object.keys(trust.pinned.index[version] ?? {});
+    const hosts: Record<string, LockedArtifacts> = {};
+    for (const host of new Set([...indexHosts, ...pinnedHosts].map((key) => currentHostKey(key)))) {
+      const archive = expectedDigest({ version, host, source: 'tarball' }, trust);
+      if (archive.kind !== 'sha256') continue;
+      const wheel = expectedDigest({ version, host, source: 'pypi' }, trust);
+      hosts[host] = {
+        file: archive.file,
+        size: archive.size,
+        sha256: archive.sha256,
+        ...(wheel.kind === 'sha256'
+          ? { pypi: { file: wheel.file, size: wheel.size, sha256: wheel.sha256 } }
+          : {}),
+      };
+    }
+    return { version, hosts };
+  } finally {
+    await http.close();
   }
 }

@@ -42,7 +42,7 @@ export interface TrustData {
   privateIndex: boolean;
 }
 
-export type Voucher = 'pinned' | 'official-index' | 'private-index' | 'pinned-pypi';
+export type Voucher = 'pinned' | 'official-index' | 'private-index' | 'pinned-pypi' | 'lock';
 
 export type ExpectedDigest =
   | {

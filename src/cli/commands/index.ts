@@ -1,5 +1,7 @@
 import type { CAC } from 'cac';
 import { registerCache } from './cache.js';
+import { registerEnv } from './env.js';
+import { registerExec } from './exec.js';
 import { registerInspect } from './inspect.js';
 import { registerInstall } from './install.js';
 import { registerLs } from './ls.js';
@@ -10,6 +12,8 @@ import { registerTargets } from './targets.js';
 export type RegisterCommand = (cli: CAC) => void;
 
 export const commands: RegisterCommand[] = [
+  registerEnv,
+  registerExec,
   registerInstall,
   registerLs,
   registerPrune,

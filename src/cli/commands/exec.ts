@@ -1,0 +1,66 @@
+import type { CAC } from 'cac';
+import { UsageError } from '../../errors.js';
+import { textValue } from '../option-text.js';
+import { createReporter, progressMode } from '../progress.js';
+import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
+import { targetEnv } from '../toolchain-env.js';
+
+type ExecFlags = TargetOptionValues & { zig?: string[]; quiet?: boolean; '--'?: string[] };
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export function registerExec(cli: CAC): void {
+  const command = cli
+    .command('exec <target>', 'Run a command (after --) with the environment of TARGET')
+    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
+      type: [textValue],
+    })
+    .option('--quiet', 'No progress output while provisioning');
+  addTargetOptions(command)
+    .example('  xcc exec linux/arm64 -- go build -o app-linux-arm64 .')
+    .example('  xcc exec windows/amd64 -- go build -o app.exe .')
+    .example('  xcc exec linux/amd64 --glibc=2.28 -- go test -c -o app.test ./...')
+    .action(async (target: string, flags: ExecFlags) => {
+      const [program, ...args] = flags['--'] ?? [];
+      if (program === undefined) {
+        throw new UsageError(`give the command after --, like 'xcc exec ${target} -- go build .'`);
+      }
+      const request = targetRequest(target, flags);
+      const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
+      let env: Record<string, string>;
+      try {
+        ({ env } = await targetEnv({ request, zigFlag: singleValue('--zig', flags.zig), reporter }));
+      } finally {
+        reporter.close();
+      }
+      await run(program, args, env);
+    });
+}
+
+/**
+ * Runs the command directly (no shell: arguments arrive exactly as given), passes signals on, and exits
+ * the way it did: with its exit code, or killed by the same signal.
+ */
+async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
+  const { execa } = await import('execa');
+  const child = execa(program, args, {
+    env,
+    extendEnv: true,
+    stdio: 'inherit',
+    reject: false,
+    // The child decides what a signal means (go build cleans up on SIGINT); no forced kill from execa.
+    forceKillAfterDelay: false,
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const result = await child;
+  for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+  if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+    throw new UsageError(`cannot run ${program}: ${result.shortMessage ?? 'not found'}`);
+  }
+  if (result.signal) {
+    process.kill(process.pid, result.signal);
+    return;
+  }
+  process.exitCode = result.exitCode ?? 1;
+}

@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cacheLayout, type Env, xccHome } from '../home.js';
+import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
+import { cachedToolchainEnv, toolchainDir } from '../toolchain/cached.js';
+import { zigConfig } from '../zig/config.js';
+import { zigHostKey } from '../zig/host.js';
+import { MARKER_FILE } from '../zig/store.js';
+import { isReleaseVersion } from '../zig/version.js';
+import type { Reporter } from './progress.js';
+import { chooseZig, type ZigChoice } from './project.js';
+
+/**
+ * The environment for one target, as `xcc env` and `xcc exec` need it. When this exact toolchain was
+ * provisioned before, it is read from its manifest without loading the installer (the shell-startup
+ * path); otherwise the Zig and the wrappers are provisioned first.
+ */
+export interface TargetEnv {
+  env: Record<string, string>;
+  /** The wrapper directory (what goes on PATH in CI). */
+  dir: string;
+}
+
+export async function targetEnv(options: {
+  request: TargetRequest;
+  zigFlag: string | undefined;
+  reporter: Reporter;
+  env?: Env;
+}): Promise<TargetEnv> {
+  const env = options.env ?? process.env;
+  const choice = chooseZig({ flag: options.zigFlag, host: zigHostKey(), env });
+  return (await fromCache(options.request, choice, env)) ?? provisioned(options, choice.spec, choice.locked);
+}
+
+async function fromCache(
+  request: TargetRequest,
+  choice: ZigChoice,
+  env: Env,
+): Promise<TargetEnv | undefined> {
+  const version = choice.spec ?? zigConfig().defaultVersion;
+  // Only an exact release can be looked up without the index; an adopted zig (XCC_ZIG) has to be asked.
+  if (!isReleaseVersion(version) || env.XCC_ZIG) return undefined;
+  const layout = cacheLayout(xccHome(env));
+  const target: Target = resolveTarget(request, { zigVersion: version });
+  const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
+  const cached = await cachedToolchainEnv(dir);
+  if (cached === undefined) return undefined;
+  // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), and be the
+  // bytes a lock file pins; anything else goes the slow way, which explains what is wrong.
+  const marker = await readFile(path.join(layout.zig, version, MARKER_FILE), 'utf8').then(
+    (text) => JSON.parse(text) as { sha256?: string },
+    () => undefined,
+  );
+  if (marker === undefined) return undefined;
+  const { locked } = choice;
+  if (locked && marker.sha256 !== locked.sha256 && marker.sha256 !== locked.pypi?.sha256) return undefined;
+  return { env: cached, dir };
+}
+
+async function provisioned(
+  options: { request: TargetRequest; reporter: Reporter; env?: Env },
+  spec: string | undefined,
+  locked: ZigChoice['locked'],
+): Promise<TargetEnv> {
+  const { provision } = await import('../toolchain/provision.js');
+  const toolchain = await provision({
+    target: options.request,
+    spec,
+    locked,
+    env: options.env,
+    onEvent: options.reporter.handle,
+  });
+  return { env: toolchain.env, dir: toolchain.dir };
+}

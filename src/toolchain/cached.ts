@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Target } from '../target/index.js';
+import { version as xccVersion } from '../version.js';
+import { goEnvQuirks, quirksTable } from './quirks.js';
+
+/**
+ * The light half of the toolchain layer: where a (zig, target) toolchain lives and what a previous
+ * provision recorded there. `xcc env` on a warm cache runs only this (no installer, no HTTP client), so a
+ * shell that evals it at startup pays little more than Node's own start.
+ */
+export const MANIFEST = 'toolchain.json';
+
+/**
+ * One directory per (zig, target), at a stable path so that shells and CI scripts can source its env files
+ * directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers.
+ */
+export function toolchainDir(
+  root: string,
+  zig: { version: string; source: string; zig: string },
+  target: Pick<Target, 'id'>,
+): string {
+  const namespace =
+    zig.source === 'XCC_ZIG'
+      ? `${zig.version}-${createHash('sha256').update(zig.zig).digest('hex').slice(0, 8)}`
+      : zig.version;
+  return path.join(root, namespace, target.id);
+}
+
+/** The environment a previous provision of this toolchain wrote, if this xcc version wrote it. */
+export async function cachedToolchainEnv(dir: string): Promise<Record<string, string> | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as {
+      xcc: string;
+      env: Record<string, string>;
+    };
+    return manifest.xcc === xccVersion() ? manifest.env : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TOOL_VARIABLES = ['CC', 'CXX', 'AR', 'ZIG_GLOBAL_CACHE_DIR', 'ZIG_LOCAL_CACHE_DIR'];
+
+/** The names `provision` sets for this target: what `xcc env --unset` undoes. */
+export function toolchainEnvNames(target: Target): string[] {
+  return [
+    ...Object.keys(target.env),
+    ...TOOL_VARIABLES,
+    ...(target.macosSdk === null ? [] : ['SDKROOT']),
+    ...Object.keys(goEnvQuirks(target.zigVersion, target.zigTarget)),
+  ];
+}
+
+/** Every name any target may set: what `xcc env --reset` undoes without knowing the target. */
+export function allToolchainEnvNames(subArchVariables: readonly string[]): string[] {
+  const quirkNames = quirksTable().flatMap((quirk) => Object.keys(quirk.env ?? {}));
+  return [
+    ...new Set([
+      'CGO_ENABLED',
+      'GOOS',
+      'GOARCH',
+      ...subArchVariables,
+      ...TOOL_VARIABLES,
+      'SDKROOT',
+      ...quirkNames,
+    ]),
+  ];
+}

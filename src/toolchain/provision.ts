@@ -1,0 +1,152 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { XccError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { cacheLayout, type Env, xccHome } from '../home.js';
+import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
+import { version as xccVersion } from '../version.js';
+import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
+import { MANIFEST, toolchainDir } from './cached.js';
+import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
+import { type EnvFormat, renderEnv } from './render.js';
+import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
+
+/**
+ * Wire: a verified Zig and a resolved target become a directory of wrappers and env files, and the
+ * environment `go build` needs. Files are written atomically and only when their bytes change (make,
+ * ccache and Go look at mtimes), so running this again is cheap and safe while builds run.
+ */
+export interface Toolchain {
+  target: Target;
+  zig: Zig;
+  /** The wrapper directory: `<home>/v1/toolchains/<zig version>/<target id>/`. */
+  dir: string;
+  /**
+   * Wrapper paths by tool name: cc, c++, ar, ranlib (and dlltool for Windows targets). The files are
+   * named like GNU cross tools, e.g. `aarch64-linux-musl-cc`.
+   */
+  tools: Record<string, string>;
+  /** What to export for `go build`: CGO_ENABLED, GOOS, GOARCH, the sub-arch variable, CC, CXX, AR, zig caches. */
+  env: Record<string, string>;
+  /** The same environment as files in the wrapper directory, for shells that should not start Node. */
+  envFiles: Partial<Record<EnvFormat, string>>;
+}
+
+export interface ProvisionOptions extends EnsureZigOptions {
+  target: TargetRequest;
+  /** A Zig already ensured (e.g. for several targets); else `ensureZig(options)`. */
+  zigInstall?: Zig;
+}
+
+/** Env files written beside the wrappers, by format. */
+const ENV_FILES: Partial<Record<EnvFormat, string>> = {
+  sh: 'env.sh',
+  fish: 'env.fish',
+  pwsh: 'env.ps1',
+  cmd: 'env.cmd',
+  dotenv: '.env',
+  json: 'env.json',
+};
+
+export async function provision(options: ProvisionOptions): Promise<Toolchain> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const zig = options.zigInstall ?? (await ensureZig(options));
+  const target = resolveTarget(options.target, { zigVersion: zig.version });
+  if (target.needsSdk && target.macosSdk === null) {
+    throw new XccError(
+      `${target.port} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
+    );
+  }
+  const layout = cacheLayout(options.home ?? xccHome(env));
+  const dir = toolchainDir(layout.toolchains, zig, target);
+  const tools = await writeWrappers({ dir, zig, target, zigCache: layout.zigCache, platform });
+  const toolchainEnv = {
+    ...target.env,
+    CC: goQuote(tools.cc!),
+    CXX: goQuote(tools['c++']!),
+    AR: tools.ar!,
+    ZIG_GLOBAL_CACHE_DIR: layout.zigCache,
+    ZIG_LOCAL_CACHE_DIR: layout.zigCache,
+    ...(target.macosSdk === null ? {} : { SDKROOT: target.macosSdk }),
+    ...goEnvQuirks(zig.version, target.zigTarget),
+  };
+  const envFiles = await writeEnvFiles(dir, toolchainEnv);
+  await writeIfChanged(
+    path.join(dir, MANIFEST),
+    `${JSON.stringify({ xcc: xccVersion(), zig: { version: zig.version, zig: zig.zig }, target, tools, env: toolchainEnv }, null, 2)}\n`,
+  );
+  return { target, zig, dir, tools, env: toolchainEnv, envFiles };
+}
+
+async function writeWrappers(options: {
+  dir: string;
+  zig: Zig;
+  target: Target;
+  zigCache: string;
+  platform: NodeJS.Platform;
+}): Promise<Record<string, string>> {
+  const { dir, zig, target, zigCache, platform } = options;
+  const windowsHost = platform === 'win32';
+  const fixed = ['-target', target.zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
+  const sdkEnv = target.macosSdk === null ? undefined : { SDKROOT: target.macosSdk };
+  const spec = (
+    tool: string,
+    subcommand: string[],
+    args: string[],
+    compiler?: CompilerTool,
+  ): WrapperSpec => ({
+    header: `${tool} for ${target.id} (${target.zigTarget}) with Zig ${zig.version}`,
+    zig: zig.zig,
+    subcommand,
+    fixed: args,
+    quirks: compiler ? quirksFor(zig.version, target.zigTarget, compiler) : [],
+    dir,
+    zigCache,
+    env: compiler ? sdkEnv : undefined,
+  });
+  const specs: Array<[string, WrapperSpec]> = [
+    ['cc', spec('cc', ['cc'], fixed, 'cc')],
+    ['c++', spec('c++', ['c++'], fixed, 'c++')],
+    ['ar', spec('ar', ['ar'], [])],
+    ['ranlib', spec('ranlib', ['ranlib'], [])],
+    ...(target.goos === 'windows'
+      ? [['dlltool', spec('dlltool', ['dlltool'], [])] as [string, WrapperSpec]]
+      : []),
+  ];
+  // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
+  // host's cc and ar, and autotools' --host finds the tools by these names.
+  const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
+  const tools: Record<string, string> = {};
+  for (const [name, wrapper] of specs) {
+    const file = path.join(dir, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);
+    await writeIfChanged(file, windowsHost ? renderCmdWrapper(wrapper) : renderShWrapper(wrapper), 0o755);
+    tools[name] = file;
+  }
+  return tools;
+}
+
+async function writeEnvFiles(
+  dir: string,
+  env: Record<string, string>,
+): Promise<Partial<Record<EnvFormat, string>>> {
+  const files: Partial<Record<EnvFormat, string>> = {};
+  for (const [format, name] of Object.entries(ENV_FILES) as Array<[EnvFormat, string]>) {
+    const file = path.join(dir, name);
+    try {
+      await writeIfChanged(file, renderEnv(env, format));
+      files[format] = file;
+    } catch (error) {
+      // A format that cannot hold a value (a newline in a path, for cmd) just has no file.
+      if (!(error instanceof XccError)) throw error;
+    }
+  }
+  return files;
+}
+
+/** Atomic, and skipped when the bytes are already there: mtimes only move when content does. */
+async function writeIfChanged(file: string, text: string, mode?: number): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current === text) return;
+  await writeFileAtomic(file, text, { mode });
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import semver from 'semver';
+
+/**
+ * `toolchains/quirks.json`: arguments that `zig cc` rejects or mishandles when Go drives it, and what
+ * the wrappers do about each (data, because it changes with zig releases). Every entry names its reason,
+ * the upstream issue where there is one, and the probe that proved it (docs/research/go126-zig0152.md).
+ */
+export type CompilerTool = 'cc' | 'c++';
+/** `go` stands for the environment of `go build` rather than a wrapper. */
+export type QuirkTool = CompilerTool | 'go';
+
+export interface Quirk {
+  id: string;
+  /** semver range of zig versions the quirk applies to. */
+  zig: string;
+  /** Zig triple parts; a missing key matches anything. `abi` is compared without a glibc version. */
+  target?: { arch?: string[]; os?: string[]; abi?: string[] };
+  tools: QuirkTool[];
+  /**
+   * - `drop`: remove arguments matching `args` (a trailing `*` matches a prefix);
+   * - `rewrite`: replace each argument matching `args` with `to`;
+   * - `add`: put `args` after the target flags, before the caller's arguments (so the caller still wins);
+   * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory) and exit 0;
+   * - `env` (tool `go`): set `env` for `go build`.
+   */
+  action: 'drop' | 'rewrite' | 'add' | 'answer' | 'env';
+  args?: string[];
+  to?: string[];
+  answer?: string;
+  env?: Record<string, string>;
+  reason: string;
+  upstream?: string;
+  evidence: string;
+  tested?: string[];
+}
+
+let table: Quirk[] | undefined;
+
+export function quirksTable(): Quirk[] {
+  table ??= (
+    JSON.parse(readFileSync(new URL('../../toolchains/quirks.json', import.meta.url), 'utf8')) as {
+      quirks: Quirk[];
+    }
+  ).quirks;
+  return table;
+}
+
+interface TripleParts {
+  arch: string;
+  os: string;
+  abi: string;
+}
+
+/** `arm-linux-gnueabihf.2.31` -> arch `arm`, os `linux`, abi `gnueabihf`. */
+export function tripleParts(triple: string): TripleParts {
+  const [arch = '', os = '', abi = 'none'] = triple.split('-');
+  return { arch, os: os.split('.')[0] ?? os, abi: abi.split('.')[0] ?? abi };
+}
+
+/** The quirks that apply to `tool` for this zig version and target, in table order. */
+export function quirksFor(
+  zigVersion: string,
+  zigTarget: string,
+  tool: QuirkTool,
+  quirks: Quirk[] = quirksTable(),
+): Quirk[] {
+  const parts = tripleParts(zigTarget);
+  return quirks.filter((quirk) => {
+    if (!quirk.tools.includes(tool)) return false;
+    if (!semver.satisfies(zigVersion, quirk.zig, { includePrerelease: true })) return false;
+    const target = quirk.target ?? {};
+    return (
+      (!target.arch || target.arch.includes(parts.arch)) &&
+      (!target.os || target.os.includes(parts.os)) &&
+      (!target.abi || target.abi.includes(parts.abi))
+    );
+  });
+}
+
+/** The variables `go build` needs for this target beyond CC and friends (e.g. external linking for musl). */
+export function goEnvQuirks(zigVersion: string, zigTarget: string, quirks?: Quirk[]): Record<string, string> {
+  return Object.assign({}, ...quirksFor(zigVersion, zigTarget, 'go', quirks).map((quirk) => quirk.env ?? {}));
+}

@@ -1,0 +1,129 @@
+import { XccError } from '../errors.js';
+import type { Quirk } from './quirks.js';
+import { shQuote } from './render.js';
+
+/**
+ * The wrapper scripts Go runs as CC, CXX and AR: tiny programs that `exec` zig with the target flags
+ * baked in. Go calls CC many times per package (flag probes, compiles, the link), so the common path is one
+ * `exec` with no loop and no subshell; only targets with a drop/rewrite quirk pay for an argument loop.
+ * CC must be one word (the wrapper path): Go's linker runs only the first word of CC for its flag probes
+ * (golang/go#81163), so `CC="zig cc -target ..."` silently changes which flags reach zig.
+ */
+export interface WrapperSpec {
+  /** What the wrapper is, for its header comment. */
+  header: string;
+  zig: string;
+  /** `['cc']`, `['c++']`, `['ar']`... */
+  subcommand: string[];
+  /** Baked-in arguments after the subcommand: `-target T -mcpu=C`. */
+  fixed: string[];
+  quirks: Quirk[];
+  /** The wrapper directory (`{dir}` in answers). */
+  dir: string;
+  /** Defaults for ZIG_GLOBAL_CACHE_DIR and ZIG_LOCAL_CACHE_DIR (a value set by the caller wins). */
+  zigCache: string;
+  /** Variables the tool always needs (SDKROOT for macOS targets). */
+  env?: Record<string, string>;
+}
+
+/** A word for sh: bare when it has no special characters, else single-quoted. */
+function shWord(text: string): string {
+  return /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(text) ? text : shQuote(text);
+}
+
+/** A case pattern: the literal text quoted, a trailing `*` left as a glob. */
+function casePattern(arg: string): string {
+  return arg.endsWith('*') ? `${shWord(arg.slice(0, -1))}*` : shWord(arg);
+}
+
+export function renderShWrapper(spec: WrapperSpec): string {
+  const lines = [
+    '#!/bin/sh',
+    `# ${spec.header}`,
+    '# Written by xcc; rewritten when its inputs change, so do not edit.',
+  ];
+  const cache = shWord(spec.zigCache);
+  // zig writes its local cache into the working directory otherwise, and Go compiles in package directories,
+  // some read-only (GOROOT): golang/go#43078, ziglang/zig#5341.
+  lines.push(`: "\${ZIG_GLOBAL_CACHE_DIR:=${cache}}" "\${ZIG_LOCAL_CACHE_DIR:=${cache}}"`);
+  lines.push('export ZIG_GLOBAL_CACHE_DIR ZIG_LOCAL_CACHE_DIR');
+  for (const [name, value] of Object.entries(spec.env ?? {}))
+    lines.push(`${name}=${shWord(value)}; export ${name}`);
+
+  const answers = spec.quirks.filter((quirk) => quirk.action === 'answer');
+  if (answers.length > 0) {
+    // One `case` over the joined argument list: no loop on the common path.
+    lines.push('case " $* " in');
+    for (const quirk of answers) {
+      const patterns = (quirk.args ?? []).map((arg) => `*" "${casePattern(arg)}" "*`).join('|');
+      const text = (quirk.answer ?? '').replaceAll('{dir}', spec.dir);
+      lines.push(`  ${patterns}) printf '%s\\n' ${shWord(text)}; exit 0 ;; # ${quirk.id}`);
+    }
+    lines.push('esac');
+  }
+  const filters = spec.quirks.filter((quirk) => quirk.action === 'drop' || quirk.action === 'rewrite');
+  if (filters.length > 0) {
+    // Rebuild "$@" in place: each turn shifts the first argument off and appends it, its replacement, or nothing.
+    lines.push('for arg do', '  shift', '  case $arg in');
+    for (const quirk of filters) {
+      const replacement =
+        quirk.action === 'rewrite' ? `set -- "$@" ${(quirk.to ?? []).map(shWord).join(' ')} ` : '';
+      lines.push(`    ${(quirk.args ?? []).map(casePattern).join('|')}) ${replacement};; # ${quirk.id}`);
+    }
+    lines.push('    *) set -- "$@" "$arg" ;;', '  esac', 'done');
+  }
+  const adds = spec.quirks.filter((quirk) => quirk.action === 'add').flatMap((quirk) => quirk.args ?? []);
+  lines.push(`exec ${[spec.zig, ...spec.subcommand, ...spec.fixed, ...adds].map(shWord).join(' ')} "$@"`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The same for Windows hosts, as a `.cmd` file. cmd.exe has no safe way to rebuild an argument list
+ * (its `for` splits on `=`, `,` and `;`), so only `add` quirks apply there; drop, rewrite and answer
+ * quirks are named in the header as not applied.
+ */
+export function renderCmdWrapper(spec: WrapperSpec): string {
+  const skipped = spec.quirks.filter((quirk) => quirk.action !== 'add').map((quirk) => quirk.id);
+  const adds = spec.quirks.filter((quirk) => quirk.action === 'add').flatMap((quirk) => quirk.args ?? []);
+  const lines = [
+    '@echo off',
+    `rem ${spec.header}`,
+    'rem Written by xcc; rewritten when its inputs change, so do not edit.',
+    ...(skipped.length > 0 ? [`rem Not applied on Windows hosts: ${skipped.join(', ')}`] : []),
+    // Delayed expansion would eat "!" in paths and arguments.
+    'setlocal DisableDelayedExpansion',
+    `if not defined ZIG_GLOBAL_CACHE_DIR set "ZIG_GLOBAL_CACHE_DIR=${cmdText(spec.zigCache)}"`,
+    `if not defined ZIG_LOCAL_CACHE_DIR set "ZIG_LOCAL_CACHE_DIR=${cmdText(spec.zigCache)}"`,
+    ...Object.entries(spec.env ?? {}).map(([name, value]) => `set "${name}=${cmdText(value)}"`),
+    `${[spec.zig, ...spec.subcommand, ...spec.fixed, ...adds].map(cmdWord).join(' ')} %*`,
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Inside a batch file `%` starts a variable: it is written twice. Quotes cannot be escaped at all. */
+function cmdText(text: string): string {
+  if (text.includes('"') || /[\r\n]/.test(text)) {
+    throw new XccError(
+      `cannot write ${JSON.stringify(text)} into a .cmd wrapper (quote or newline); use a path without them (XCC_HOME)`,
+    );
+  }
+  return text.replaceAll('%', '%%');
+}
+
+function cmdWord(text: string): string {
+  return /^[A-Za-z0-9_\-+=.,/:\\]+$/.test(text) ? text : `"${cmdText(text)}"`;
+}
+
+/**
+ * CC as Go reads it (cmd/internal/quoted): fields split on spaces, a field may be wrapped in '...' or "..."
+ * with no escapes inside. A path with spaces is quoted with whichever quote it does not contain; one with
+ * spaces and both quotes cannot be written, so it is refused with the fix.
+ */
+export function goQuote(word: string): string {
+  if (!/[\s'"]/.test(word)) return word;
+  if (!word.includes("'")) return `'${word}'`;
+  if (!word.includes('"')) return `"${word}"`;
+  throw new XccError(
+    `Go cannot take ${word} as CC: it holds spaces and both kinds of quotes; set XCC_HOME to a directory without quotes`,
+  );
+}
