@@ -4,6 +4,7 @@ import { registerEnv } from './env.js';
 import { registerExec } from './exec.js';
 import { registerInspect } from './inspect.js';
 import { registerInstall } from './install.js';
+import { registerLock } from './lock.js';
 import { registerLs } from './ls.js';
 import { registerPrune } from './prune.js';
 import { registerTargets } from './targets.js';
@@ -15,6 +16,7 @@ export const commands: RegisterCommand[] = [
   registerEnv,
   registerExec,
   registerInstall,
+  registerLock,
   registerLs,
   registerPrune,
   registerCache,

@@ -1,10 +1,20 @@
+import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
-import { createReporter, progressMode } from '../progress.js';
+import { resolveTarget } from '../../target/index.js';
+import type { ProjectConfig } from '../../toolchain/config.js';
+import { lockMismatch } from '../../toolchain/lock.js';
+import { zigHostKey } from '../../zig/host.js';
+import { textValue } from '../option-text.js';
+import { createReporter, progressMode, type Reporter } from '../progress.js';
+import { chooseZig, type ZigChoice } from '../project.js';
+import { singleValue } from '../target-options.js';
+import { targetEnv } from '../toolchain-env.js';
 
 interface InstallFlags {
-  source?: string;
-  from?: string;
+  source?: string[];
+  from?: string[];
+  frozen?: boolean;
   quiet?: boolean;
   json?: boolean;
   allowLegacyMinisign?: boolean;
@@ -12,57 +22,102 @@ interface InstallFlags {
 
 export function registerInstall(cli: CAC): void {
   cli
-    .command('install [version]', 'Download, verify and cache a Zig for this machine')
+    .command(
+      'install [version]',
+      "Install a Zig for this machine; in a project, also every configured target's toolchain",
+    )
     .option('--source <names>', 'Only these sources, in order: mirror, ziglang.org, pypi (comma-separated)', {
-      type: [String],
+      type: [textValue],
     })
     .option(
       '--from <path>',
       'Install a release archive on disk (its .minisig beside it), or a directory holding it',
       {
-        type: [String],
+        type: [textValue],
       },
     )
+    .option('--frozen', 'Fail unless xcc.lock.json matches the project config (for CI)')
     .option('--allow-legacy-minisign', 'Accept legacy minisign signatures (algorithm Ed, over the raw file)')
     .option('--quiet', 'No progress output')
     .option('--json', 'Print the result as JSON')
-    .example('xcc install              # the pinned default Zig')
-    .example('xcc install 0.15         # the newest 0.15.x')
-    .example('xcc install ">=0.14 <0.16"')
-    .example('xcc install --source pypi')
-    .example('xcc install --from ./zig-x86_64-linux-0.15.2.tar.xz')
+    .example('  xcc install              # the pinned default Zig, or the project config (xcc.json)')
+    .example('  xcc install 0.15         # the newest 0.15.x')
+    .example('  xcc install ">=0.14 <0.16"')
+    .example('  xcc install --frozen     # CI: exactly what xcc.lock.json pins')
+    .example('  xcc install --source pypi')
+    .example('  xcc install --from ./zig-x86_64-linux-0.15.2.tar.xz')
     .action(async (version: string | undefined, flags: InstallFlags) => {
-      const { ensureZig, SOURCE_NAMES } = await import('../../zig/install.js');
-      const sources =
-        flags.source === undefined ? undefined : parseSources(lastValue(flags.source), SOURCE_NAMES);
+      if (isSet(process.env.XCC_SKIP_INSTALL)) {
+        if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
+        return;
+      }
+      const choice = chooseZig({ flag: version, host: zigHostKey() });
+      if (flags.frozen) checkFrozen(choice, version);
       const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
       try {
+        const { ensureZig, SOURCE_NAMES } = await import('../../zig/install.js');
         const zig = await ensureZig({
-          spec: version,
-          sources,
-          from: flags.from === undefined ? undefined : lastValue(flags.from),
+          spec: choice.spec,
+          locked: choice.locked,
+          sources: parseSources(singleValue('--source', flags.source), SOURCE_NAMES),
+          from: singleValue('--from', flags.from),
           allowLegacyMinisign: flags.allowLegacyMinisign,
           onEvent: reporter.handle,
         });
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify(zig, null, 2)}\n`);
-        } else if (!flags.quiet) {
-          process.stdout.write(
-            `Zig ${zig.version} ${zig.cached ? 'is installed' : 'installed'}: ${zig.zig}\n`,
-          );
-        }
+        // A version on the command line installs just that Zig; otherwise the project's targets too.
+        const targets =
+          version === undefined && choice.config
+            ? await installTargets(choice.config, zig.version, reporter)
+            : [];
+        report(zig, targets, flags);
       } finally {
         reporter.close();
       }
     });
 }
 
-/** cac turns a repeated option into an array; the last one wins, as in most CLIs. */
-export function lastValue(value: string | string[]): string {
-  return Array.isArray(value) ? value[value.length - 1]! : value;
+async function installTargets(config: ProjectConfig, zigVersion: string, reporter: Reporter) {
+  const installed: Array<{ target: string; dir: string }> = [];
+  for (const request of config.targets) {
+    const { dir } = await targetEnv({ request, zigFlag: zigVersion, reporter });
+    installed.push({ target: path.basename(dir), dir });
+  }
+  return installed;
 }
 
-function parseSources<T extends string>(text: string, known: readonly T[]): T[] {
+/** --frozen: the lock must exist and say exactly what the config asks for. */
+function checkFrozen(choice: ZigChoice, version: string | undefined): void {
+  if (version !== undefined)
+    throw new UsageError('--frozen installs what xcc.lock.json pins; drop the version');
+  if (choice.config === undefined)
+    throw new UsageError(
+      '--frozen needs a project (xcc.json, or "xcc" in package.json) with its xcc.lock.json',
+    );
+  if (choice.lock === undefined)
+    throw new UsageError(`--frozen needs ${choice.lockFile}; run 'xcc lock' and commit it`);
+  const zigVersion = choice.lock.zig.version;
+  const targets = choice.config.targets.map((request) => resolveTarget(request, { zigVersion }).id);
+  const mismatch = lockMismatch(choice.lock, { spec: choice.config.zig ?? 'default', targets });
+  if (mismatch !== undefined)
+    throw new UsageError(`${choice.lockFile} is out of date: ${mismatch}; run 'xcc lock' and commit it`);
+}
+
+function report(
+  zig: { version: string; zig: string; cached: boolean; dir: string; source: string },
+  targets: Array<{ target: string; dir: string }>,
+  flags: InstallFlags,
+): void {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...zig, targets }, null, 2)}\n`);
+    return;
+  }
+  if (flags.quiet) return;
+  process.stdout.write(`Zig ${zig.version} ${zig.cached ? 'is installed' : 'installed'}: ${zig.zig}\n`);
+  for (const { target, dir } of targets) process.stdout.write(`${target}: ${dir}\n`);
+}
+
+function parseSources<T extends string>(text: string | undefined, known: readonly T[]): T[] | undefined {
+  if (text === undefined) return undefined;
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
     if (!(known as readonly string[]).includes(name)) {
@@ -72,4 +127,8 @@ function parseSources<T extends string>(text: string, known: readonly T[]): T[] 
     }
   }
   return names as T[];
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value.toLowerCase());
 }

@@ -1,11 +1,12 @@
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { formatBytes, parseAge } from '../format.js';
-import { lastValue } from './install.js';
+import { textValue } from '../option-text.js';
+import { singleValue } from '../target-options.js';
 
 interface PruneFlags {
-  keep?: string | string[];
-  olderThan?: string | string[];
+  keep?: string[];
+  olderThan?: string[];
   all?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -14,9 +15,9 @@ interface PruneFlags {
 export function registerPrune(cli: CAC): void {
   cli
     .command('prune', 'Remove Zig versions from the cache')
-    .option('--keep <n>', 'Keep the N most recently used versions', { type: [String] })
+    .option('--keep <n>', 'Keep the N most recently used versions', { type: [textValue] })
     .option('--older-than <age>', 'Remove only versions unused for this long (30d, 12h, 2w)', {
-      type: [String],
+      type: [textValue],
     })
     .option('--all', 'Remove every version, and caches of older xcc versions')
     .option('--dry-run', 'Show what would be removed')
@@ -43,8 +44,8 @@ export function registerPrune(cli: CAC): void {
 }
 
 function pruneOptions(flags: PruneFlags) {
-  const keepText = flags.keep === undefined ? undefined : lastValue(flags.keep);
-  const ageText = flags.olderThan === undefined ? undefined : lastValue(flags.olderThan);
+  const keepText = singleValue('--keep', flags.keep);
+  const ageText = singleValue('--older-than', flags.olderThan);
   if (keepText === undefined && ageText === undefined && !flags.all) {
     throw new UsageError('say what to remove: --keep N, --older-than AGE (like 30d) or --all');
   }
