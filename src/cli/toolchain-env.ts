@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheLayout, type Env, xccHome } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
-import { cachedToolchainEnv, toolchainDir } from '../toolchain/cached.js';
+import { cachedToolchain, toolchainDir } from '../toolchain/cached.js';
 import { zigConfig } from '../zig/config.js';
 import { zigHostKey } from '../zig/host.js';
 import { MARKER_FILE } from '../zig/store.js';
@@ -17,8 +17,9 @@ import { chooseZig, type ZigChoice } from './project.js';
  */
 export interface TargetEnv {
   env: Record<string, string>;
-  /** The wrapper directory (what goes on PATH in CI). */
+  /** The toolchain directory (env files) and its wrapper directory (what goes on PATH in CI). */
   dir: string;
+  bin: string;
 }
 
 export async function targetEnv(options: {
@@ -43,7 +44,7 @@ async function fromCache(
   const layout = cacheLayout(xccHome(env));
   const target: Target = resolveTarget(request, { zigVersion: version });
   const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
-  const cached = await cachedToolchainEnv(dir);
+  const cached = await cachedToolchain(dir);
   if (cached === undefined) return undefined;
   // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), and be the
   // bytes a lock file pins; anything else goes the slow way, which explains what is wrong.
@@ -54,7 +55,7 @@ async function fromCache(
   if (marker === undefined) return undefined;
   const { locked } = choice;
   if (locked && marker.sha256 !== locked.sha256 && marker.sha256 !== locked.pypi?.sha256) return undefined;
-  return { env: cached, dir };
+  return { env: cached.env, dir, bin: cached.bin };
 }
 
 async function provisioned(
@@ -70,5 +71,5 @@ async function provisioned(
     env: options.env,
     onEvent: options.reporter.handle,
   });
-  return { env: toolchain.env, dir: toolchain.dir };
+  return { env: toolchain.env, dir: toolchain.dir, bin: toolchain.bin };
 }

@@ -28,14 +28,19 @@ export function toolchainDir(
   return path.join(root, namespace, target.id);
 }
 
-/** The environment a previous provision of this toolchain wrote, if this xcc version wrote it. */
-export async function cachedToolchainEnv(dir: string): Promise<Record<string, string> | undefined> {
+/** What a previous provision of this toolchain recorded (its environment and wrapper directory), if this xcc version wrote it. */
+export async function cachedToolchain(
+  dir: string,
+): Promise<{ env: Record<string, string>; bin: string } | undefined> {
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as {
       xcc: string;
       env: Record<string, string>;
+      bin: string;
     };
-    return manifest.xcc === xccVersion() ? manifest.env : undefined;
+    // A manifest from another xcc version (or an older layout without `bin`) means: provision again.
+    if (manifest.xcc !== xccVersion() || typeof manifest.bin !== 'string') return undefined;
+    return { env: manifest.env, bin: manifest.bin };
   } catch {
     return undefined;
   }

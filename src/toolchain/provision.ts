@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XccError } from '../errors.js';
@@ -19,8 +20,13 @@ import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './
 export interface Toolchain {
   target: Target;
   zig: Zig;
-  /** The wrapper directory: `<home>/v1/toolchains/<zig version>/<target id>/`. */
+  /**
+   * `<home>/v1/toolchains/<zig version>/<target id>/`: a stable path holding the env files, with the
+   * wrappers in a `bin-<hash>/` directory below it.
+   */
   dir: string;
+  /** The wrapper directory (what goes on PATH). */
+  bin: string;
   /**
    * Wrapper paths by tool name: cc, c++, ar, ranlib (and dlltool for Windows targets). The files are
    * named like GNU cross tools, e.g. `aarch64-linux-musl-cc`.
@@ -74,9 +80,9 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const envFiles = await writeEnvFiles(dir, toolchainEnv);
   await writeIfChanged(
     path.join(dir, MANIFEST),
-    `${JSON.stringify({ xcc: xccVersion(), zig: { version: zig.version, zig: zig.zig }, target, tools, env: toolchainEnv }, null, 2)}\n`,
+    `${JSON.stringify({ xcc: xccVersion(), zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
   );
-  return { target, zig, dir, tools, env: toolchainEnv, envFiles };
+  return { target, zig, dir, bin: path.dirname(tools.cc!), tools, env: toolchainEnv, envFiles };
 }
 
 async function writeWrappers(options: {
@@ -114,13 +120,21 @@ async function writeWrappers(options: {
       ? [['dlltool', spec('dlltool', ['dlltool'], [])] as [string, WrapperSpec]]
       : []),
   ];
+  const render = (wrapper: WrapperSpec, bin: string) =>
+    (windowsHost ? renderCmdWrapper : renderShWrapper)({ ...wrapper, dir: bin });
+  // Go's build cache keys cgo objects by the CC path (and the compiler's version line), not by what the
+  // wrapper does: wrappers whose bytes change must get a new path, so their directory is named by a hash
+  // of their contents (rendered with a placeholder directory, since they may name their own).
+  const digest = createHash('sha256');
+  for (const [, wrapper] of specs) digest.update(render(wrapper, '/xcc-bin'));
+  const bin = path.join(dir, `bin-${digest.digest('hex').slice(0, 10)}`);
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
   const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
   const tools: Record<string, string> = {};
   for (const [name, wrapper] of specs) {
-    const file = path.join(dir, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);
-    await writeIfChanged(file, windowsHost ? renderCmdWrapper(wrapper) : renderShWrapper(wrapper), 0o755);
+    const file = path.join(bin, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);
+    await writeIfChanged(file, render(wrapper, bin), 0o755);
     tools[name] = file;
   }
   return tools;

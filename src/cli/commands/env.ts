@@ -71,8 +71,8 @@ export function registerEnv(cli: CAC): void {
       }
       const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
       try {
-        const { env, dir } = await targetEnv({ request, zigFlag, reporter });
-        if (format === 'github') return await appendToGithub(env, dir, file);
+        const { env, bin } = await targetEnv({ request, zigFlag, reporter });
+        if (format === 'github') return await appendToGithub(env, bin, file);
         await output(renderEnv(env, format), file);
       } finally {
         reporter.close();
