@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
-import { XccError } from '../errors.js';
+import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
 import { version } from '../version.js';
 
@@ -19,9 +19,37 @@ export interface Timeouts {
   idleMs: number;
   /** The whole request: redirects, retries, backoff and the body included. */
   deadlineMs: number;
+  /**
+   * A body slower than this, averaged over an idle period, counts as stalled: a server that trickles a byte
+   * a second never trips the idle timeout and would otherwise hold the install until the deadline (curl's
+   * --speed-limit/--speed-time, with the idle period as the time).
+   */
+  minBytesPerSecond: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, idleMs: 30_000, deadlineMs: 15 * 60_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 10_000,
+  idleMs: 30_000,
+  deadlineMs: 15 * 60_000,
+  minBytesPerSecond: 1024,
+};
+
+/**
+ * XCC_HTTP_TIMEOUT=<seconds>: the connect and idle timeouts together, the one knob a user on a slow or
+ * flaky network reaches for (as pip's --timeout). Undefined when not set.
+ */
+export function timeoutSetting(env: Env = process.env): Partial<Timeouts> | undefined {
+  const text = env.XCC_HTTP_TIMEOUT?.trim();
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 3600) {
+    throw new UsageError(
+      `XCC_HTTP_TIMEOUT=${env.XCC_HTTP_TIMEOUT}: expected the longest wait for the network in seconds, a number above 0 and up to 3600, like 30`,
+    );
+  }
+  const ms = Math.round(seconds * 1000);
+  return { connectMs: ms, idleMs: ms };
+}
 
 export interface RetryPolicy {
   /** Attempts after the first one; for downloads also the number of resumptions after a broken body. */
@@ -111,14 +139,33 @@ export interface ProxySettings {
  * curl and undici. HTTPS falls back to the HTTP proxy, as in undici's EnvHttpProxyAgent.
  */
 export function proxySettings(env: Env = process.env): ProxySettings {
-  const first = (...names: string[]) =>
-    names.map((name) => env[name]).find((value) => value !== undefined && value !== '' && value !== 'null');
-  const httpProxy = first('npm_config_proxy', 'http_proxy', 'HTTP_PROXY');
-  return {
-    httpProxy,
-    httpsProxy: first('npm_config_https_proxy', 'https_proxy', 'HTTPS_PROXY') ?? httpProxy,
-    noProxy: first('npm_config_noproxy', 'no_proxy', 'NO_PROXY'),
+  const first = (...names: string[]) => {
+    const name = names.find((candidate) => ![undefined, '', 'null'].includes(env[candidate]));
+    return name === undefined ? undefined : { name, value: env[name]! };
   };
+  const httpProxy = first('npm_config_proxy', 'http_proxy', 'HTTP_PROXY');
+  const httpsProxy = first('npm_config_https_proxy', 'https_proxy', 'HTTPS_PROXY') ?? httpProxy;
+  return {
+    httpProxy: httpProxy && proxyUrl(httpProxy.name, httpProxy.value),
+    httpsProxy: httpsProxy && proxyUrl(httpsProxy.name, httpsProxy.value),
+    noProxy: first('npm_config_noproxy', 'no_proxy', 'NO_PROXY')?.value,
+  };
+}
+
+const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:', 'socks:'];
+
+/**
+ * A proxy setting as undici wants it. `proxy.corp:3128` without a scheme means http://, as curl, pip and
+ * npm read it (undici alone refuses it); anything that is still not a proxy URL is the user's to fix.
+ */
+function proxyUrl(name: string, value: string): string {
+  const url = value.includes('://') ? value : `http://${value}`;
+  if (!URL.canParse(url) || !PROXY_PROTOCOLS.includes(new URL(url).protocol)) {
+    throw new UsageError(
+      `${name}=${value} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
+    );
+  }
+  return url;
 }
 
 export function userAgent(): string {
@@ -215,7 +262,7 @@ interface Opened {
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...timeoutSetting(env), ...options.timeouts };
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const agent = options.userAgent ?? userAgent();
   let dispatcher: Dispatcher | undefined;
@@ -315,8 +362,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     for (let resumes = 0; ; ) {
       try {
         current ??= await openRange(call, first.url, bytes, validator);
+        const speed = speedGuard(call.url, timeouts, clock);
         for await (const chunk of current.response.body as AsyncIterable<Buffer>) {
           bytes += chunk.length;
+          speed(chunk.length);
           report();
           yield chunk;
         }
@@ -378,7 +427,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return {
           status: 200,
           url: opened.url,
-          body: await readText(call.url, body, textOptions.maxBytes ?? DEFAULT_MAX_TEXT_BYTES),
+          body: await readText(
+            body,
+            textOptions.maxBytes ?? DEFAULT_MAX_TEXT_BYTES,
+            call.url,
+            speedGuard(call.url, timeouts, clock),
+          ),
           etag: headerValue(headers.etag),
           lastModified: headerValue(headers['last-modified']),
         };
@@ -549,11 +603,42 @@ function resumeValidator(headers: Dispatcher.ResponseData['headers']): string | 
   return headerValue(headers['last-modified']);
 }
 
-async function readText(url: string, body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+/**
+ * Counts a body's bytes per idle period and throws a retryable timeout when a whole period brought fewer
+ * than `minBytesPerSecond` on average. Checked as chunks arrive: silence itself is undici's body timeout.
+ */
+function speedGuard(url: string, timeouts: Timeouts, clock: Clock): (bytes: number) => void {
+  const { idleMs, minBytesPerSecond } = timeouts;
+  let since = clock.monotonic();
+  let received = 0;
+  return (bytes) => {
+    received += bytes;
+    const elapsed = clock.monotonic() - since;
+    if (elapsed < idleMs) return;
+    if (received < (minBytesPerSecond * elapsed) / 1000) {
+      throw new HttpError({
+        url,
+        failure: 'timeout',
+        detail: `the transfer is too slow (${received} bytes in ${seconds(elapsed)}, under ${minBytesPerSecond} bytes/s)`,
+        retryable: true,
+      });
+    }
+    since += elapsed;
+    received = 0;
+  };
+}
+
+async function readText(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+  url: string,
+  speed: (bytes: number) => void,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.length;
+    speed(chunk.length);
     if (bytes > maxBytes) {
       throw new HttpError({
         url,
