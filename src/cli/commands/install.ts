@@ -3,8 +3,8 @@ import { UsageError } from '../../errors.js';
 import { createReporter, progressMode } from '../progress.js';
 
 interface InstallFlags {
-  source?: string;
-  from?: string;
+  source?: OptionValue;
+  from?: OptionValue;
   quiet?: boolean;
   json?: boolean;
   allowLegacyMinisign?: boolean;
@@ -13,15 +13,10 @@ interface InstallFlags {
 export function registerInstall(cli: CAC): void {
   cli
     .command('install [version]', 'Download, verify and cache a Zig for this machine')
-    .option('--source <names>', 'Only these sources, in order: mirror, ziglang.org, pypi (comma-separated)', {
-      type: [String],
-    })
+    .option('--source <names>', 'Only these sources, in order: mirror, ziglang.org, pypi (comma-separated)')
     .option(
       '--from <path>',
       'Install a release archive on disk (its .minisig beside it), or a directory holding it',
-      {
-        type: [String],
-      },
     )
     .option('--allow-legacy-minisign', 'Accept legacy minisign signatures (algorithm Ed, over the raw file)')
     .option('--quiet', 'No progress output')
@@ -57,18 +52,28 @@ export function registerInstall(cli: CAC): void {
     });
 }
 
-/** cac turns a repeated option into an array; the last one wins, as in most CLIs. */
-export function lastValue(value: string | string[]): string {
-  return Array.isArray(value) ? value[value.length - 1]! : value;
+/**
+ * What cac gives for an option that takes a value: a string, a number when the text looks like one, an
+ * array when the option is repeated. (No `type: [String]`: cac applies it before checking for a missing
+ * value, which turns a bare `--from` into the path 'true'.)
+ */
+export type OptionValue = string | number | Array<string | number>;
+
+/** The option's text; repeated, the last one wins, as in most CLIs. */
+export function lastValue(value: OptionValue): string {
+  return String(Array.isArray(value) ? value[value.length - 1] : value);
 }
 
 function parseSources<T extends string>(text: string, known: readonly T[]): T[] {
   const names = text.split(',').map((name) => name.trim());
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     if (!(known as readonly string[]).includes(name)) {
       throw new UsageError(
         `unknown source '${name}' in --source; use one or more of ${known.join(', ')}, comma-separated`,
       );
+    }
+    if (names.indexOf(name) !== index) {
+      throw new UsageError(`--source names '${name}' twice; name each source once, in the order to try them`);
     }
   }
   return names as T[];

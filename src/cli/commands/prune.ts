@@ -1,11 +1,11 @@
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { formatBytes, parseAge } from '../format.js';
-import { lastValue } from './install.js';
+import { lastValue, type OptionValue } from './install.js';
 
 interface PruneFlags {
-  keep?: string | string[];
-  olderThan?: string | string[];
+  keep?: OptionValue;
+  olderThan?: OptionValue;
   all?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -14,10 +14,8 @@ interface PruneFlags {
 export function registerPrune(cli: CAC): void {
   cli
     .command('prune', 'Remove Zig versions from the cache')
-    .option('--keep <n>', 'Keep the N most recently used versions', { type: [String] })
-    .option('--older-than <age>', 'Remove only versions unused for this long (30d, 12h, 2w)', {
-      type: [String],
-    })
+    .option('--keep <n>', 'Keep the N most recently used versions')
+    .option('--older-than <age>', 'Remove only versions unused for this long (30d, 12h, 2w)')
     .option('--all', 'Remove every version, and caches of older xcc versions')
     .option('--dry-run', 'Show what would be removed')
     .option('--json', 'Print the result as JSON')
