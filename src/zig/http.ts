@@ -76,6 +76,8 @@ export class HttpError extends XccError {
   override name = 'HttpError';
   readonly url: string;
   readonly failure: HttpFailure;
+  /** What went wrong, without the URL (the message is `cannot fetch <url>: <detail>`). */
+  readonly detail: string;
   /** The HTTP status when the server answered; undefined when no usable response arrived. */
   readonly status: number | undefined;
   /** Whether trying the same URL again could help (5xx, 408, 429, a broken connection, a stalled body). */
@@ -95,6 +97,7 @@ export class HttpError extends XccError {
     super(`cannot fetch ${fields.url}: ${fields.detail}`, { cause: fields.cause });
     this.url = fields.url;
     this.failure = fields.failure;
+    this.detail = fields.detail;
     this.status = fields.status;
     this.retryable = fields.retryable ?? false;
     this.retryAfterMs = fields.retryAfterMs;
@@ -356,12 +359,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const total = contentLength(first.response.headers);
     const validator = resumeValidator(first.response.headers);
     let current: Opened | undefined = first;
+    let broken: HttpError | undefined;
     let bytes = 0;
     const report = () => download.onProgress?.({ url: call.url, source: download.source, bytes, total });
     report();
     for (let resumes = 0; ; ) {
       try {
-        current ??= await openRange(call, first.url, bytes, validator);
+        current ??= await openRange(call, first.url, bytes, validator, broken);
         const speed = speedGuard(call.url, timeouts, clock);
         for await (const chunk of current.response.body as AsyncIterable<Buffer>) {
           bytes += chunk.length;
@@ -372,13 +376,23 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return;
       } catch (error) {
         current = undefined;
-        await backoff(call, classify(call, error, timeouts), resumes++);
+        broken = classify(call, error, timeouts);
+        await backoff(call, broken, resumes++);
       }
     }
   }
 
-  /** Asks for the rest of a body from `offset`; only a 206 starting exactly there can be appended. */
-  async function openRange(call: Call, url: string, offset: number, validator: string | undefined) {
+  /**
+   * Asks for the rest of a body from `offset`; only a 206 starting exactly there can be appended. `broken`
+   * is why the previous connection ended: when resuming is impossible, that is the reason worth telling.
+   */
+  async function openRange(
+    call: Call,
+    url: string,
+    offset: number,
+    validator: string | undefined,
+    broken: HttpError | undefined,
+  ) {
     const headers = {
       ...call.headers,
       range: `bytes=${offset}-`,
@@ -393,7 +407,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     throw new HttpError({
       url: call.url,
       failure: 'network',
-      detail: `the connection broke after ${offset} bytes and the server cannot resume the transfer`,
+      detail: `${broken?.detail ?? 'the connection broke'} after ${offset} bytes, and the server cannot resume the transfer`,
     });
   }
 
@@ -401,11 +415,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async download(url, downloadOptions = {}) {
       const call = begin(url, downloadOptions);
       const first = await withRetries(call, () => open(call, url, call.headers, (status) => status === 200));
-      return {
-        url: first.url,
-        size: contentLength(first.response.headers),
-        body: Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false }),
-      };
+      const body = Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false });
+      // Destroying the stream mid-way ends the generator's `for await`, which releases the response; a
+      // generator that never started ends nothing, so a body destroyed before it was read must let go of
+      // the response here, or its connection (and `close()`) waits for ever: Node then exits with code 13.
+      body.once('close', () => {
+        // Destroyed unfinished, undici's body emits "Request aborted": nobody reads it any more.
+        first.response.body.on('error', () => undefined).destroy();
+      });
+      return { url: first.url, size: contentLength(first.response.headers), body };
     },
 
     async getText(url, textOptions = {}) {
