@@ -90,3 +90,13 @@ export function cacheState(home: string): CacheState {
 export function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '');
 }
+
+/** Every path below `dir` (relative, `/`-separated, sorted), without following symlinks. */
+export function treeOf(dir: string): string[] {
+  const walk = (relative: string): string[] =>
+    readdirSync(path.join(dir, relative), { withFileTypes: true }).flatMap((entry) => {
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      return entry.isDirectory() ? [name, ...walk(name)] : [name];
+    });
+  return walk('').sort();
+}
