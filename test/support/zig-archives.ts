@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { releaseFileName } from '../../src/zig/host.js';
@@ -72,4 +73,14 @@ export function zigScript(version: string, mode = 0o755): TarMember {
 /** The members of a minimal install that passes every check: `zig` and a file of its standard library. */
 export function fakeZigMembers(version: string): TarMember[] {
   return [zigScript(version), { name: 'lib/std/std.zig', data: 'pub const fake = true;\n' }];
+}
+
+/** The files and directories below `dir` as members named `<prefix>/<relative path>`, with their modes. */
+export function treeMembers(dir: string, prefix: string): TarMember[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry): TarMember[] => {
+    const full = path.join(dir, entry.name);
+    const name = `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) return [{ name: `${name}/`, type: 'directory' }, ...treeMembers(full, name)];
+    return [{ name, data: readFileSync(full), mode: statSync(full).mode & 0o777 }];
+  });
 }
