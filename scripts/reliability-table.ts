@@ -44,12 +44,15 @@ export function renderSection(results: Map<Category, CategoryResult>): string {
   const rows = ORDER.map((category) => {
     const result = results.get(category);
     if (!result) return `| ${category} | not run | |`;
+    const count = result.unit
+      ? `${result.passed} ${result.unit} (${result.tests} properties)`
+      : `${result.passed}`;
     const failing = result.failed > 0 ? ` (${result.failed} failing)` : '';
     const skipped = result.skipped.length > 0 ? ` (${result.skipped.length} skipped)` : '';
-    return `| ${result.title} | ${result.passed}${failing}${skipped} | ${result.covers.replaceAll('|', '\\|')} |`;
+    return `| ${result.title} | ${count}${failing}${skipped} | ${result.covers.replaceAll('|', '\\|')} |`;
   });
   const all = [...results.values()];
-  const total = all.reduce((sum, result) => sum + result.passed, 0);
+  const total = all.reduce((sum, result) => sum + (result.unit ? 0 : result.passed), 0);
   const failed = all.reduce((sum, result) => sum + result.failed, 0);
   const skips = all.flatMap((result) =>
     result.skipped.map((skip) => `- Skipped: ${skip.test}: ${skip.reason}`),
@@ -66,7 +69,7 @@ export function renderSection(results: Map<Category, CategoryResult>): string {
     '| Category | Cases | What is attacked |',
     '|---|---:|---|',
     ...rows,
-    `| **Total** | **${total}**${failed > 0 ? ` (${failed} failing)` : ''} | |`,
+    `| **Total** | **${total}** cases${failed > 0 ? ` (${failed} failing)` : ''} | plus the fuzzed inputs |`,
     ...(skips.length > 0 ? ['', ...skips] : []),
     END,
   ].join('\n');

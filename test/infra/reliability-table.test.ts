@@ -3,16 +3,17 @@ import { END, renderSection, replaceSection, START } from '../../scripts/reliabi
 import type { Category, CategoryResult } from '../support/reliability.js';
 
 function result(category: Category, fields: Partial<CategoryResult> = {}): CategoryResult {
-  return {
+  const base: CategoryResult = {
     category,
     title: category,
     covers: `${category} | cases`,
     passed: 3,
+    tests: 3,
     failed: 0,
     skipped: [],
     notes: [],
-    ...fields,
   };
+  return Object.assign(base, fields);
 }
 
 describe('scripts/reliability-table.ts', () => {
@@ -21,6 +22,7 @@ describe('scripts/reliability-table.ts', () => {
       new Map<Category, CategoryResult>([
         ['tampering', result('tampering', { failed: 1 })],
         ['mirror-faults', result('mirror-faults', { skipped: [{ test: 'disk', reason: 'no tmpfs' }] })],
+        ['fuzzing', result('fuzzing', { passed: 800, tests: 2, unit: 'fuzzed inputs' })],
       ]),
     );
     const lines = section.split('\n');
@@ -32,7 +34,8 @@ describe('scripts/reliability-table.ts', () => {
       '| tampering | 3 (1 failing) | tampering \\| cases |',
       '| archive-attacks | not run | |',
     ]);
-    expect(rows.at(-1)).toBe('| **Total** | **6** (1 failing) | |');
+    expect(rows).toContain('| fuzzing | 800 fuzzed inputs (2 properties) | fuzzing \\| cases |');
+    expect(rows.at(-1)).toBe('| **Total** | **6** cases (1 failing) | plus the fuzzed inputs |');
     expect(section).toContain('- Skipped: disk: no tmpfs');
   });
 

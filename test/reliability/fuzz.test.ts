@@ -39,6 +39,7 @@ const recorder = recordCategory(
   'fuzzing',
   'Parser fuzzing',
   'fast-check properties over index.json (random text, mutations of the real index, generated documents, and the resolution and trust code that reads them), .minisig files and public keys (random and mutated real Zig signatures, verified against the real key), PyPI simple-index JSON and HTML, version specs and settings: nothing but a one-line XccError ever escapes.',
+  'fuzzed inputs',
 );
 
 const RUNS = 400;

@@ -29,6 +29,10 @@ export interface CategoryResult {
   covers: string;
   /** Cases that passed (sum of each passing test's case count). */
   passed: number;
+  /** Tests that passed (a test may cover several cases). */
+  tests: number;
+  /** What a case is when it is not a scenario, e.g. `fuzzed inputs`; such counts are kept out of totals. */
+  unit?: string;
   failed: number;
   skipped: Array<{ test: string; reason: string }>;
   /** Extra figures worth showing, e.g. where kill -9 landed. */
@@ -45,14 +49,31 @@ export interface CategoryRecorder {
   note(text: string): void;
 }
 
-export function recordCategory(category: Category, title: string, covers: string): CategoryRecorder {
-  const result: CategoryResult = { category, title, covers, passed: 0, failed: 0, skipped: [], notes: [] };
+export function recordCategory(
+  category: Category,
+  title: string,
+  covers: string,
+  unit?: string,
+): CategoryRecorder {
+  const result: CategoryResult = {
+    category,
+    title,
+    covers,
+    passed: 0,
+    tests: 0,
+    ...(unit ? { unit } : {}),
+    failed: 0,
+    skipped: [],
+    notes: [],
+  };
   const counts = new Map<string, number>();
   beforeEach((context) => {
     context.onTestFinished(({ task }) => {
       const state = task.result?.state;
-      if (state === 'pass') result.passed += counts.get(task.id) ?? 1;
-      else if (state === 'fail') result.failed += 1;
+      if (state === 'pass') {
+        result.passed += counts.get(task.id) ?? 1;
+        result.tests += 1;
+      } else if (state === 'fail') result.failed += 1;
     });
   });
   afterAll(async () => {
