@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Clock, systemClock } from './clock.js';
 
@@ -38,7 +38,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: RenameOptions & { mode?: number } = {},
 ): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeDirectory(path.dirname(file));
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, data);
@@ -49,6 +49,39 @@ export async function writeFileAtomic(
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * `mkdir -p` that always ends. Node's `mkdir(dir, { recursive: true })` steps back to the parent on ENOENT
+ * and forward again on EEXIST, so it spins forever (100% CPU, never settles) where a parent exists but
+ * refuses children with ENOENT: anywhere under /proc, or a directory deleted from under a mount
+ * (openclaw/openclaw#130807); it also reports a full disk as ENOENT (nodejs/node#42808). Here an ENOENT
+ * after the parent was made is final, and every other error is the real one.
+ */
+export async function makeDirectory(dir: string, mode?: number): Promise<void> {
+  try {
+    await mkdir(dir, mode);
+    return;
+  } catch (error) {
+    if (isErrnoCode(error, 'EEXIST')) return expectDirectory(dir, error);
+    const parent = path.dirname(dir);
+    if (!isErrnoCode(error, 'ENOENT') || parent === dir) throw error;
+  }
+  await makeDirectory(path.dirname(dir), mode);
+  await mkdir(dir, mode).catch((error: unknown) => {
+    if (!isErrnoCode(error, 'EEXIST')) throw error;
+    return expectDirectory(dir, error);
+  });
+}
+
+/** EEXIST from mkdir is success only when what exists is a directory (or a link to one). */
+async function expectDirectory(dir: string, error: NodeJS.ErrnoException): Promise<void> {
+  if ((await stat(dir)).isDirectory()) return;
+  throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), {
+    code: 'ENOTDIR',
+    path: dir,
+    cause: error,
+  });
 }
 
 /** Node's fs errors carry a `code`; this narrows without `as` casts at every call site. */

@@ -28,7 +28,9 @@ export async function runMain(argv: readonly string[]): Promise<void> {
       const [first] = cli.args;
       if (first !== undefined) throw new CliUsageError(`unknown command '${first}'`);
       const unknown = Object.keys(cli.options).find((name) => name !== '--' && name !== 'debug');
-      if (unknown !== undefined) throw new CliUsageError(`unknown option '--${unknown}'`);
+      if (unknown !== undefined) {
+        throw new CliUsageError(`unknown option '${unknown.length > 1 ? '--' : '-'}${unknown}'`);
+      }
       cli.outputHelp();
       return;
     }

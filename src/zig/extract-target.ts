@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { link, mkdir, open, readdir, symlink } from 'node:fs/promises';
+import { link, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDirectory } from '../fs-atomic.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
 
 /** Bounds that stop archive bombs long before the disk fills; the real Zig archives pass by a wide margin. */
@@ -70,7 +71,7 @@ export class ExtractTarget {
   /** Opens `root` for extraction; it is created if missing and must be empty (a leftover could hold a symlink). */
   static async create(root: string, limits: ExtractLimits = DEFAULT_LIMITS): Promise<ExtractTarget> {
     const absolute = path.resolve(root);
-    await mkdir(absolute, { recursive: true });
+    await makeDirectory(absolute);
     const leftovers = await readdir(absolute);
     if (leftovers.length > 0) throw new Error(`extraction directory ${absolute} is not empty`);
     return new ExtractTarget(absolute, limits);
@@ -193,7 +194,7 @@ export class ExtractTarget {
     if (segments.length === 0) return;
     const key = segments.join('/');
     if (this.#createdDirectories.has(key)) return;
-    await mkdir(this.#absolute(segments), { recursive: true, mode: 0o755 });
+    await makeDirectory(this.#absolute(segments), 0o755);
     for (let length = 1; length <= segments.length; length += 1) {
       const prefix = segments.slice(0, length).join('/');
       this.#createdDirectories.add(prefix);

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
-import { XccError } from '../errors.js';
+import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
 import { version } from '../version.js';
 
@@ -19,9 +19,37 @@ export interface Timeouts {
   idleMs: number;
   /** The whole request: redirects, retries, backoff and the body included. */
   deadlineMs: number;
+  /**
+   * A body slower than this, averaged over an idle period, counts as stalled: a server that trickles a byte
+   * a second never trips the idle timeout and would otherwise hold the install until the deadline (curl's
+   * --speed-limit/--speed-time, with the idle period as the time).
+   */
+  minBytesPerSecond: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, idleMs: 30_000, deadlineMs: 15 * 60_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 10_000,
+  idleMs: 30_000,
+  deadlineMs: 15 * 60_000,
+  minBytesPerSecond: 1024,
+};
+
+/**
+ * XCC_HTTP_TIMEOUT=<seconds>: the connect and idle timeouts together, the one knob a user on a slow or
+ * flaky network reaches for (as pip's --timeout). Undefined when not set.
+ */
+export function timeoutSetting(env: Env = process.env): Partial<Timeouts> | undefined {
+  const text = env.XCC_HTTP_TIMEOUT?.trim();
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 3600) {
+    throw new UsageError(
+      `XCC_HTTP_TIMEOUT=${env.XCC_HTTP_TIMEOUT}: expected the longest wait for the network in seconds, a number above 0 and up to 3600, like 30`,
+    );
+  }
+  const ms = Math.round(seconds * 1000);
+  return { connectMs: ms, idleMs: ms };
+}
 
 export interface RetryPolicy {
   /** Attempts after the first one; for downloads also the number of resumptions after a broken body. */
@@ -48,6 +76,8 @@ export class HttpError extends XccError {
   override name = 'HttpError';
   readonly url: string;
   readonly failure: HttpFailure;
+  /** What went wrong, without the URL (the message is `cannot fetch <url>: <detail>`). */
+  readonly detail: string;
   /** The HTTP status when the server answered; undefined when no usable response arrived. */
   readonly status: number | undefined;
   /** Whether trying the same URL again could help (5xx, 408, 429, a broken connection, a stalled body). */
@@ -67,6 +97,7 @@ export class HttpError extends XccError {
     super(`cannot fetch ${fields.url}: ${fields.detail}`, { cause: fields.cause });
     this.url = fields.url;
     this.failure = fields.failure;
+    this.detail = fields.detail;
     this.status = fields.status;
     this.retryable = fields.retryable ?? false;
     this.retryAfterMs = fields.retryAfterMs;
@@ -111,14 +142,33 @@ export interface ProxySettings {
  * curl and undici. HTTPS falls back to the HTTP proxy, as in undici's EnvHttpProxyAgent.
  */
 export function proxySettings(env: Env = process.env): ProxySettings {
-  const first = (...names: string[]) =>
-    names.map((name) => env[name]).find((value) => value !== undefined && value !== '' && value !== 'null');
-  const httpProxy = first('npm_config_proxy', 'http_proxy', 'HTTP_PROXY');
-  return {
-    httpProxy,
-    httpsProxy: first('npm_config_https_proxy', 'https_proxy', 'HTTPS_PROXY') ?? httpProxy,
-    noProxy: first('npm_config_noproxy', 'no_proxy', 'NO_PROXY'),
+  const first = (...names: string[]) => {
+    const name = names.find((candidate) => ![undefined, '', 'null'].includes(env[candidate]));
+    return name === undefined ? undefined : { name, value: env[name]! };
   };
+  const httpProxy = first('npm_config_proxy', 'http_proxy', 'HTTP_PROXY');
+  const httpsProxy = first('npm_config_https_proxy', 'https_proxy', 'HTTPS_PROXY') ?? httpProxy;
+  return {
+    httpProxy: httpProxy && proxyUrl(httpProxy.name, httpProxy.value),
+    httpsProxy: httpsProxy && proxyUrl(httpsProxy.name, httpsProxy.value),
+    noProxy: first('npm_config_noproxy', 'no_proxy', 'NO_PROXY')?.value,
+  };
+}
+
+const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:', 'socks:'];
+
+/**
+ * A proxy setting as undici wants it. `proxy.corp:3128` without a scheme means http://, as curl, pip and
+ * npm read it (undici alone refuses it); anything that is still not a proxy URL is the user's to fix.
+ */
+function proxyUrl(name: string, value: string): string {
+  const url = value.includes('://') ? value : `http://${value}`;
+  if (!URL.canParse(url) || !PROXY_PROTOCOLS.includes(new URL(url).protocol)) {
+    throw new UsageError(
+      `${name}=${value} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
+    );
+  }
+  return url;
 }
 
 export function userAgent(): string {
@@ -215,7 +265,7 @@ interface Opened {
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...timeoutSetting(env), ...options.timeouts };
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const agent = options.userAgent ?? userAgent();
   let dispatcher: Dispatcher | undefined;
@@ -309,27 +359,40 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const total = contentLength(first.response.headers);
     const validator = resumeValidator(first.response.headers);
     let current: Opened | undefined = first;
+    let broken: HttpError | undefined;
     let bytes = 0;
     const report = () => download.onProgress?.({ url: call.url, source: download.source, bytes, total });
     report();
     for (let resumes = 0; ; ) {
       try {
-        current ??= await openRange(call, first.url, bytes, validator);
+        current ??= await openRange(call, first.url, bytes, validator, broken);
+        const speed = speedGuard(call.url, timeouts, clock);
         for await (const chunk of current.response.body as AsyncIterable<Buffer>) {
           bytes += chunk.length;
+          speed(chunk.length);
           report();
           yield chunk;
         }
         return;
       } catch (error) {
         current = undefined;
-        await backoff(call, classify(call, error, timeouts), resumes++);
+        broken = classify(call, error, timeouts);
+        await backoff(call, broken, resumes++);
       }
     }
   }
 
-  /** Asks for the rest of a body from `offset`; only a 206 starting exactly there can be appended. */
-  async function openRange(call: Call, url: string, offset: number, validator: string | undefined) {
+  /**
+   * Asks for the rest of a body from `offset`; only a 206 starting exactly there can be appended. `broken`
+   * is why the previous connection ended: when resuming is impossible, that is the reason worth telling.
+   */
+  async function openRange(
+    call: Call,
+    url: string,
+    offset: number,
+    validator: string | undefined,
+    broken: HttpError | undefined,
+  ) {
     const headers = {
       ...call.headers,
       range: `bytes=${offset}-`,
@@ -344,7 +407,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     throw new HttpError({
       url: call.url,
       failure: 'network',
-      detail: `the connection broke after ${offset} bytes and the server cannot resume the transfer`,
+      detail: `${broken?.detail ?? 'the connection broke'} after ${offset} bytes, and the server cannot resume the transfer`,
     });
   }
 
@@ -352,11 +415,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async download(url, downloadOptions = {}) {
       const call = begin(url, downloadOptions);
       const first = await withRetries(call, () => open(call, url, call.headers, (status) => status === 200));
-      return {
-        url: first.url,
-        size: contentLength(first.response.headers),
-        body: Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false }),
-      };
+      const body = Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false });
+      // Destroying the stream mid-way ends the generator's `for await`, which releases the response; a
+      // generator that never started ends nothing, so a body destroyed before it was read must let go of
+      // the response here, or its connection (and `close()`) waits for ever: Node then exits with code 13.
+      body.once('close', () => {
+        // Destroyed unfinished, undici's body emits "Request aborted": nobody reads it any more.
+        first.response.body.on('error', () => undefined).destroy();
+      });
+      return { url: first.url, size: contentLength(first.response.headers), body };
     },
 
     async getText(url, textOptions = {}) {
@@ -378,7 +445,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return {
           status: 200,
           url: opened.url,
-          body: await readText(call.url, body, textOptions.maxBytes ?? DEFAULT_MAX_TEXT_BYTES),
+          body: await readText(
+            body,
+            textOptions.maxBytes ?? DEFAULT_MAX_TEXT_BYTES,
+            call.url,
+            speedGuard(call.url, timeouts, clock),
+          ),
           etag: headerValue(headers.etag),
           lastModified: headerValue(headers['last-modified']),
         };
@@ -549,11 +621,42 @@ function resumeValidator(headers: Dispatcher.ResponseData['headers']): string | 
   return headerValue(headers['last-modified']);
 }
 
-async function readText(url: string, body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+/**
+ * Counts a body's bytes per idle period and throws a retryable timeout when a whole period brought fewer
+ * than `minBytesPerSecond` on average. Checked as chunks arrive: silence itself is undici's body timeout.
+ */
+function speedGuard(url: string, timeouts: Timeouts, clock: Clock): (bytes: number) => void {
+  const { idleMs, minBytesPerSecond } = timeouts;
+  let since = clock.monotonic();
+  let received = 0;
+  return (bytes) => {
+    received += bytes;
+    const elapsed = clock.monotonic() - since;
+    if (elapsed < idleMs) return;
+    if (received < (minBytesPerSecond * elapsed) / 1000) {
+      throw new HttpError({
+        url,
+        failure: 'timeout',
+        detail: `the transfer is too slow (${received} bytes in ${seconds(elapsed)}, under ${minBytesPerSecond} bytes/s)`,
+        retryable: true,
+      });
+    }
+    since += elapsed;
+    received = 0;
+  };
+}
+
+async function readText(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+  url: string,
+  speed: (bytes: number) => void,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.length;
+    speed(chunk.length);
     if (bytes > maxBytes) {
       throw new HttpError({
         url,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.js';
-import { XccError } from '../errors.js';
+import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
 import { zigConfig } from './config.js';
 import type { HttpClient } from './http.js';
@@ -58,15 +58,25 @@ async function readLocation(
     const cached = await fetchCachedText(options.http, location, { ...options, ttlMs: INDEX_TTL_MS });
     return cached.body;
   }
-  const file = location.startsWith('file:') ? fileURLToPath(location) : location;
+  const fix = 'set it to an index.json file or an http(s) URL';
+  let file = location;
+  if (location.startsWith('file:')) {
+    try {
+      file = fileURLToPath(location);
+    } catch (error) {
+      throw new UsageError(
+        `XCC_ZIG_INDEX=${location} is not a local file URL (${(error as Error).message}); ${fix}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new XccError(
-      `XCC_ZIG_INDEX: cannot read ${file} (${(error as Error).message}); set it to an index.json file or URL`,
-      {
-        cause: error,
-      },
-    );
+    // The setting names something that cannot be read as a file: a usage error, like a bad --from.
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`XCC_ZIG_INDEX: cannot read ${file} (${reason}); ${fix}`, { cause: error });
   }
 }

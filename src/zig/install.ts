@@ -22,9 +22,9 @@ import {
 import type { SourceContext, ZigSource } from './sources/source.js';
 import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
 import { pypiWheelSource } from './sources/wheel.js';
-import { openStore, type Store } from './store.js';
+import { isDiskFull, openStore, type Store } from './store.js';
 import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
-import { isDevVersion } from './version.js';
+import { isDevVersion, isZigVersion } from './version.js';
 import { zigExecutable, zigVersionOf } from './zig-binary.js';
 
 /**
@@ -90,6 +90,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   const host = zigHostKey(platform, options.arch ?? process.arch);
   const home = options.home ?? xccHome(env);
   const store = openStore({ home, env, platform });
+  if (options.from !== undefined && options.sources !== undefined) {
+    throw new UsageError('--from installs the archive it names and takes no --source; pass one or the other');
+  }
   const spec = parseVersionSpec(
     options.spec ?? (options.from ? versionInArchiveName(options.from) : undefined),
   );
@@ -314,6 +317,11 @@ async function localSource(from: string, archive: ArchiveDigest): Promise<ZigSou
       `--from ${from}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
     );
   }
+  if (!(await stat(file).catch(() => undefined))?.isFile()) {
+    throw new UsageError(
+      `--from ${from}: ${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+    );
+  }
   return localArchiveSource(file, archive);
 }
 
@@ -348,7 +356,9 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
     try {
       return await source.install(stage, sourceContext);
     } catch (error) {
-      if (context.signal?.aborted || !isSourceFailure(error)) throw error;
+      // A local archive is the only source: its own error says what is wrong; network advice would mislead.
+      if (context.signal?.aborted || !isSourceFailure(error) || context.options.from !== undefined)
+        throw error;
       const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
       failures.push(`  ${source.name}: ${reason}`);
       context.emit({ type: 'source-failed', source: source.name, reason });
@@ -363,11 +373,14 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
   );
 }
 
-/** A source's own failure (network, verification, a broken archive, a full disk), as opposed to a bug in xcc. */
+/**
+ * A source's own failure (network, verification, a broken archive), as opposed to a bug in xcc, a bad
+ * setting (exit code 2: every source would meet it again) or a full disk (no other source fits either).
+ */
 function isSourceFailure(error: unknown): boolean {
+  if (error instanceof XccError) return error.exitCode !== 2;
   return (
-    error instanceof XccError ||
-    (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && !isDiskFull(error)
   );
 }
 
@@ -394,7 +407,12 @@ async function adoptExisting(
   const zig = await realpath(zigPath).catch(() => {
     throw new UsageError(`XCC_ZIG=${zigPath}: no such file; point it at a zig executable or unset it`);
   });
-  const version = await zigVersionOf(zig);
+  const notZig = (what: string, cause?: unknown) =>
+    new UsageError(`XCC_ZIG=${zigPath} ${what}; point it at a zig executable or unset it`, { cause });
+  const version = await zigVersionOf(zig).catch((error: unknown) => {
+    throw notZig(`does not run as zig (${(error as Error).message})`, error);
+  });
+  if (!isZigVersion(version)) throw notZig(`printed ${JSON.stringify(version)} for 'zig version'`);
   const { minimumVersion } = zigConfig();
   const plain = semver.coerce(version)?.version;
   if (plain === undefined || semver.lt(plain, minimumVersion)) {

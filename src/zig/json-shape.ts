@@ -74,6 +74,7 @@ export function parseJson(text: string, shape: JsonShape): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    return shape.fail([], `is not valid JSON (${(error as Error).message})`);
+    // V8 quotes the text around the error as it is: newlines in it would break the one-line message.
+    return shape.fail([], `is not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')})`);
   }
 }

@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, utimes, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode, renameRetrying } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
 
 /**
  * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` made with `mkdir` (atomic on
@@ -139,7 +139,7 @@ export function createLocker(options: LockerOptions): Locker {
 
   async function create(key: string): Promise<LockHandle | undefined> {
     const dir = lockDir(key);
-    await mkdir(options.dir, { recursive: true });
+    await makeDirectory(options.dir);
     try {
       await mkdir(dir);
     } catch (error) {
@@ -194,7 +194,7 @@ export function createLocker(options: LockerOptions): Locker {
 
   async function moveToTrash(dir: string): Promise<string | undefined> {
     const moved = path.join(options.trash, `lock-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
-    await mkdir(options.trash, { recursive: true });
+    await makeDirectory(options.trash);
     try {
       await renameRetrying(dir, moved, renameOptions);
       return moved;

@@ -25,24 +25,29 @@ export interface MirrorPlan {
 export function userMirrors(env: Env): string[] | undefined {
   const setting = env.XCC_ZIG_MIRROR?.trim();
   if (!setting) return undefined;
-  return setting
+  const entries = setting
     .split(',')
     .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      let url: URL;
-      try {
-        url = new URL(entry);
-      } catch {
-        throw new UsageError(
-          `XCC_ZIG_MIRROR: "${entry}" is not a URL; give base URLs separated by commas, like https://mirror.example/zig`,
-        );
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new UsageError(`XCC_ZIG_MIRROR: "${entry}" is not an http(s) URL`);
-      }
-      return entry.replace(/\/+$/, '');
-    });
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) {
+    throw new UsageError(
+      `XCC_ZIG_MIRROR="${setting}" names no mirror; give base URLs separated by commas, like https://mirror.example/zig, or unset it`,
+    );
+  }
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new UsageError(
+        `XCC_ZIG_MIRROR: "${entry}" is not a URL; give base URLs separated by commas, like https://mirror.example/zig`,
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new UsageError(`XCC_ZIG_MIRROR: "${entry}" is not an http(s) URL`);
+    }
+    return entry.replace(/\/+$/, '');
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
-import { isErrnoCode, renameRetrying } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, xccHome } from '../home.js';
 import {
   type AcquireOptions,
@@ -151,15 +151,9 @@ export function openStore(options: StoreOptions = {}): Store {
   /** Temp names carry host and pid, so a later run can tell whether their owner is still alive. */
   async function tempDir(kind: 'stage' | 'trash'): Promise<string> {
     const dir = path.join(layout.tmp, `${kind}-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      if (!isErrnoCode(error, 'EACCES', 'EPERM', 'EROFS')) throw error;
-      throw new XccError(
-        `cannot write to the xcc cache in ${layout.root} (${error.code}); set XCC_HOME to a writable directory`,
-        { cause: error },
-      );
-    }
+    await makeDirectory(dir).catch((error: unknown) => {
+      throw cacheError(layout.root, error, 'write');
+    });
     return dir;
   }
 
@@ -178,7 +172,7 @@ export function openStore(options: StoreOptions = {}): Store {
       bytes: await diskUsage(stage),
     };
     await writeFile(path.join(stage, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
-    await mkdir(layout.zig, { recursive: true });
+    await makeDirectory(layout.zig);
     for (let attempt = 1; ; attempt++) {
       try {
         await renameRetrying(stage, target, { platform, clock });
@@ -209,6 +203,13 @@ export function openStore(options: StoreOptions = {}): Store {
     const trash = await tempDir('trash');
     await renameRetrying(dir, path.join(trash, 'removed'), { platform, clock });
     await rm(trash, { recursive: true, force: true });
+  }
+
+  /** The lock directory is the first thing an install writes: a cache that cannot be written fails here. */
+  async function acquire(key: string, lockOptions?: AcquireOptions): Promise<LockHandle> {
+    return locker.acquire(key, lockOptions).catch((error: unknown) => {
+      throw cacheError(layout.root, error, 'write');
+    });
   }
 
   async function cleanTemp(): Promise<string[]> {
@@ -244,7 +245,7 @@ export function openStore(options: StoreOptions = {}): Store {
   async function list(): Promise<ListedInstall[]> {
     const names = await readdir(layout.zig).catch((error: unknown) => {
       if (isErrnoCode(error, 'ENOENT')) return [];
-      throw error;
+      throw cacheError(layout.root, error, 'read');
     });
     const installs: ListedInstall[] = [];
     for (const name of names.filter((entry) => VERSION_PATTERN.test(entry))) {
@@ -322,12 +323,12 @@ export function openStore(options: StoreOptions = {}): Store {
 
     stage: () => tempDir('stage'),
 
-    lock: (key, lockOptions) => locker.acquire(key, lockOptions),
+    lock: (key, lockOptions) => acquire(key, lockOptions),
 
     async ensure(version, build, ensureOptions = {}) {
       const cached = await find(version);
       if (cached) return { install: cached, built: false };
-      const lock = await locker.acquire(lockKey(version), ensureOptions);
+      const lock = await acquire(lockKey(version), ensureOptions);
       try {
         // Whoever held the lock before us may have installed it meanwhile.
         const installed = await find(version);
@@ -339,7 +340,7 @@ export function openStore(options: StoreOptions = {}): Store {
           return { install, built: committed };
         } catch (error) {
           await discard(stage);
-          throw error;
+          throw isDiskFull(error) ? cacheError(layout.root, error, 'write') : error;
         }
       } finally {
         await lock.release();
@@ -359,17 +360,55 @@ function checkVersion(version: string): string {
   return version;
 }
 
+/** No space or quota left: no other source or retry can help, only freeing space or moving the cache. */
+export function isDiskFull(error: unknown): error is NodeJS.ErrnoException {
+  return isErrnoCode(error, 'ENOSPC', 'EDQUOT');
+}
+
+/**
+ * The cache directory itself failing (full, read-only, not a directory, under /proc...) is for the user to
+ * fix, with XCC_HOME or by freeing space; any other error passes through unchanged.
+ */
+function cacheError(root: string, error: unknown, access: 'read' | 'write'): unknown {
+  if (isDiskFull(error)) {
+    return new XccError(
+      `no space left for the xcc cache in ${root} (${error.code}); free some space ('xcc prune --keep 1' removes older Zig versions) or set XCC_HOME to a directory on a larger disk`,
+      { cause: error },
+    );
+  }
+  if (!isErrnoCode(error, 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT')) return error;
+  return new XccError(
+    `cannot ${access} the xcc cache in ${root} (${error.code}); set XCC_HOME to a ${access === 'write' ? 'writable ' : ''}directory`,
+    { cause: error },
+  );
+}
+
 function lockedReason(owner: LockOwner): string {
   return `in use by pid ${owner.pid} on ${owner.hostname}`;
 }
 
+/** The marker of a complete install; a damaged one (edited by hand, a disk error) means no install. */
 async function readMarker(dir: string): Promise<InstallMarker | undefined> {
+  let marker: unknown;
   try {
-    return JSON.parse(await readFile(path.join(dir, MARKER_FILE), 'utf8')) as InstallMarker;
+    marker = JSON.parse(await readFile(path.join(dir, MARKER_FILE), 'utf8'));
   } catch (error) {
     if (error instanceof SyntaxError || isErrnoCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
     throw error;
   }
+  return isMarker(marker) ? marker : undefined;
+}
+
+const MARKER_STRINGS = ['version', 'host', 'source', 'url', 'sha256', 'installedAt'] as const;
+
+function isMarker(value: unknown): value is InstallMarker {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields = value as Record<string, unknown>;
+  return (
+    MARKER_STRINGS.every((name) => typeof fields[name] === 'string') &&
+    !Number.isNaN(Date.parse(fields.installedAt as string)) &&
+    Number.isSafeInteger(fields.bytes)
+  );
 }
 
 /** Which installs a prune removes: all; or those beyond the `keep` most recent AND unused for long. */

@@ -34,3 +34,58 @@ export function runXcc(
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface RunningXcc {
+  pid: number;
+  /** Settles when the process has exited, with its output; `signal` when it was killed. */
+  exited: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+  /** Resolves once stderr contains `text`; rejects if the process exits first. */
+  printed(text: string | RegExp): Promise<void>;
+  stderr(): string;
+  /** SIGKILL: no handler, no cleanup, as a crash or the OOM killer would end it. */
+  kill(): void;
+}
+
+/** Starts the built CLI without waiting for it, for tests that watch it or kill it midway. */
+export function startXcc(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined> } = {},
+): RunningXcc {
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
+  });
+  const seen = (text: string | RegExp) =>
+    typeof text === 'string' ? stderr.includes(text) : text.test(stderr);
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    stderr: () => stderr,
+    printed: (text) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (seen(text)) resolve();
+        };
+        child.stderr.on('data', check);
+        exited.then(() =>
+          seen(text) ? resolve() : reject(new Error(`xcc exited before printing ${text}: ${stderr}`)),
+        );
+        check();
+      }),
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}

@@ -42,6 +42,8 @@ export interface ServedRequest {
   headers: http.IncomingHttpHeaders;
   /** This server's own origin, `http://127.0.0.1:<port>`, for bodies that link back to it. */
   baseUrl: string;
+  /** When the request arrived (`performance.now()` of the test process), to bound how long a client took. */
+  at: number;
 }
 
 export type Fault =
@@ -53,6 +55,8 @@ export type Fault =
   | { kind: 'hang' }
   /** Send the headers, then one byte every `intervalMs` (default 1000). */
   | { kind: 'trickle'; intervalMs?: number }
+  /** The whole file, correctly framed, at about `bytesPerSecond` (a slow link: downloads take a while). */
+  | { kind: 'throttle'; bytesPerSecond: number }
   /** Correct Content-Length, but close the connection cleanly after `bytes` of the body (default half). */
   | { kind: 'truncate'; bytes?: number }
   /** Advertise Content-Length = real length + `delta`, send the whole body, close. */
@@ -165,6 +169,7 @@ export async function startMirrorServer(options: MirrorServerOptions = {}): Prom
       query: url.search.slice(1),
       headers: req.headers,
       baseUrl,
+      at: performance.now(),
     };
     requests.push(request);
     const fault = takeFault(url.pathname);
@@ -233,23 +238,33 @@ export async function startMirrorServer(options: MirrorServerOptions = {}): Prom
         socket.write(head(bytes.length + fault.delta));
         socket.end(bytes);
         return true;
-      case 'trickle': {
+      case 'trickle':
         socket.write(head(bytes.length));
-        let sent = 0;
-        const timer = setInterval(() => {
-          if (sent >= bytes.length || socket.destroyed) {
-            clearInterval(timer);
-            timers.delete(timer);
-            socket.end();
-            return;
-          }
-          socket.write(bytes.subarray(sent, sent + 1));
-          sent++;
-        }, fault.intervalMs ?? 1000);
-        timers.add(timer);
+        paced(socket, bytes, 1, fault.intervalMs ?? 1000);
+        return true;
+      case 'throttle': {
+        const intervalMs = 20;
+        socket.write(head(bytes.length));
+        paced(socket, bytes, Math.max(1, Math.round((fault.bytesPerSecond * intervalMs) / 1000)), intervalMs);
         return true;
       }
     }
+  };
+
+  /** Writes `bytes` in pieces of `step`, one every `intervalMs`, then ends the connection. */
+  const paced = (socket: Socket, bytes: Buffer, step: number, intervalMs: number) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent >= bytes.length || socket.destroyed) {
+        clearInterval(timer);
+        timers.delete(timer);
+        socket.end();
+        return;
+      }
+      socket.write(bytes.subarray(sent, sent + step));
+      sent += step;
+    }, intervalMs);
+    timers.add(timer);
   };
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -119,11 +119,14 @@ function report(
 function parseSources<T extends string>(text: string | undefined, known: readonly T[]): T[] | undefined {
   if (text === undefined) return undefined;
   const names = text.split(',').map((name) => name.trim());
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     if (!(known as readonly string[]).includes(name)) {
       throw new UsageError(
         `unknown source '${name}' in --source; use one or more of ${known.join(', ')}, comma-separated`,
       );
+    }
+    if (names.indexOf(name) !== index) {
+      throw new UsageError(`--source names '${name}' twice; name each source once, in the order to try them`);
     }
   }
   return names as T[];

@@ -120,26 +120,31 @@ export function parseSimpleJson(text: string, pageUrl: string): IndexedFile[] {
   } catch {
     throw new XccError(`${pageUrl}: the index answered invalid JSON`);
   }
-  const files = (document as { files?: unknown }).files;
+  const files = isObject(document) ? document.files : undefined;
   if (!Array.isArray(files)) throw new XccError(`${pageUrl}: the index's JSON has no "files" list (PEP 691)`);
-  return files.flatMap((entry: unknown) => {
-    const file = entry as {
-      filename?: unknown;
-      url?: unknown;
-      hashes?: { sha256?: unknown };
-      yanked?: unknown;
-    };
-    if (typeof file.filename !== 'string' || typeof file.url !== 'string') return [];
-    const sha256 = typeof file.hashes?.sha256 === 'string' ? file.hashes.sha256.toLowerCase() : undefined;
+  return files.flatMap((file: unknown) => {
+    if (!isObject(file) || typeof file.filename !== 'string' || typeof file.url !== 'string') return [];
+    const url = URL.parse(file.url, pageUrl);
+    if (url === null) return [];
+    const hashes = isObject(file.hashes) ? file.hashes : {};
     return [
       {
         filename: file.filename,
-        url: new URL(file.url, pageUrl).href,
-        sha256,
+        url: url.href,
+        sha256: sha256Hex(hashes.sha256),
         yanked: file.yanked !== undefined && file.yanked !== false,
       },
     ];
   });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A sha256 the index gives, in lower case; anything else counts as no hash (never as a wrong one). */
+function sha256Hex(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value) ? value.toLowerCase() : undefined;
 }
 
 /** PEP 503: one `<a href="URL#sha256=HEX" [data-yanked]>FILENAME</a>` per file. */
@@ -148,9 +153,9 @@ export function parseSimpleHtml(text: string, pageUrl: string): IndexedFile[] {
   for (const match of text.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
     const attributes = match[1]!;
     const href = /\bhref\s*=\s*("([^"]*)"|'([^']*)')/i.exec(attributes);
-    if (!href) continue;
-    const url = new URL(decodeEntities(href[2] ?? href[3] ?? ''), pageUrl);
-    const sha256 = /^#sha256=([0-9a-fA-F]{64})$/.exec(url.hash)?.[1]?.toLowerCase();
+    const url = href && URL.parse(decodeEntities(href[2] ?? href[3] ?? ''), pageUrl);
+    if (!url) continue;
+    const sha256 = sha256Hex(/^#sha256=(.*)$/.exec(url.hash)?.[1]);
     url.hash = '';
     files.push({
       filename: decodeEntities(match[2]!.trim()),

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
@@ -66,12 +67,14 @@ export async function downloadToFile(
     type: 'download-start',
     source,
     url: download.url,
-    file: file.slice(file.lastIndexOf('/') + 1),
+    file: path.basename(file),
     size: download.size ?? knownSize,
   });
   if (knownSize !== undefined && download.size !== undefined && download.size !== knownSize) {
     download.body.destroy();
-    throw new XccError(`${source} announced ${download.size} bytes, but the file has ${knownSize}`);
+    throw new XccError(
+      `${source} announced ${download.size} bytes for ${path.basename(file)}, which has ${knownSize}: it serves another file, or a broken one`,
+    );
   }
   const digest = new DigestStream();
   await pipeline(download.body, digest, createWriteStream(file), { signal: context.signal });

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { XccError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { DigestStream } from '../digest.js';
 import { extractTarXz, extractZip } from '../extract.js';
 import type { ExpectedDigest } from '../trust.js';
@@ -56,7 +56,7 @@ export function localArchiveSource(file: string, expected: ArchiveDigest): ZigSo
     name,
     async install(stage, context) {
       const signatureText = await readFile(`${file}.minisig`, 'utf8').catch(() => {
-        throw new XccError(
+        throw new UsageError(
           `${file}.minisig not found: an archive is installed only with its signature beside it (download both from the same place)`,
         );
       });

@@ -1,0 +1,316 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseFileName } from '../../src/zig/host.js';
+import { runXcc } from '../support/cli.js';
+import {
+  generateMinisignKey,
+  type MinisignKey,
+  parseMinisignKey,
+  serializeMinisignKey,
+  signFile,
+} from '../support/minisign.js';
+import { type Body, type Fault, type MirrorServer, startMirrorServer } from '../support/mirror-server.js';
+import { needTestZig, providedTestZig } from '../support/provided-zig.js';
+import { type PypiServer, startPypiServer } from '../support/pypi-server.js';
+import { cacheState, lines, recordCategory } from '../support/reliability.js';
+import { type TestZig, testZigKey, type ZigArtifact } from '../support/test-zig.js';
+import { fakeZigMembers, writeZigArchive, zigScript } from '../support/zig-archives.js';
+import { zigIndex } from '../support/zig-mirror.js';
+
+/**
+ * Bytes that are not what the trusted index and key vouch for, served by the only mirror xcc may use.
+ * Each case must be refused with its own message (asserted), before anything reaches the cache: the
+ * signature and hashes are checked before extraction, `zig version` before the commit.
+ */
+
+recordCategory(
+  'tampering',
+  'Tampering',
+  'A flipped byte (caught by sha256, and by minisign alone for a dev build), a valid signature of an older Zig, the older Zig itself, another key, a forged key id, malformed and edited .minisig files, legacy and file-less signatures, a wrong sha256 or size in the index, a Zig whose `zig version` differs or does not run, and PyPI wheels that differ from the pinned hash: each refused with its own message.',
+);
+
+interface Served {
+  /** What the case asks for; default: the test Zig's version. */
+  version?: string;
+  /** The index entries; default: the honest release. */
+  artifacts?: ZigArtifact[];
+  /** Default: the release's bytes. */
+  tarball?: Body;
+  /** Default: the release's signature. */
+  signature?: Body;
+  tarballFault?: Fault;
+}
+
+interface Setup {
+  test: TestZig;
+  key: MinisignKey;
+  scratch: string;
+}
+
+interface TamperCase {
+  name: string;
+  serve(setup: Setup): Promise<Served>;
+  /** The source's line in the final error, after `  <host>: `. */
+  reason: (test: TestZig) => RegExp;
+}
+
+const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const CASES: TamperCase[] = [
+  {
+    name: 'one flipped byte in the tarball',
+    serve: async () => ({ tarballFault: { kind: 'flip-byte' } }),
+    reason: (test) =>
+      new RegExp(
+        `has sha256 [0-9a-f]{64}, expected ${test.release.sha256} \\(private-index\\): the file was altered$`,
+      ),
+  },
+  {
+    name: 'one flipped byte in a dev build that only its signature vouches for',
+    serve: async ({ test, key }) => {
+      const version = '0.16.0-dev.1+0123abcde';
+      const fileName = releaseFileName(version, test.hostKey);
+      return {
+        version,
+        signature: await signFile(test.release.path, { key, fileName }),
+        tarballFault: { kind: 'flip-byte' },
+      };
+    },
+    reason: () => /: minisign signature does not match the file \(the file was altered/,
+  },
+  {
+    name: "a valid signature of an older Zig (its trusted comment's file: names 0.15.1)",
+    serve: async ({ test }) => ({ signature: { file: test.variants.misnamed.signaturePath } }),
+    reason: (test) =>
+      new RegExp(
+        `: the signature is for ${quote(test.variants.misnamed.fileName)}, not ${quote(test.release.fileName)}: possible downgrade`,
+      ),
+  },
+  {
+    name: 'the older Zig itself, with its own valid signature, under the asked-for name',
+    serve: async ({ test }) => ({
+      tarball: { file: test.variants.misnamed.path },
+      signature: { file: test.variants.misnamed.signaturePath },
+    }),
+    reason: (test) => new RegExp(`: the signature is for ${quote(test.variants.misnamed.fileName)}, not `),
+  },
+  {
+    name: 'signed by another key',
+    serve: async ({ test }) => ({
+      signature: await signFile(test.release.path, { key: generateMinisignKey() }),
+    }),
+    reason: (test) =>
+      new RegExp(
+        `: signed by minisign key [0-9A-F]{16}, but the trusted key is ${test.key.keyId}; .*XCC_ZIG_PUBKEY`,
+      ),
+  },
+  {
+    name: 'signed by another key that claims the trusted key id',
+    serve: async ({ test, key }) => {
+      const other = generateMinisignKey();
+      const forged = parseMinisignKey(
+        serializeMinisignKey(other).replace(other.keyId.toString('hex'), key.keyId.toString('hex')),
+      );
+      return { signature: await signFile(test.release.path, { key: forged }) };
+    },
+    reason: () =>
+      /: the \.minisig was altered \(its global signature, over the signature and the trusted comment, does not verify\)/,
+  },
+  {
+    name: 'an HTML error page served as the .minisig (status 200)',
+    serve: async () => ({ signature: '<html><body>Not Found</body></html>\n' }),
+    reason: () =>
+      /\.minisig: malformed minisign signature: expected 4 lines, got 1; the mirror served a broken \.minisig/,
+  },
+  {
+    name: 'a .minisig whose signature line is not base64',
+    serve: async ({ test }) => {
+      const honest = (await readFile(test.release.signaturePath, 'utf8')).split('\n');
+      honest[1] = `${honest[1]!.slice(0, 20)}!!!${honest[1]!.slice(23)}`;
+      return { signature: honest.join('\n') };
+    },
+    reason: () => /malformed minisign signature: line 2 \(signature\) is not valid base64/,
+  },
+  {
+    name: 'a .minisig whose trusted comment was edited',
+    serve: async ({ test }) => {
+      const honest = await readFile(test.release.signaturePath, 'utf8');
+      return { signature: honest.replace(/timestamp:\d+/, 'timestamp:1') };
+    },
+    reason: () => /: the \.minisig was altered/,
+  },
+  {
+    name: 'a legacy signature (algorithm Ed, over the raw file)',
+    serve: async ({ test, key }) => ({ signature: await signFile(test.release.path, { key, legacy: true }) }),
+    reason: () => /: legacy minisign signature \(algorithm "Ed", over the raw file\) refused/,
+  },
+  {
+    name: 'a signature whose trusted comment names no file',
+    serve: async ({ test, key }) => ({
+      signature: await signFile(test.release.path, { key, trustedComment: 'timestamp:1760000000' }),
+    }),
+    reason: () => /: the signature's trusted comment must name exactly one file \("file:<name>"\)/,
+  },
+  {
+    name: 'a wrong sha256 in the index',
+    serve: async ({ test }) => ({ artifacts: [{ ...test.release, sha256: 'ab'.repeat(32) }] }),
+    reason: () =>
+      new RegExp(
+        `has sha256 [0-9a-f]{64}, expected ${'ab'.repeat(32)} \\(private-index\\): the file was altered$`,
+      ),
+  },
+  {
+    name: 'a wrong size in the index',
+    serve: async ({ test }) => ({ artifacts: [{ ...test.release, size: test.release.size + 1 }] }),
+    reason: (test) =>
+      new RegExp(
+        `: \\S+ announced ${test.release.size} bytes for ${quote(test.release.fileName)}, which has ${test.release.size + 1}: it serves another file`,
+      ),
+  },
+  {
+    name: 'a validly signed archive of another Zig version (zig version says 0.15.1)',
+    serve: async ({ test, key, scratch }) => {
+      const archive = await writeZigArchive({
+        dir: path.join(scratch, 'other-version'),
+        version: test.version,
+        hostKey: test.hostKey,
+        key,
+        members: fakeZigMembers('0.15.1'),
+      });
+      return {
+        artifacts: [archive],
+        tarball: { file: archive.path },
+        signature: { file: archive.signaturePath },
+      };
+    },
+    reason: (test) =>
+      new RegExp(
+        `: the archive holds Zig 0\\.15\\.1, not ${quote(test.version)} as asked: the source served the wrong version$`,
+      ),
+  },
+  {
+    name: 'a validly signed archive whose zig does not run',
+    serve: async ({ test, key, scratch }) => {
+      const archive = await writeZigArchive({
+        dir: path.join(scratch, 'broken-zig'),
+        version: test.version,
+        hostKey: test.hostKey,
+        key,
+        members: [{ ...zigScript(test.version), data: '\u007fELF\u0002\u0001\u0001 truncated' }],
+      });
+      return {
+        artifacts: [archive],
+        tarball: { file: archive.path },
+        signature: { file: archive.signaturePath },
+      };
+    },
+    reason: () => /\/zig does not run \(/,
+  },
+];
+
+let zig: TestZig | undefined;
+let key: MinisignKey;
+let mirror: MirrorServer;
+let indexes: MirrorServer;
+let scratch: string;
+const servers: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  zig = providedTestZig();
+  if (!zig) return;
+  key = await testZigKey(zig);
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'xcc-reliability-tamper-'));
+  mirror = await startMirrorServer();
+  indexes = await startMirrorServer();
+  servers.push(mirror, indexes);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+async function freshHome(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'xcc-reliability-tamper-home-'));
+}
+
+/** The source's line of the final error (one source only: the tampering mirror or PyPI). */
+function sourceLine(stderr: string, version: string, test: TestZig): string {
+  const all = lines(stderr);
+  const header = all.findIndex((line) =>
+    line.startsWith(`xcc: could not install Zig ${version} for ${test.hostKey}; every source failed:`),
+  );
+  expect(header, stderr).toBeGreaterThanOrEqual(0);
+  expect(all).toHaveLength(header + 3);
+  expect(stderr).not.toMatch(/internal error|^ {4}at /m);
+  return all[header + 1]!;
+}
+
+describe.concurrent('a mirror that serves other bytes than the trusted ones', { timeout: 120_000 }, () => {
+  it.for(CASES.map((tamper, index) => ({ ...tamper, index })))('$name', async (tamper, context) => {
+    const test = needTestZig(context);
+    const served = await tamper.serve({ test, key, scratch });
+    const version = served.version ?? test.version;
+    const prefix = `/case${tamper.index}`;
+    const file = `${prefix}/${releaseFileName(version, test.hostKey)}`;
+    mirror.setFile(file, served.tarball ?? { file: test.release.path });
+    mirror.setFile(`${file}.minisig`, served.signature ?? { file: test.release.signaturePath });
+    if (served.tarballFault) mirror.fault(file, served.tarballFault);
+    indexes.setFile(`${prefix}/index.json`, ({ baseUrl }) =>
+      JSON.stringify(zigIndex(baseUrl, served.artifacts ?? [test.release])),
+    );
+    const home = await freshHome();
+
+    const result = await runXcc(['install', version, '--source', 'mirror'], {
+      env: {
+        XCC_HOME: home,
+        XCC_ZIG_INDEX: `${indexes.url}${prefix}/index.json`,
+        XCC_ZIG_MIRROR: `${mirror.url}${prefix}`,
+        XCC_ZIG_PUBKEY: test.key.publicKey,
+      },
+    });
+
+    expect(result.exitCode, result.stderr).toBe(1);
+    const line = sourceLine(result.stderr, version, test);
+    expect(line.startsWith(`  ${new URL(mirror.url).host}: `), line).toBe(true);
+    expect(line).toMatch(tamper.reason(test));
+    expect(cacheState(home)).toMatchObject({ tmp: [], zig: [] });
+  });
+
+  it.for([
+    {
+      name: 'PyPI lists the pinned wheel name with another sha256',
+      listedSha256: undefined,
+      reason:
+        /^ {2}pypi: \S+ lists ziglang-\S+\.whl with sha256 [0-9a-f]{64}, but xcc pins [0-9a-f]{64}: the index serves other bytes under this name$/,
+    },
+    {
+      name: 'PyPI lists the pinned sha256 but serves other bytes',
+      listedSha256: 'pinned',
+      reason:
+        /^ {2}pypi: pypi \(127\.0\.0\.1:\d+\) announced \d+ bytes for ziglang-\S+\.whl, which has \d+: it serves another file/,
+    },
+  ])('$name', async ({ listedSha256, reason }, context) => {
+    const test = needTestZig(context);
+    const pypi: PypiServer = await startPypiServer({
+      projects: {
+        ziglang: [
+          {
+            path: test.release.signaturePath,
+            fileName: test.wheel.fileName,
+            sha256: listedSha256 === 'pinned' ? test.wheel.sha256 : undefined,
+          },
+        ],
+      },
+    });
+    servers.push(pypi);
+    const home = await freshHome();
+    const result = await runXcc(['install', test.version, '--source', 'pypi'], {
+      env: { XCC_HOME: home, XCC_PYPI_INDEX_URL: pypi.indexUrl },
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(sourceLine(result.stderr, test.version, test)).toMatch(reason);
+    expect(cacheState(home)).toMatchObject({ tmp: [], zig: [] });
+  });
+});
