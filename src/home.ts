@@ -17,6 +17,16 @@ export function xccHome(env: Env = process.env): string {
   return envPaths('xcc', { suffix: '' }).cache;
 }
 
+/**
+ * Zig's build cache (ZIG_GLOBAL_CACHE_DIR) for builds through xcc's wrappers: `XCC_ZIG_CACHE_DIR` when
+ * set (a directory CI keeps between runs, or one shared by several xcc homes), else inside the home.
+ * Sharing it between parallel builds for different targets is safe (zig locks its cache entries).
+ */
+export function zigCacheDir(env: Env = process.env, home: string = xccHome(env)): string {
+  const override = env.XCC_ZIG_CACHE_DIR;
+  return override ? path.resolve(override) : cacheLayout(home).zigCache;
+}
+
 export interface CacheLayout {
   /** `<home>/v1`: everything of this layout version lives below it. */
   root: string;
@@ -30,7 +40,7 @@ export interface CacheLayout {
   meta: string;
   /** Per (zig, target) wrapper scripts and env files. */
   toolchains: string;
-  /** ZIG_GLOBAL_CACHE_DIR for builds through xcc's wrappers. */
+  /** The default ZIG_GLOBAL_CACHE_DIR for builds through xcc's wrappers (see zigCacheDir). */
   zigCache: string;
 }
 

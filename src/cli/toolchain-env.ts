@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheLayout, type Env, xccHome } from '../home.js';
+import { cacheLayout, type Env, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { cachedToolchain, toolchainDir } from '../toolchain/cached.js';
 import { zigConfig } from '../zig/config.js';
@@ -45,7 +45,8 @@ async function fromCache(
   const target: Target = resolveTarget(request, { zigVersion: version });
   const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
   const cached = await cachedToolchain(dir);
-  if (cached === undefined) return undefined;
+  // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
+  if (cached === undefined || cached.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env)) return undefined;
   // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), and be the
   // bytes a lock file pins; anything else goes the slow way, which explains what is wrong.
   const marker = await readFile(path.join(layout.zig, version, MARKER_FILE), 'utf8').then(

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { cacheLayout, type Env, xccHome } from '../home.js';
+import { cacheLayout, type Env, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
@@ -64,16 +64,18 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
       `${target.port} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
     );
   }
-  const layout = cacheLayout(options.home ?? xccHome(env));
+  const home = options.home ?? xccHome(env);
+  const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
-  const tools = await writeWrappers({ dir, zig, target, zigCache: layout.zigCache, platform });
+  const zigCache = zigCacheDir(env, home);
+  const tools = await writeWrappers({ dir, zig, target, zigCache, platform });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
     CXX: goQuote(tools['c++']!),
     AR: tools.ar!,
-    ZIG_GLOBAL_CACHE_DIR: layout.zigCache,
-    ZIG_LOCAL_CACHE_DIR: layout.zigCache,
+    ZIG_GLOBAL_CACHE_DIR: zigCache,
+    ZIG_LOCAL_CACHE_DIR: zigCache,
     ...(target.macosSdk === null ? {} : { SDKROOT: target.macosSdk }),
     ...goEnvQuirks(zig.version, target.zigTarget),
   };

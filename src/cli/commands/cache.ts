@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
-import { cacheLayout, xccHome } from '../../home.js';
+import { xccHome, zigCacheDir } from '../../home.js';
 
 export function registerCache(cli: CAC): void {
   cli
@@ -15,6 +15,6 @@ export function registerCache(cli: CAC): void {
       if (action !== 'dir')
         throw new UsageError(`unknown cache action '${action}'; use 'xcc cache dir [--zig]'`);
       const home = xccHome();
-      process.stdout.write(`${flags.zig ? cacheLayout(home).zigCache : home}\n`);
+      process.stdout.write(`${flags.zig ? zigCacheDir(process.env, home) : home}\n`);
     });
 }
