@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { cacheLayout, type Env, xccHome, zigCacheDir } from '../home.js';
+import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
