@@ -96,6 +96,9 @@ async function writeWrappers(options: {
 }): Promise<Record<string, string>> {
   const { dir, zig, target, zigCache, platform } = options;
   const windowsHost = platform === 'win32';
+  // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
+  // host's cc and ar, and autotools' --host finds the tools by these names.
+  const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
   const fixed = ['-target', target.zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
   const sdkEnv = target.macosSdk === null ? undefined : { SDKROOT: target.macosSdk };
   const spec = (
@@ -110,6 +113,7 @@ async function writeWrappers(options: {
     fixed: args,
     quirks: compiler ? quirksFor(zig.version, target.zigTarget, compiler) : [],
     dir,
+    prefix,
     zigCache,
     env: compiler ? sdkEnv : undefined,
   });
@@ -130,9 +134,6 @@ async function writeWrappers(options: {
   const digest = createHash('sha256');
   for (const [, wrapper] of specs) digest.update(render(wrapper, '/xcc-bin'));
   const bin = path.join(dir, `bin-${digest.digest('hex').slice(0, 10)}`);
-  // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
-  // host's cc and ar, and autotools' --host finds the tools by these names.
-  const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
   const tools: Record<string, string> = {};
   for (const [name, wrapper] of specs) {
     const file = path.join(bin, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);

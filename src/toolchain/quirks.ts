@@ -21,7 +21,7 @@ export interface Quirk {
    * - `drop`: remove arguments matching `args` (a trailing `*` matches a prefix);
    * - `rewrite`: replace each argument matching `args` with `to`;
    * - `add`: put `args` after the target flags, before the caller's arguments (so the caller still wins);
-   * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory) and exit 0;
+   * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory, `{prefix}`: the tool prefix) and exit 0;
    * - `env` (tool `go`): set `env` for `go build`.
    */
   action: 'drop' | 'rewrite' | 'add' | 'answer' | 'env';

@@ -20,6 +20,8 @@ export interface WrapperSpec {
   quirks: Quirk[];
   /** The wrapper directory (`{dir}` in answers). */
   dir: string;
+  /** The GNU cross-tool prefix of the wrapper files, `aarch64-linux-musl` (`{prefix}` in answers). */
+  prefix: string;
   /** Defaults for ZIG_GLOBAL_CACHE_DIR and ZIG_LOCAL_CACHE_DIR (a value set by the caller wins). */
   zigCache: string;
   /** Variables the tool always needs (SDKROOT for macOS targets). */
@@ -56,7 +58,7 @@ export function renderShWrapper(spec: WrapperSpec): string {
     lines.push('case " $* " in');
     for (const quirk of answers) {
       const patterns = (quirk.args ?? []).map((arg) => `*" "${casePattern(arg)}" "*`).join('|');
-      const text = (quirk.answer ?? '').replaceAll('{dir}', spec.dir);
+      const text = (quirk.answer ?? '').replaceAll('{dir}', spec.dir).replaceAll('{prefix}', spec.prefix);
       lines.push(`  ${patterns}) printf '%s\\n' ${shWord(text)}; exit 0 ;; # ${quirk.id}`);
     }
     lines.push('esac');
