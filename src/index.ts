@@ -1,6 +1,6 @@
 /** xcc's library API. The CLI is a thin layer over these functions; nothing here prints or exits. */
 export { UsageError, XccError } from './errors.js';
-export { cacheLayout, xccHome } from './home.js';
+export { cacheLayout, xccHome, zigCacheDir } from './home.js';
 export type { Expectation, ExpectationResult } from './inspect/expect.js';
 export { checkExpectations, parseExpectations } from './inspect/expect.js';
 export type { BinaryFacts, GoFacts } from './inspect/facts.js';
@@ -22,3 +22,12 @@ export {
   type TargetListing,
   type TargetRequest,
 } from './target/index.js';
+export type { ProjectConfig } from './toolchain/config.js';
+export { findProjectConfig } from './toolchain/config.js';
+export type { ProvisionOptions, Toolchain } from './toolchain/provision.js';
+export { provision } from './toolchain/provision.js';
+export type { EnvFormat } from './toolchain/render.js';
+export { ENV_FORMATS, renderEnv, renderUnset } from './toolchain/render.js';
+export type { InstallEvent } from './zig/events.js';
+export type { EnsureZigOptions, Zig } from './zig/install.js';
+export { ensureZig, SOURCE_NAMES } from './zig/install.js';
