@@ -1,0 +1,219 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { quirksTable } from '../../src/toolchain/quirks.js';
+import { needTestZig } from '../support/provided-zig.js';
+import type { TestZig } from '../support/test-zig.js';
+import { mustRun, provisionForTest, runProgram, testZigBuildCache } from '../support/toolchains.js';
+import { hasCommand } from '../support/tools.js';
+
+/**
+ * Every entry of toolchains/quirks.json, shown with real zig twice: zig alone gets it wrong (so the
+ * entry is still needed for the zig versions it names), and the wrapper xcc writes gets it right.
+ * A quirk without a test here fails the first test.
+ */
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'xcc-quirks-'));
+});
+
+const zigEnv = () => ({
+  ...process.env,
+  ZIG_GLOBAL_CACHE_DIR: testZigBuildCache(),
+  ZIG_LOCAL_CACHE_DIR: testZigBuildCache(),
+});
+
+function source(name: string, text: string): string {
+  const file = path.join(work, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The Windows subsystem from a PE file's optional header: 2 = GUI, 3 = console. */
+function peSubsystem(file: string): number {
+  const bytes = readFileSync(file);
+  const optionalHeader = bytes.readUInt32LE(0x3c) + 24;
+  return bytes.readUInt16LE(optionalHeader + 68);
+}
+
+const tested = new Set<string>();
+function quirk(id: string, title: string, body: (test: TestZig) => Promise<void>, timeout = 1_500_000) {
+  tested.add(id);
+  it(`${id}: ${title}`, { timeout }, async (context) => body(needTestZig(context)));
+}
+
+describe('toolchains/quirks.json, each entry against real zig', () => {
+  it('has a test for every entry', () => {
+    expect(
+      quirksTable()
+        .map((entry) => entry.id)
+        .sort(),
+    ).toEqual([...tested].sort());
+  });
+
+  quirk('no-ubsan-runtime', 'an -O0 object links with -O2 (as cgo does)', async (test) => {
+    const c = source(
+      'overflow.c',
+      'int add(int a, int b) { return a + b; }\nint main(int argc, char **argv) { (void)argv; return add(argc, 41) == 42 ? 0 : 1; }\n',
+    );
+    const target = 'x86_64-linux-gnu.2.28';
+    const bare = path.join(work, 'bare.o');
+    mustRun(test.install.zig, ['cc', '-target', target, '-O0', '-c', c, '-o', bare], { env: zigEnv() });
+    const link = runProgram(
+      test.install.zig,
+      ['cc', '-target', target, '-O2', bare, '-o', path.join(work, 'bare')],
+      {
+        env: zigEnv(),
+      },
+    );
+    expect(link.status).not.toBe(0);
+    expect(link.stderr).toContain('undefined symbol: __ubsan_handle_add_overflow');
+
+    const toolchain = await provisionForTest(test, { target: 'linux/amd64', glibcVersion: '2.28' });
+    const object = path.join(work, 'wrapped.o');
+    const program = path.join(work, 'wrapped');
+    mustRun(toolchain.tools.cc!, ['-O0', '-c', c, '-o', object]);
+    mustRun(toolchain.tools.cc!, ['-O2', object, '-o', program]);
+    // Dynamic against glibc 2.28: runs on this (newer glibc) host.
+    expect(runProgram(program, []).status).toBe(0);
+  });
+
+  quirk('mips-hard-float', "Go's -mhard-float for GOMIPS64=hardfloat compiles", async (test) => {
+    const c = source('mips.c', 'double half(double x) { return x / 2; }\n');
+    const bare = runProgram(
+      test.install.zig,
+      [
+        'cc',
+        '-target',
+        'mips64el-linux-muslabi64',
+        '-mhard-float',
+        '-c',
+        c,
+        '-o',
+        path.join(work, 'bare-mips.o'),
+      ],
+      { env: zigEnv() },
+    );
+    expect(bare.stderr).toContain("has no LLVM CPU feature named 'hard-float'");
+
+    const toolchain = await provisionForTest(test, { target: 'linux/mips64le', gomips64: 'hardfloat' });
+    const object = path.join(work, 'mips.o');
+    mustRun(toolchain.tools.cc!, ['-mabi=64', '-mhard-float', '-c', c, '-o', object]);
+    // Still the hard-float ABI: zig's default for the abi64 target, which the wrapper does not change.
+    expect(mustRun('readelf', ['-h', object])).toMatch(/Machine:\s+MIPS R3000/);
+  });
+
+  quirk(
+    'musl-external-link',
+    'a program whose only cgo is net and os/user links against static musl',
+    async (test) => {
+      if (!hasCommand('go')) throw new Error('go is not on PATH');
+      const dir = path.join(work, 'stdonly');
+      mustRun('mkdir', ['-p', dir]);
+      writeFileSync(path.join(dir, 'go.mod'), 'module xcc.test/stdonly\n\ngo 1.21\n');
+      writeFileSync(
+        path.join(dir, 'main.go'),
+        [
+          '//go:debug netdns=cgo',
+          'package main',
+          '',
+          'import (',
+          '\t"fmt"',
+          '\t"net"',
+          '\t"os/user"',
+          ')',
+          '',
+          'func main() {',
+          '\t_, err := net.LookupHost("localhost")',
+          '\t_, uerr := user.Current()',
+          '\tfmt.Println(err == nil, uerr == nil)',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const toolchain = await provisionForTest(test, { target: 'linux/amd64', libc: 'musl' });
+      expect(toolchain.env.GO_EXTLINK_ENABLED).toBe('1');
+      const goEnv: NodeJS.ProcessEnv = { ...process.env, ...toolchain.env, GOFLAGS: '-mod=mod' };
+      const withoutQuirk = { ...goEnv };
+      delete withoutQuirk.GO_EXTLINK_ENABLED;
+      const internal = runProgram('go', ['build', '-o', 'internal', '.'], { cwd: dir, env: withoutQuirk });
+      expect(internal.status).not.toBe(0);
+      expect(internal.stderr).toMatch(/relocation target \w+ not defined/);
+
+      mustRun('go', ['build', '-o', 'external', '.'], { cwd: dir, env: goEnv });
+      const ran = runProgram(path.join(dir, 'external'), []);
+      expect(ran.stdout.trim()).toBe('true true');
+    },
+  );
+
+  quirk('windows-gui-subsystem', "-mwindows (Go's -H=windowsgui) makes a GUI program", async (test) => {
+    const c = source('gui.c', 'int main(void) { return 0; }\n');
+    const bare = path.join(work, 'bare-gui.exe');
+    mustRun(test.install.zig, ['cc', '-target', 'x86_64-windows-gnu', '-mwindows', c, '-o', bare], {
+      env: zigEnv(),
+    });
+    expect(peSubsystem(bare)).toBe(3);
+
+    const toolchain = await provisionForTest(test, { target: 'windows/amd64' });
+    const wrapped = path.join(work, 'gui.exe');
+    mustRun(toolchain.tools.cc!, ['-mwindows', c, '-o', wrapped]);
+    expect(peSubsystem(wrapped)).toBe(2);
+  });
+
+  quirk(
+    'windows-synchronization-lib',
+    "the race runtime's WaitOnAddress family links without -lsynchronization",
+    async (test) => {
+      const c = source(
+        'wake.c',
+        '#include <windows.h>\nint main(void) { LONG x = 0; WakeByAddressAll(&x); return 0; }\n',
+      );
+      const bare = runProgram(
+        test.install.zig,
+        ['cc', '-target', 'x86_64-windows-gnu', c, '-o', path.join(work, 'bare-wake.exe')],
+        { env: zigEnv() },
+      );
+      expect(bare.status).not.toBe(0);
+      expect(bare.stderr).toContain('WakeByAddressAll');
+      // zig answers Go's probe for the library with its bare name, so Go does not pass -lsynchronization.
+      expect(
+        mustRun(
+          test.install.zig,
+          ['cc', '-target', 'x86_64-windows-gnu', '--print-file-name=libsynchronization.a'],
+          {
+            env: zigEnv(),
+          },
+        ).trim(),
+      ).toBe('libsynchronization.a');
+
+      const toolchain = await provisionForTest(test, { target: 'windows/amd64' });
+      const wrapped = path.join(work, 'wake.exe');
+      mustRun(toolchain.tools.cc!, [c, '-o', wrapped]);
+      expect(existsSync(wrapped)).toBe(true);
+    },
+  );
+
+  quirk('ar-program-name', "Go's c-archive archiver is the target's zig ar, not the host's", async (test) => {
+    const host = mustRun(test.install.zig, ['cc', '-target', 'aarch64-linux-musl', '--print-prog-name=ar'], {
+      env: zigEnv(),
+    }).trim();
+    const toolchain = await provisionForTest(test, { target: 'linux/arm64' });
+    expect(host).not.toBe(toolchain.tools.ar);
+
+    for (const args of [['--print-prog-name=ar'], ['-print-prog-name=ar'], ['--print-prog-name', 'ar']]) {
+      expect(mustRun(toolchain.tools.cc!, args).trim()).toBe(toolchain.tools.ar);
+      expect(mustRun(toolchain.tools['c++']!, args).trim()).toBe(toolchain.tools.ar);
+    }
+    // Go runs the answer as `ar -q -c -s ARCHIVE OBJECTS...`: the wrapper's ar does that for arm64 objects.
+    const object = path.join(work, 'arm64.o');
+    mustRun(toolchain.tools.cc!, ['-c', source('lib.c', 'int answer(void) { return 42; }\n'), '-o', object]);
+    const archive = path.join(work, 'libanswer.a');
+    mustRun(toolchain.tools.ar!, ['-q', '-c', '-s', archive, object]);
+    expect(mustRun(toolchain.tools.ar!, ['t', archive]).trim()).toBe('arm64.o');
+    // Other arguments still reach zig.
+    expect(mustRun(toolchain.tools.cc!, ['--version'])).toContain('clang version');
+  });
+});
