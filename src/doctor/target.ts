@@ -154,7 +154,10 @@ async function buildAndInspect(
 /** What the binary must be, in `xcc inspect --expect` terms. */
 export function expectationsFor(target: Target): string[] {
   const variant = target.subArch === null ? '' : `/${variantName(target)}`;
-  const expectations = [`${target.port}${variant}`, target.linkage, 'cgo'];
+  // Inspect calls a PE or Mach-O file static when it needs only the OS's own libraries: what zig's
+  // mingw-w64 and libSystem links give, whatever the target table says about libc linkage.
+  const elf = target.goos !== 'windows' && target.goos !== 'darwin' && target.goos !== 'ios';
+  const expectations = [`${target.port}${variant}`, elf ? target.linkage : 'static', 'cgo'];
   if (target.libc === 'glibc' || target.libc === 'musl') expectations.push(target.libc);
   if (target.glibcVersion !== null) expectations.push(`glibc<=${target.glibcVersion}`);
   if (target.goarch === 'arm') expectations.push(/eabihf/.test(target.zigTarget) ? 'hardfloat' : 'softfloat');

@@ -1,6 +1,7 @@
 import type { CAC } from 'cac';
 import { zigConfig } from '../../zig/config.js';
 import { zigHostKey } from '../../zig/host.js';
+import { isReleaseVersion } from '../../zig/version.js';
 import { textValue } from '../option-text.js';
 import { createReporter, progressMode } from '../progress.js';
 import { chooseZig } from '../project.js';
@@ -36,7 +37,8 @@ async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<
   const requests = targets.map((target) => targetRequest(target, flags, env));
   // Bad targets are usage errors before anything runs, not failed checks.
   const { resolveTarget } = await import('../../target/index.js');
-  const zigVersion = /^\d+\.\d+\.\d+$/.test(choice.spec ?? '') ? choice.spec! : zigConfig().defaultVersion;
+  const zigVersion =
+    choice.spec !== undefined && isReleaseVersion(choice.spec) ? choice.spec : zigConfig().defaultVersion;
   for (const request of requests) resolveTarget(request, { zigVersion });
 
   const { runDoctor } = await import('../../doctor/index.js');
