@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
 import { registerCache } from './cache.js';
+import { registerDoctor } from './doctor.js';
 import { registerEnv } from './env.js';
 import { registerExec } from './exec.js';
 import { registerInspect } from './inspect.js';
@@ -21,5 +22,6 @@ export const commands: RegisterCommand[] = [
   registerPrune,
   registerCache,
   registerInspect,
+  registerDoctor,
   registerTargets,
 ];

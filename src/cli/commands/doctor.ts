@@ -1,0 +1,63 @@
+import type { CAC } from 'cac';
+import { zigConfig } from '../../zig/config.js';
+import { zigHostKey } from '../../zig/host.js';
+import { isReleaseVersion } from '../../zig/version.js';
+import { textValue } from '../option-text.js';
+import { createReporter, progressMode } from '../progress.js';
+import { chooseZig } from '../project.js';
+import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
+
+type DoctorFlags = TargetOptionValues & { zig?: string[]; json?: boolean; strict?: boolean; quiet?: boolean };
+
+/** `xcc doctor [TARGET...]`: checks Go, its settings, Zig, the cache, the network and a real build per target. */
+export function registerDoctor(cli: CAC): void {
+  const command = cli
+    .command(
+      'doctor [...targets]',
+      'Check Go, go env, Zig, the cache, the network, and a real cgo build per TARGET',
+    )
+    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
+      type: [textValue],
+    })
+    .option('--json', 'Print a JSON report (a stable shape, for CI)')
+    .option('--strict', 'Exit 1 on warnings too, not only on failures')
+    .option('--quiet', 'No progress output while provisioning');
+  addTargetOptions(command)
+    .example('  xcc doctor')
+    .example('  xcc doctor linux/arm64 linux/amd64 --glibc=2.28')
+    .example('  xcc doctor windows/amd64 --json')
+    .action(async (targets: string[], flags: DoctorFlags) => {
+      process.exitCode = await runDoctorCommand(targets, flags);
+    });
+}
+
+async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<number> {
+  const env = process.env;
+  const choice = chooseZig({ flag: singleValue('--zig', flags.zig), host: zigHostKey(), env });
+  const requests = targets.map((target) => targetRequest(target, flags, env));
+  // Bad targets are usage errors before anything runs, not failed checks.
+  const { resolveTarget } = await import('../../target/index.js');
+  const zigVersion =
+    choice.spec !== undefined && isReleaseVersion(choice.spec) ? choice.spec : zigConfig().defaultVersion;
+  for (const request of requests) resolveTarget(request, { zigVersion });
+
+  const { runDoctor } = await import('../../doctor/index.js');
+  const { renderCheck, renderJson, renderSummary } = await import('../../doctor/render.js');
+  const reporter = createReporter(progressMode(flags, process.stderr, env), process.stderr);
+  let report: Awaited<ReturnType<typeof runDoctor>>;
+  try {
+    report = await runDoctor({
+      env,
+      targets: requests,
+      zigSpec: choice.spec,
+      locked: choice.locked,
+      onEvent: reporter.handle,
+      onCheck: flags.json ? undefined : (check) => process.stdout.write(renderCheck(check)),
+    });
+  } finally {
+    reporter.close();
+  }
+  process.stdout.write(flags.json ? renderJson(report) : renderSummary(report));
+  const failed = report.counts.fail > 0 || (flags.strict === true && report.counts.warn > 0);
+  return failed ? 1 : 0;
+}
