@@ -18,6 +18,7 @@ import { zigExecutable } from '../../src/zig/zig-binary.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { startZigPypi } from '../support/pypi-server.js';
 import type { TestZig } from '../support/test-zig.js';
+import { testZigBuildCache } from '../support/toolchains.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
 /**
@@ -323,10 +324,8 @@ describe('network', { timeout: 120_000 }, () => {
 });
 
 describe('a real cgo build per target', { timeout: 1_800_000 }, () => {
-  /** zig's build cache, shared with the inspect tests: a cold libc build for one target takes minutes. */
-  const zigCache = process.env.XCC_TEST_CACHE
-    ? path.join(process.env.XCC_TEST_CACHE, 'zig-cache')
-    : path.join(os.tmpdir(), `xcc-test-zig-cache-${os.userInfo().uid}`);
+  /** zig's build cache, shared with the other tests: a cold libc build for one target takes minutes. */
+  const zigCache = testZigBuildCache();
 
   async function build(test: TestZig, request: TargetRequest, extra = {}) {
     const home = await scratch('build-home');

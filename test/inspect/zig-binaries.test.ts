@@ -12,9 +12,10 @@ import { fileType, llvmNeededLibraries, readelf } from '../support/oracles.js';
 import { hasCommand } from '../support/tools.js';
 
 /**
- * Binaries that need a C cross-compiler, built with the Zig named by XCC_TEST_ZIG: static musl cgo,
+ * Binaries that need a C cross-compiler, built with a real Zig: static musl cgo,
  * dynamic musl, ARM hard- and soft-float objects, glibc-versioned cgo for arm64 and armhf, Windows cgo
- * importing a DLL of its own, and a Mac program linking its own dylib. Without XCC_TEST_ZIG they are skipped.
+ * importing a DLL of its own, and a Mac program linking its own dylib. The Zig is the suite's test Zig
+ * (or XCC_TEST_ZIG).
  */
 
 const zig = testZig();
@@ -90,7 +91,7 @@ function zigCacheEnv(): Record<string, string> {
 
 function needZig(context: TestContext): void {
   if (zig === null)
-    context.skip('XCC_TEST_ZIG is not set (the path to a zig binary, used as the C cross-compiler)');
+    context.skip('no test Zig: it could not be prepared and XCC_TEST_ZIG is not set');
 }
 
 async function image(name: string): Promise<BinaryFacts> {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { providedTestZig } from './provided-zig.js';
+import { testZigBuildCache } from './toolchains.js';
 
 /**
  * Real binaries for the inspect tests, built during the test run with the tools at hand: `go build`
@@ -116,13 +117,19 @@ export function cc(
   return mustRun(command!, [...fixed, ...args, '-o', output], { cwd, env }, output);
 }
 
-/** The Zig the lead points the suite at (XCC_TEST_ZIG), with its caches kept between runs: a cold musl build takes minutes. */
+/**
+ * The Zig for these builds: XCC_TEST_ZIG when set, else the suite's test Zig, with zig's build cache
+ * shared with the other tests (a cold musl build takes minutes). Null only when there is none, which
+ * XCC_E2E=require turns into a failure.
+ */
 export function testZig(): { zig: string; env: NodeJS.ProcessEnv } | null {
-  const zig = process.env.XCC_TEST_ZIG;
-  if (!zig) return null;
-  const cache = process.env.XCC_TEST_CACHE
-    ? path.join(process.env.XCC_TEST_CACHE, 'zig-cache')
-    : path.join(os.tmpdir(), `xcc-test-zig-cache-${os.userInfo().uid}`);
+  const zig = process.env.XCC_TEST_ZIG || providedTestZig()?.install.zig;
+  if (!zig) {
+    if (process.env.XCC_E2E === 'require')
+      throw new Error('no test Zig for the inspect builds (XCC_E2E=require)');
+    return null;
+  }
+  const cache = testZigBuildCache();
   return { zig, env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: cache, ZIG_LOCAL_CACHE_DIR: cache } };
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { TargetRequest } from '../../src/target/index.js';
 import { provision, type Toolchain } from '../../src/toolchain/provision.js';
@@ -15,7 +15,7 @@ export function testZigInstall(test: TestZig, zigPath: string = test.install.zig
 }
 
 export function testZigBuildCache(): string {
-  return path.join(testCacheDir(), 'zig-build-cache');
+  return path.join(testCacheDir(), 'zig-cache');
 }
 
 export function provisionForTest(
@@ -50,6 +50,27 @@ export function runProgram(
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same without blocking the event loop, for commands that talk to a server in the test process. */
+export function runProgramAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** The same, failing the test with the program's own words unless it exits 0. */
