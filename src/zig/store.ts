@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
+import compare from 'semver/functions/compare.js';
+import valid from 'semver/functions/valid.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
@@ -438,8 +439,8 @@ async function removeOldLayouts(home: string, dryRun: boolean): Promise<string[]
 }
 
 function compareVersions(a: string, b: string): number {
-  const valid = semver.valid(a) && semver.valid(b);
-  return valid ? semver.compare(a, b) : a.localeCompare(b);
+  const semverPair = valid(a) && valid(b);
+  return semverPair ? compare(a, b) : a.localeCompare(b);
 }
 
 /**
