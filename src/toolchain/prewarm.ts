@@ -23,6 +23,8 @@ export interface PrewarmToolchain {
   target: Pick<Target, 'id' | 'goos'>;
   /** Wrapper paths by tool name, as `provision` returns them (`cc`, `c++` used here). */
   tools: Record<string, string>;
+  zig: { dir: string };
+  env: Record<string, string>;
 }
 
 export type PrewarmEvent =
@@ -36,6 +38,8 @@ export interface PrewarmOptions {
   /** Targets built at once; default: the number of CPUs (zig builds each library's files in parallel too). */
   jobs?: number;
   env?: Env;
+  /** Where `go build` will run (default: the current directory); see linkDir. */
+  buildDir?: string;
   onEvent?: (event: PrewarmEvent) => void;
   monotonic?: () => number;
 }
@@ -54,18 +58,38 @@ const SOURCES: Record<PrewarmLanguage, { file: string; text: string; tool: strin
 };
 
 /**
- * The link flag sets of `go build` for a cgo program (go1.26 `go build -x`): cmd/link's probes of what
- * the linker accepts (no -O: zig's Debug mode), cgo's link of `_cgo_.o` and the final external link
- * (CGO_LDFLAGS' default `-O2 -g`). ELF targets get runtime/cgo's `-lpthread` and cmd/link's
- * `-rdynamic`/`-no-pie`; Windows and Mach-O links take neither.
+ * One link as `go build` does it: from source (cmd/link's probes of what the linker accepts, and cgo's
+ * probe of the compiler) or from objects only (cgo's link of `_cgo_.o` and the final external link).
  */
-export function linkFlagSets(goos: string): string[][] {
-  if (goos === 'windows' || goos === 'darwin' || goos === 'ios') return [[], ['-O2', '-g']];
-  return [
-    [],
-    ['-fPIC', '-pthread', '-O2', '-g', '-lpthread'],
-    ['-rdynamic', '-O2', '-g', '-lpthread', '-no-pie'],
+export interface PrewarmLink {
+  input: 'source' | 'object';
+  flags: string[];
+}
+
+/**
+ * The links of `go build` for a cgo program (go1.26 `go build -x`, CGO_LDFLAGS' default `-O2 -g`).
+ * ELF targets get runtime/cgo's `-pthread`/`-lpthread` and cmd/link's `-rdynamic`/`-no-pie`; Windows
+ * and Mach-O links take neither.
+ */
+export function prewarmLinks(goos: string): PrewarmLink[] {
+  const probes: PrewarmLink[] = [
+    { input: 'source', flags: [] },
+    { input: 'source', flags: ['-Wl,--no-gc-sections', '-O2', '-g'] },
   ];
+  if (goos === 'windows' || goos === 'darwin' || goos === 'ios')
+    return [...probes, { input: 'object', flags: ['-O2', '-g'] }];
+  return [
+    ...probes,
+    { input: 'object', flags: ['-fPIC', '-pthread', '-Wl,--no-gc-sections', '-O2', '-g', '-lpthread'] },
+    { input: 'object', flags: ['-rdynamic', '-O2', '-g', '-lpthread', '-no-pie'] },
+  ];
+}
+
+/** How cgo compiles C files (the object the object-only links take). */
+export function compileFlags(goos: string): string[] {
+  return goos === 'windows' || goos === 'darwin' || goos === 'ios'
+    ? ['-O2', '-g']
+    : ['-fPIC', '-pthread', '-O2', '-g'];
 }
 
 export async function prewarm(options: PrewarmOptions): Promise<void> {
@@ -83,7 +107,12 @@ export async function prewarm(options: PrewarmOptions): Promise<void> {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         const started = monotonic();
         options.onEvent?.({ type: 'prewarm-start', target: next.target.id, languages });
-        await prewarmOne(next, languages, scratch, options.env ?? process.env);
+        const env = options.env ?? process.env;
+        const cwd = linkDir(options.buildDir ?? process.cwd(), scratch, [
+          next.zig.dir,
+          env.ZIG_GLOBAL_CACHE_DIR || next.env.ZIG_GLOBAL_CACHE_DIR || scratch,
+        ]);
+        await prewarmOne(next, languages, { scratch, cwd, env });
         options.onEvent?.({
           type: 'prewarm-done',
           target: next.target.id,
@@ -97,28 +126,53 @@ export async function prewarm(options: PrewarmOptions): Promise<void> {
   }
 }
 
+/**
+ * The working directory for the links. Zig 0.15 writes its lib and cache directories into the clang
+ * command lines it hashes as paths relative to the working directory when they lie below it, and as
+ * absolute paths otherwise (measured: from the parent of both, `-isystem h1/v1/zig/0.15.2/lib/include`;
+ * from a sibling, the absolute path), so the runtime libraries' cache keys depend on where zig runs.
+ * `go build` runs in the package directory: when that holds zig or its cache (XCC_ZIG_CACHE_DIR inside
+ * a CI workspace), prewarm links from there too; otherwise from the scratch directory, which holds neither.
+ */
+export function linkDir(buildDir: string, scratch: string, zigDirs: string[]): string {
+  const below = (dir: string) => {
+    const relative = path.relative(buildDir, dir);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  };
+  return zigDirs.some(below) ? buildDir : scratch;
+}
+
 async function prewarmOne(
   toolchain: PrewarmToolchain,
   languages: PrewarmLanguage[],
-  scratch: string,
-  env: Env,
+  where: { scratch: string; cwd: string; env: Env },
 ): Promise<void> {
+  const { scratch, cwd, env } = where;
+  const { id, goos } = toolchain.target;
   for (const language of languages) {
     const { file, tool } = SOURCES[language];
     const wrapper = toolchain.tools[tool];
-    if (wrapper === undefined) throw new Error(`toolchain ${toolchain.target.id} has no ${tool} wrapper`);
-    for (const [index, flags] of linkFlagSets(toolchain.target.goos).entries()) {
-      const out = path.join(scratch, `${toolchain.target.id}-${language}-${index}.out`);
-      await link(wrapper, [...flags, '-o', out, path.join(scratch, file)], env, toolchain.target.id);
+    if (wrapper === undefined) throw new Error(`toolchain ${id} has no ${tool} wrapper`);
+    const source = path.join(scratch, file);
+    const object = path.join(scratch, `${id}-${language}.o`);
+    await run(wrapper, [...compileFlags(goos), '-c', source, '-o', object], { env, cwd }, id);
+    for (const [index, { input, flags }] of prewarmLinks(goos).entries()) {
+      const out = path.join(scratch, `${id}-${language}-${index}.out`);
+      await run(wrapper, [...flags, '-o', out, input === 'source' ? source : object], { env, cwd }, id);
     }
   }
 }
 
-function link(wrapper: string, args: string[], env: Env, target: string): Promise<void> {
+function run(
+  wrapper: string,
+  args: string[],
+  { env, cwd }: { env: Env; cwd: string },
+  target: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     // A .cmd wrapper (Windows host) can only be started through cmd.exe.
     const shell = wrapper.endsWith('.cmd');
-    execFile(wrapper, args, { env, shell, maxBuffer: 16 << 20 }, (error, _stdout, stderr) => {
+    execFile(wrapper, args, { env, cwd, shell, maxBuffer: 16 << 20 }, (error, _stdout, stderr) => {
       if (!error) return resolve();
       const detail = String(stderr).trim().split('\n').slice(-3).join(' | ') || error.message;
       reject(
