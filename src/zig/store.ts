@@ -6,7 +6,7 @@ import valid from 'semver/functions/valid.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
-import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, xccHome } from '../home.js';
+import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -24,8 +24,8 @@ import {
  * file, and are renamed into place in one step, so a reader never sees a half-written one.
  */
 
-/** Written inside an install before it becomes visible: an install dir without it is not one. */
-export const MARKER_FILE = '.xcc-install.json';
+/** Written inside an install before it becomes visible: an install dir without it is not one (home.ts). */
+export { MARKER_FILE };
 /** Its mtime is the last time xcc used the install (updated at most once a day). */
 export const LAST_USED_FILE = '.xcc-last-used';
 
