@@ -3,7 +3,7 @@
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
  * docs/bench-table.md (scripts/bench-table.ts).
  *
- *   npm run bench -- [--runs 7] [--only env,wrapper,install,concurrent,gobuild,startup,xz] [--go-target linux/arm64]
+ *   npm run bench -- [--runs 7] [--only env,wrapper,install,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
  *
  * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
  * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '7' },
       only: { type: 'string' },
       'go-target': { type: 'string', default: 'linux/arm64' },
+      // Re-measure some cases and keep the others from the previous bench/results.json.
+      merge: { type: 'boolean', default: false },
     },
   });
   const only = values.only?.split(',') ?? Object.keys(CASES);
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       date: new Date().toISOString(),
       machine: machine(zig, { start: loadStart, end: os.loadavg()[0]! }),
-      cases,
+      cases: values.merge ? merged(cases) : cases,
     };
     await mkdir(path.dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -94,6 +96,14 @@ async function main(): Promise<void> {
     await Promise.all([origin.close(), mirror.close()]);
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The previous results with the cases just measured replaced (same id) or added. */
+function merged(cases: BenchCase[]): BenchCase[] {
+  const previous = (JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults).cases;
+  const fresh = new Map(cases.map((benchCase) => [benchCase.id, benchCase]));
+  const kept = previous.map((benchCase) => fresh.get(benchCase.id) ?? benchCase);
+  return [...kept, ...cases.filter((benchCase) => !previous.some((old) => old.id === benchCase.id))];
 }
 
 function mirrorEnv(context: Context, home: string): Record<string, string> {
