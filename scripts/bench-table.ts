@@ -45,9 +45,9 @@ function row(benchCase: BenchCase): string {
     baseline.name,
     subject.name,
     `${ms(baseline.wallMs)} → ${ms(subject.wallMs)}`,
-    ratio(benchCase, 'wallMs').toFixed(2),
+    times(ratio(benchCase, 'wallMs')),
     `${ms(baseline.cpuMs)} → ${ms(subject.cpuMs)}`,
-    ratio(benchCase, 'cpuMs').toFixed(2),
+    times(ratio(benchCase, 'cpuMs')),
     target,
     `${baseline.runs}/${subject.runs}`,
   ]
@@ -66,6 +66,11 @@ function notes(cases: BenchCase[]): string[] {
           .map(([key, value]) => `${key} ${value}`)
           .join(', ')}`,
     );
+}
+
+/** GNU time counts CPU in 10 ms steps: a baseline below that has no meaningful ratio. */
+function times(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : '–';
 }
 
 function ms(value: number): string {
