@@ -78,17 +78,21 @@ async function main(): Promise<void> {
     };
     await prepareWarmHome(context);
     const cases: BenchCase[] = [];
+    const merge = values.merge;
+    await mkdir(path.dirname(resultsFile), { recursive: true });
+    let results: BenchResults | undefined;
     for (const name of only) {
       log(`case ${name}`);
       cases.push(...(await CASES[name]!(context)));
+      // Written after every case: a late failure must not lose half an hour of go builds.
+      results = {
+        date: new Date().toISOString(),
+        machine: machine(zig, { start: loadStart, end: os.loadavg()[0]! }),
+        cases: merge ? merged(cases) : cases,
+      };
+      writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     }
-    const results: BenchResults = {
-      date: new Date().toISOString(),
-      machine: machine(zig, { start: loadStart, end: os.loadavg()[0]! }),
-      cases: values.merge ? merged(cases) : cases,
-    };
-    await mkdir(path.dirname(resultsFile), { recursive: true });
-    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    if (results === undefined) return;
     process.stdout.write(`${renderTable(results)}\n`);
     writeTable(results);
     log(`wrote ${path.relative(projectRoot, resultsFile)} and docs/bench-table.md`);
@@ -301,6 +305,7 @@ async function benchGoBuild(context: Context): Promise<BenchCase[]> {
   const coldCache = path.join(context.scratch, 'zig-cache-cold');
   log(`go build ${context.goTarget}, cold zig cache (minutes)`);
   const cold = await measure(goBuild(coldCache));
+  log(`go build, cold zig cache: ${JSON.stringify(cold)}`);
   const warm: Summary = summarize(
     await repeat(Math.max(3, Math.ceil(context.runs / 2)), () => measure(goBuild(coldCache))),
   );
@@ -313,7 +318,9 @@ async function benchGoBuild(context: Context): Promise<BenchCase[]> {
     }),
   );
   const before = await runtimeArtifacts(prewarmedCache);
+  log(`prewarm: ${JSON.stringify(prewarm)}`);
   const first = await measure(goBuild(prewarmedCache));
+  log(`go build after prewarm: ${JSON.stringify(first)}`);
   const rebuilt = (await runtimeArtifacts(prewarmedCache)).filter((file) => !before.includes(file));
   return [
     {
@@ -413,10 +420,10 @@ async function benchXz(context: Context): Promise<BenchCase[]> {
     import { createReadStream } from 'node:fs';
     import { Readable, Writable } from 'node:stream';
     import { pipeline } from 'node:stream/promises';
-    import { XzReadableStream } from 'xz-decompress';
+    import xz from 'xz-decompress';
     let bytes = 0;
     await pipeline(
-      Readable.fromWeb(new XzReadableStream(Readable.toWeb(createReadStream(process.argv[1])))),
+      Readable.fromWeb(new xz.XzReadableStream(Readable.toWeb(createReadStream(process.argv[1])))),
       new Writable({ write(chunk, _encoding, callback) { bytes += chunk.length; callback(); } }),
     );
     if (bytes === 0) throw new Error('decoded nothing');`;
