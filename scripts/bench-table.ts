@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/bench-table.ts [--readme README.md]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchCase, type BenchResults, meetsTarget, ratio } from './bench/results.js';
@@ -63,7 +63,7 @@ function notes(cases: BenchCase[]): string[] {
     .map(
       (benchCase) =>
         `- ${benchCase.title}: ${Object.entries(benchCase.notes!)
-          .map(([key, value]) => `${key} ${value}`)
+          .map(([key, value]) => `${key} ${typeof value === 'number' ? Math.round(value) : value}`)
           .join(', ')}`,
     );
 }
@@ -81,6 +81,7 @@ export function writeTable(
   results: BenchResults,
   file = path.join(projectRoot, 'docs', 'bench-table.md'),
 ): void {
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${renderTable(results)}\n`);
 }
 
