@@ -27,6 +27,12 @@ export function zigCacheDir(env: Env = process.env, home: string = xccHome(env))
   return override ? path.resolve(override) : cacheLayout(home).zigCache;
 }
 
+/**
+ * Written into a Zig install directory before its atomic rename: a directory with it is complete. Here
+ * rather than in zig/store.ts so that the warm `xcc env` path can check it without loading the store.
+ */
+export const MARKER_FILE = '.xcc-install.json';
+
 export interface CacheLayout {
   /** `<home>/v1`: everything of this layout version lives below it. */
   root: string;

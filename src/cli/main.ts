@@ -1,14 +1,19 @@
 import { type CAC, cac } from 'cac';
 import { isXccError } from '../errors.js';
 import { version } from '../version.js';
-import { commands } from './commands/index.js';
+import { commands, commandsFor } from './commands/index.js';
 import { protectTextValues } from './option-text.js';
 
-/** Builds the CLI without running it, so tests can parse arguments without spawning a process. */
-export function createCli(): CAC {
+/**
+ * Builds the CLI without running it, so tests can parse arguments without spawning a process. Only the
+ * commands `argv` needs are loaded (see commandsFor); without `argv`, all of them.
+ */
+export async function createCli(argv?: readonly string[]): Promise<CAC> {
   const cli = cac('xcc');
   cli.option('--debug', 'Show stack traces and internal details on errors');
-  for (const register of commands) register(cli);
+  const names = argv === undefined ? Object.keys(commands) : commandsFor(argv);
+  const registers = await Promise.all(names.map((name) => commands[name]!()));
+  for (const register of registers) register(cli);
   cli.help();
   cli.version(version());
   return cli;
@@ -21,7 +26,7 @@ export function createCli(): CAC {
 export async function runMain(argv: readonly string[]): Promise<void> {
   const debug = argv.includes('--debug');
   try {
-    const cli = createCli();
+    const cli = await createCli(argv);
     cli.parse(['node', 'xcc', ...protectTextValues(argv, cli)], { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return;

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheLayout, type Env, xccHome, zigCacheDir } from '../home.js';
+import { cacheLayout, type Env, MARKER_FILE, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { cachedToolchain, toolchainDir } from '../toolchain/cached.js';
 import { zigConfig } from '../zig/config.js';
 import { zigHostKey } from '../zig/host.js';
-import { MARKER_FILE } from '../zig/store.js';
 import { isReleaseVersion } from '../zig/version.js';
 import type { Reporter } from './progress.js';
 import { chooseZig, type ZigChoice } from './project.js';

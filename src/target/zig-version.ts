@@ -1,4 +1,8 @@
-import semver from 'semver';
+import compare from 'semver/functions/compare.js';
+import gt from 'semver/functions/gt.js';
+import gte from 'semver/functions/gte.js';
+import lt from 'semver/functions/lt.js';
+import valid from 'semver/functions/valid.js';
 import { UsageError } from '../errors.js';
 import { targetsData, type ZigRange, type ZigRanged } from './data.js';
 
@@ -9,11 +13,11 @@ import { targetsData, type ZigRange, type ZigRanged } from './data.js';
  */
 export function parseZigVersion(text: string): string {
   // semver.valid alone would also take 'v0.15.2' and '=0.15.2', which `zig version` never prints.
-  if (!/^\d/.test(text) || semver.valid(text) === null) {
+  if (!/^\d/.test(text) || valid(text) === null) {
     throw new UsageError(`malformed zig version '${text}'; write MAJOR.MINOR.PATCH, e.g. 0.15.2`);
   }
   const oldest = targetsData().minZigVersion.version;
-  if (semver.lt(text, oldest)) {
+  if (lt(text, oldest)) {
     throw new UsageError(
       `zig ${text} is older than ${oldest}, the oldest zig xcc supports; use zig ${oldest} or newer`,
     );
@@ -23,8 +27,8 @@ export function parseZigVersion(text: string): string {
 
 export function inZigRange(range: Omit<ZigRange<unknown>, 'value'>, zigVersion: string): boolean {
   return (
-    (range.since === undefined || semver.gte(zigVersion, range.since)) &&
-    (range.until === undefined || semver.lt(zigVersion, range.until))
+    (range.since === undefined || gte(zigVersion, range.since)) &&
+    (range.until === undefined || lt(zigVersion, range.until))
   );
 }
 
@@ -41,6 +45,6 @@ export function forZig<T>(ranged: ZigRanged<T>, zigVersion: string): T | undefin
 export function firstZigWith<T>(ranged: ZigRange<T>[], zigVersion: string): string | undefined {
   return ranged
     .map((range) => range.since)
-    .filter((since): since is string => since !== undefined && semver.gt(since, zigVersion))
-    .sort(semver.compare)[0];
+    .filter((since): since is string => since !== undefined && gt(since, zigVersion))
+    .sort(compare)[0];
 }

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Target } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
-import { goEnvQuirks, quirksTable } from './quirks.js';
 
 /**
  * The light half of the toolchain layer: where a (zig, target) toolchain lives and what a previous
@@ -44,32 +43,4 @@ export async function cachedToolchain(
   } catch {
     return undefined;
   }
-}
-
-const TOOL_VARIABLES = ['CC', 'CXX', 'AR', 'ZIG_GLOBAL_CACHE_DIR', 'ZIG_LOCAL_CACHE_DIR'];
-
-/** The names `provision` sets for this target: what `xcc env --unset` undoes. */
-export function toolchainEnvNames(target: Target): string[] {
-  return [
-    ...Object.keys(target.env),
-    ...TOOL_VARIABLES,
-    ...(target.macosSdk === null ? [] : ['SDKROOT']),
-    ...Object.keys(goEnvQuirks(target.zigVersion, target.zigTarget)),
-  ];
-}
-
-/** Every name any target may set: what `xcc env --reset` undoes without knowing the target. */
-export function allToolchainEnvNames(subArchVariables: readonly string[]): string[] {
-  const quirkNames = quirksTable().flatMap((quirk) => Object.keys(quirk.env ?? {}));
-  return [
-    ...new Set([
-      'CGO_ENABLED',
-      'GOOS',
-      'GOARCH',
-      ...subArchVariables,
-      ...TOOL_VARIABLES,
-      'SDKROOT',
-      ...quirkNames,
-    ]),
-  ];
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies.js';
 
 /**
  * `toolchains/quirks.json`: arguments that `zig cc` rejects or mishandles when Go drives it, and what
@@ -68,7 +68,7 @@ export function quirksFor(
   const parts = tripleParts(zigTarget);
   return quirks.filter((quirk) => {
     if (!quirk.tools.includes(tool)) return false;
-    if (!semver.satisfies(zigVersion, quirk.zig, { includePrerelease: true })) return false;
+    if (!satisfies(zigVersion, quirk.zig, { includePrerelease: true })) return false;
     const target = quirk.target ?? {};
     return (
       (!target.arch || target.arch.includes(parts.arch)) &&

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { link, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirectory } from '../fs-atomic.js';
@@ -106,6 +106,11 @@ export class ExtractTarget {
     this.#reserveBytes(entry, size);
     await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     this.#kinds.set(key, 'file');
+    if (size <= SMALL_FILE_BYTES) {
+      const bytes = await readExactly(entry, size, data);
+      writeNewFileSync(this.#absolute(segments), bytes, fileMode(mode), entry);
+      return;
+    }
     const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
       collision(entry),
     );
@@ -113,10 +118,10 @@ export class ExtractTarget {
       let written = 0;
       for await (const chunk of data) {
         written += chunk.byteLength;
-        if (written > size) throw refuse(entry, `it holds more data than the ${size} bytes it declares`);
+        if (written > size) throw tooLong(entry, size);
         await handle.write(chunk);
       }
-      if (written !== size) throw refuse(entry, `it holds ${written} bytes, not the ${size} it declares`);
+      if (written !== size) throw tooShort(entry, size, written);
     } finally {
       await handle.close();
     }
@@ -205,6 +210,52 @@ export class ExtractTarget {
   #absolute(segments: readonly string[]): string {
     return path.join(this.root, ...segments);
   }
+}
+
+/**
+ * Most of a Zig release's ~19,000 files are a few KiB: each awaited open, write and close is a round
+ * trip through libuv's thread pool, and writing them one awaited call at a time left the event loop idle
+ * most of an install (measured with --cpu-prof: 2x the wall time of `tar -x` on a loaded 2-core machine).
+ * Files up to this size are buffered (the archive's data arrives in memory anyway) and written with one
+ * synchronous open, write and close, as tar does.
+ */
+const SMALL_FILE_BYTES = 1024 * 1024;
+
+async function readExactly(entry: string, size: number, data: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  for await (const chunk of data) {
+    read += chunk.byteLength;
+    if (read > size) throw tooLong(entry, size);
+    chunks.push(chunk);
+  }
+  if (read !== size) throw tooShort(entry, size, read);
+  return Buffer.concat(chunks, size);
+}
+
+function writeNewFileSync(file: string, bytes: Uint8Array, mode: number, entry: string): void {
+  const fd = openNewSync(file, mode, entry);
+  try {
+    for (let offset = 0; offset < bytes.byteLength; ) offset += writeSync(fd, bytes, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openNewSync(file: string, mode: number, entry: string): number {
+  try {
+    return openSync(file, CREATE_NEW_FILE, mode);
+  } catch (error) {
+    return collision(entry)(error);
+  }
+}
+
+function tooLong(entry: string, size: number): Error {
+  return refuse(entry, `it holds more data than the ${size} bytes it declares`);
+}
+
+function tooShort(entry: string, size: number, written: number): Error {
+  return refuse(entry, `it holds ${written} bytes, not the ${size} it declares`);
 }
 
 /** Only the exec bit survives from the archive: no setuid/setgid/sticky, no group- or world-writable files. */

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
+import compare from 'semver/functions/compare.js';
+import valid from 'semver/functions/valid.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
-import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, xccHome } from '../home.js';
+import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -23,8 +24,8 @@ import {
  * file, and are renamed into place in one step, so a reader never sees a half-written one.
  */
 
-/** Written inside an install before it becomes visible: an install dir without it is not one. */
-export const MARKER_FILE = '.xcc-install.json';
+/** Written inside an install before it becomes visible: an install dir without it is not one (home.ts). */
+export { MARKER_FILE };
 /** Its mtime is the last time xcc used the install (updated at most once a day). */
 export const LAST_USED_FILE = '.xcc-last-used';
 
@@ -438,8 +439,8 @@ async function removeOldLayouts(home: string, dryRun: boolean): Promise<string[]
 }
 
 function compareVersions(a: string, b: string): number {
-  const valid = semver.valid(a) && semver.valid(b);
-  return valid ? semver.compare(a, b) : a.localeCompare(b);
+  const semverPair = valid(a) && valid(b);
+  return semverPair ? compare(a, b) : a.localeCompare(b);
 }
 
 /**

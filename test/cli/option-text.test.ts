@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCli } from '../../src/cli/main.js';
 import { protectTextValues } from '../../src/cli/option-text.js';
 
-function parse(argv: string[]) {
-  const cli = createCli();
+async function parse(argv: string[]) {
+  const cli = await createCli();
   cli.parse(['node', 'xcc', ...protectTextValues(argv, cli)], { run: false });
   return { args: cli.args, options: cli.options };
 }
@@ -18,12 +18,12 @@ describe('text options reach commands exactly as typed', () => {
     [['targets', 'linux/arm', '--goarm=07'], { goarm: ['07'] }],
     [['targets', 'linux/amd64', '--zig', '0.20.0', '--zig=1e3'], { zig: ['0.20.0', '1e3'] }],
     [['targets', 'darwin/arm64', '--macos-sdk', '/sdk'], { macosSdk: ['/sdk'] }],
-  ])('%j', (argv, expected) => {
-    expect(parse(argv).options).toMatchObject(expected);
+  ])('%j', async (argv, expected) => {
+    expect((await parse(argv)).options).toMatchObject(expected);
   });
 
-  it('leaves positional arguments and everything after -- alone', () => {
-    const { args, options } = parse(['targets', '2.30', '--json', '--', '--glibc', '2.30']);
+  it('leaves positional arguments and everything after -- alone', async () => {
+    const { args, options } = await parse(['targets', '2.30', '--json', '--', '--glibc', '2.30']);
     expect(args).toEqual(['2.30']);
     expect(options['--']).toEqual(['--glibc', '2.30']);
   });

@@ -90,8 +90,7 @@ function zigCacheEnv(): Record<string, string> {
 }
 
 function needZig(context: TestContext): void {
-  if (zig === null)
-    context.skip('no test Zig: it could not be prepared and XCC_TEST_ZIG is not set');
+  if (zig === null) context.skip('no test Zig: it could not be prepared and XCC_TEST_ZIG is not set');
 }
 
 async function image(name: string): Promise<BinaryFacts> {

@@ -3,7 +3,6 @@ import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { resolveTarget, subArchFields } from '../../target/index.js';
-import { allToolchainEnvNames, toolchainEnvNames } from '../../toolchain/cached.js';
 import {
   defaultEnvFormat,
   type EnvFormat,
@@ -59,6 +58,7 @@ export function registerEnv(cli: CAC): void {
           throw new UsageError(
             `--reset undoes every xcc variable and takes no target; use 'xcc env ${target} --unset'`,
           );
+        const { allToolchainEnvNames } = await import('../../toolchain/env-names.js');
         return output(renderUnset(allToolchainEnvNames(Object.values(subArchFields)), format), file);
       }
       if (target === undefined)
@@ -67,6 +67,7 @@ export function registerEnv(cli: CAC): void {
       const zigFlag = singleValue('--zig', flags.zig);
       if (flags.unset) {
         const resolved = resolveTarget(request, { zigVersion: zigFlag ?? zigConfig().defaultVersion });
+        const { toolchainEnvNames } = await import('../../toolchain/env-names.js');
         return output(renderUnset(toolchainEnvNames(resolved), format), file);
       }
       const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);

@@ -1,27 +1,34 @@
 import type { CAC } from 'cac';
-import { registerCache } from './cache.js';
-import { registerDoctor } from './doctor.js';
-import { registerEnv } from './env.js';
-import { registerExec } from './exec.js';
-import { registerInspect } from './inspect.js';
-import { registerInstall } from './install.js';
-import { registerLock } from './lock.js';
-import { registerLs } from './ls.js';
-import { registerPrune } from './prune.js';
-import { registerTargets } from './targets.js';
 
 /** Each command lives in its own file and registers itself; heavy modules are imported inside actions. */
 export type RegisterCommand = (cli: CAC) => void;
 
-export const commands: RegisterCommand[] = [
-  registerEnv,
-  registerExec,
-  registerInstall,
-  registerLock,
-  registerLs,
-  registerPrune,
-  registerCache,
-  registerInspect,
-  registerDoctor,
-  registerTargets,
-];
+/**
+ * Command modules by name, in help order, each loaded only when needed: a run of `xcc env` loads the env
+ * command and what it imports, not the other commands' modules (Node's ESM loader costs about a
+ * millisecond of CPU per module, and `eval "$(xcc env ...)"` runs at every shell start).
+ */
+export const commands: Record<string, () => Promise<RegisterCommand>> = {
+  env: async () => (await import('./env.js')).registerEnv,
+  exec: async () => (await import('./exec.js')).registerExec,
+  install: async () => (await import('./install.js')).registerInstall,
+  lock: async () => (await import('./lock.js')).registerLock,
+  ls: async () => (await import('./ls.js')).registerLs,
+  prune: async () => (await import('./prune.js')).registerPrune,
+  cache: async () => (await import('./cache.js')).registerCache,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+  targets: async () => (await import('./targets.js')).registerTargets,
+};
+
+/**
+ * The commands a command line needs registered: the one it names; none for a bare `--version`; all of them
+ * otherwise (help lists them, and an unknown name gets cac's error with the full list).
+ */
+export function commandsFor(argv: readonly string[]): string[] {
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  if (first !== undefined && first in commands) return [first];
+  const version = argv.includes('--version') || argv.includes('-v');
+  const help = argv.includes('--help') || argv.includes('-h');
+  return first === undefined && version && !help ? [] : Object.keys(commands);
+}

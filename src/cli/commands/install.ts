@@ -6,6 +6,7 @@ import type { ProjectConfig } from '../../toolchain/config.js';
 import { lockMismatch } from '../../toolchain/lock.js';
 import { zigHostKey } from '../../zig/host.js';
 import { textValue } from '../option-text.js';
+import { prewarmList, prewarmTargets } from '../prewarm.js';
 import { createReporter, progressMode, type Reporter } from '../progress.js';
 import { chooseZig, type ZigChoice } from '../project.js';
 import { singleValue } from '../target-options.js';
@@ -18,6 +19,8 @@ interface InstallFlags {
   quiet?: boolean;
   json?: boolean;
   allowLegacyMinisign?: boolean;
+  prewarm?: string[];
+  cxx?: boolean;
 }
 
 export function registerInstall(cli: CAC): void {
@@ -38,6 +41,14 @@ export function registerInstall(cli: CAC): void {
     )
     .option('--frozen', 'Fail unless xcc.lock.json matches the project config (for CI)')
     .option('--allow-legacy-minisign', 'Accept legacy minisign signatures (algorithm Ed, over the raw file)')
+    .option(
+      '--prewarm <targets>',
+      "Also build these targets' libc and compiler-rt into zig's cache (comma-separated)",
+      {
+        type: [textValue],
+      },
+    )
+    .option('--cxx', 'With --prewarm: also build libc++, libc++abi and libunwind')
     .option('--quiet', 'No progress output')
     .option('--json', 'Print the result as JSON')
     .example('  xcc install              # the pinned default Zig, or the project config (xcc.json)')
@@ -46,11 +57,13 @@ export function registerInstall(cli: CAC): void {
     .example('  xcc install --frozen     # CI: exactly what xcc.lock.json pins')
     .example('  xcc install --source pypi')
     .example('  xcc install --from ./zig-x86_64-linux-0.15.2.tar.xz')
+    .example('  xcc install --prewarm linux/arm64,windows/amd64   # a first go build without minutes of libc')
     .action(async (version: string | undefined, flags: InstallFlags) => {
       if (isSet(process.env.XCC_SKIP_INSTALL)) {
         if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
         return;
       }
+      const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
       const choice = chooseZig({ flag: version, host: zigHostKey() });
       if (flags.frozen) checkFrozen(choice, version);
       const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
@@ -69,6 +82,14 @@ export function registerInstall(cli: CAC): void {
           version === undefined && choice.config
             ? await installTargets(choice.config, zig.version, reporter)
             : [];
+        if (prewarm.length > 0)
+          await prewarmTargets({
+            targets: prewarm,
+            cxx: flags.cxx === true,
+            zig,
+            reporter,
+            quiet: flags.quiet === true,
+          });
         report(zig, targets, flags);
       } finally {
         reporter.close();

@@ -1,0 +1,470 @@
+/**
+ * `npm run bench`: xcc's costs against a baseline measured in the same run, each figure the median of
+ * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
+ * docs/bench-table.md (scripts/bench-table.ts).
+ *
+ *   npm run bench -- [--runs 7] [--only env,wrapper,install,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
+ *
+ * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
+ * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
+ * from PyPI on first use) served from a loopback mirror. Nothing here is a test: `npm test` never times.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { prepareTestZig, type TestZig } from '../test/support/test-zig.js';
+import { startZigMirror, type ZigMirror } from '../test/support/zig-mirror.js';
+import { type Command, measure, paired, type Sample, type Summary, summarize } from './bench/measure.js';
+import type { BenchCase, BenchResults, Machine } from './bench/results.js';
+import { renderTable, writeTable } from './bench-table.js';
+
+const projectRoot = path.resolve(import.meta.dirname, '..');
+const cli = path.join(projectRoot, 'bin', 'xcc.js');
+const resultsFile = path.join(projectRoot, 'bench', 'results.json');
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+interface Context {
+  zig: TestZig;
+  origin: ZigMirror;
+  mirror: ZigMirror;
+  scratch: string;
+  runs: number;
+  goTarget: string;
+  /** A home with the Zig installed and the go target provisioned (the warm cache). */
+  warmHome: string;
+}
+
+const CASES: Record<string, (context: Context) => Promise<BenchCase[]>> = {
+  env: benchEnv,
+  wrapper: benchWrapper,
+  install: benchInstall,
+  concurrent: benchConcurrent,
+  gobuild: benchGoBuild,
+  startup: benchStartup,
+  xz: benchXz,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '7' },
+      only: { type: 'string' },
+      'go-target': { type: 'string', default: 'linux/arm64' },
+      // Re-measure some cases and keep the others from the previous bench/results.json.
+      merge: { type: 'boolean', default: false },
+    },
+  });
+  const only = values.only?.split(',') ?? Object.keys(CASES);
+  const unknown = only.filter((name) => !(name in CASES));
+  if (unknown.length > 0)
+    throw new Error(`unknown case ${unknown.join(', ')}; known: ${Object.keys(CASES).join(', ')}`);
+  const zig = await prepareTestZig({ log });
+  const origin = await startZigMirror(zig, { layout: 'ziglang.org', artifacts: [zig.release] });
+  const mirror = await startZigMirror(zig, { prefix: '/zig', artifacts: [zig.release] });
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'xcc-bench-'));
+  const loadStart = os.loadavg()[0]!;
+  try {
+    const context: Context = {
+      zig,
+      origin,
+      mirror,
+      scratch,
+      runs: Number(values.runs),
+      goTarget: values['go-target'],
+      warmHome: path.join(scratch, 'warm-home'),
+    };
+    await prepareWarmHome(context);
+    const cases: BenchCase[] = [];
+    const merge = values.merge;
+    await mkdir(path.dirname(resultsFile), { recursive: true });
+    let results: BenchResults | undefined;
+    for (const name of only) {
+      log(`case ${name}`);
+      cases.push(...(await CASES[name]!(context)));
+      // Written after every case: a late failure must not lose half an hour of go builds.
+      results = {
+        date: new Date().toISOString(),
+        machine: machine(zig, { start: loadStart, end: os.loadavg()[0]! }),
+        cases: merge ? merged(cases) : cases,
+      };
+      writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    }
+    if (results === undefined) return;
+    process.stdout.write(`${renderTable(results)}\n`);
+    writeTable(results);
+    log(`wrote ${path.relative(projectRoot, resultsFile)} and docs/bench-table.md`);
+  } finally {
+    await Promise.all([origin.close(), mirror.close()]);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The previous results with the cases just measured replaced (same id) or added. */
+function merged(cases: BenchCase[]): BenchCase[] {
+  const previous = (JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults).cases;
+  const fresh = new Map(cases.map((benchCase) => [benchCase.id, benchCase]));
+  const kept = previous.map((benchCase) => fresh.get(benchCase.id) ?? benchCase);
+  return [...kept, ...cases.filter((benchCase) => !previous.some((old) => old.id === benchCase.id))];
+}
+
+function mirrorEnv(context: Context, home: string): Record<string, string> {
+  return {
+    XCC_HOME: home,
+    XCC_ZIG_INDEX: `${context.origin.url}/download/index.json`,
+    XCC_ZIG_MIRROR: context.mirror.base,
+    XCC_ZIG_PUBKEY: context.zig.key.publicKey,
+  };
+}
+
+function xcc(args: string[], env: Record<string, string>): Command {
+  return { argv: [process.execPath, cli, ...args], env };
+}
+
+async function prepareWarmHome(context: Context): Promise<void> {
+  const env = mirrorEnv(context, context.warmHome);
+  await measure(xcc(['install', context.zig.version, '--quiet'], env));
+  await measure(xcc(['env', context.goTarget, '--quiet'], env));
+}
+
+/** The toolchain `xcc env` provisioned in the warm home: its manifest says where everything is. */
+function warmToolchain(context: Context): { dir: string; cc: string; env: Record<string, string> } {
+  const out = execFileSync(process.execPath, [cli, 'env', context.goTarget, '--format', 'json'], {
+    env: { ...process.env, ...mirrorEnv(context, context.warmHome) },
+    encoding: 'utf8',
+  });
+  const env = JSON.parse(out) as Record<string, string>;
+  const cc = env.CC!;
+  return { dir: path.dirname(path.dirname(cc)), cc, env };
+}
+
+/** 1. The shell-startup path: `xcc env` on a warm cache against Node doing nothing. */
+async function benchEnv(context: Context): Promise<BenchCase[]> {
+  const env = mirrorEnv(context, context.warmHome);
+  const node = { argv: [process.execPath, '-e', '0'] };
+  const result = await paired({
+    name: 'xcc env (warm)',
+    runs: context.runs * 2,
+    warmup: 1,
+    baseline: () => node,
+    subject: () => xcc(['env', context.goTarget], env),
+    log,
+  });
+  const envFile = path.join(warmToolchain(context).dir, 'env.sh');
+  const sourced = await paired({
+    name: 'source env.sh',
+    runs: context.runs * 2,
+    baseline: () => ({ argv: ['sh', '-c', ':'] }),
+    subject: () => ({ argv: ['sh', '-c', `. '${envFile}'`] }),
+    log,
+  });
+  return [
+    {
+      id: 'env',
+      title: `xcc env ${context.goTarget}, everything cached`,
+      baseline: { name: 'node -e 0', ...result.baseline },
+      subject: { name: `xcc env ${context.goTarget}`, ...result.subject },
+      target: { metric: 'wallMs', maxRatio: 1.5 },
+    },
+    {
+      id: 'env-file',
+      title: 'sourcing the cached env.sh (no Node)',
+      baseline: { name: "sh -c ':'", ...sourced.baseline },
+      subject: { name: "sh -c '. env.sh'", ...sourced.subject },
+    },
+  ];
+}
+
+/** 2. The cc wrapper against calling zig cc with the same arguments, zig's cache warm. */
+async function benchWrapper(context: Context): Promise<BenchCase[]> {
+  const { cc, env } = warmToolchain(context);
+  const source = path.join(context.scratch, 'hello.c');
+  await writeFile(source, '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n');
+  const object = path.join(context.scratch, 'hello.o');
+  const args = ['-O2', '-c', source, '-o', object];
+  const cacheEnv = {
+    ZIG_GLOBAL_CACHE_DIR: env.ZIG_GLOBAL_CACHE_DIR,
+    ZIG_LOCAL_CACHE_DIR: env.ZIG_LOCAL_CACHE_DIR,
+  };
+  const result = await paired({
+    name: 'cc wrapper',
+    runs: context.runs * 2,
+    warmup: 2,
+    baseline: () => ({ argv: [...wrapperExec(cc), ...args], env: cacheEnv }),
+    subject: () => ({ argv: [cc, ...args], env: cacheEnv }),
+    log,
+  });
+  return [
+    {
+      id: 'wrapper',
+      title: 'compile hello.c (-O2 -c), zig cache warm',
+      baseline: { name: 'zig cc <same flags>', ...result.baseline },
+      subject: { name: 'cc wrapper', ...result.subject },
+      target: { metric: 'wallMs', maxRatio: 1.05 },
+    },
+  ];
+}
+
+/** What the wrapper runs: the words of its `exec` line (the bench's paths need no shell quoting). */
+function wrapperExec(wrapper: string): string[] {
+  const line = readFileSync(wrapper, 'utf8')
+    .split('\n')
+    .find((text) => text.startsWith('exec '));
+  if (line === undefined || line.includes("'")) throw new Error(`cannot read the exec line of ${wrapper}`);
+  return line.slice('exec '.length).replace(' "$@"', '').split(' ');
+}
+
+/** 3. A cold install from the loopback mirror against the shell pipeline on the same file. */
+async function benchInstall(context: Context): Promise<BenchCase[]> {
+  const url = `${context.mirror.base}/${context.zig.release.fileName}`;
+  const home = path.join(context.scratch, 'cold-home');
+  const out = path.join(context.scratch, 'pipeline-out');
+  const result = await paired({
+    name: 'cold install',
+    runs: Math.max(3, Math.ceil(context.runs / 2)),
+    prepare: async () => {
+      await rm(home, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+      await mkdir(out);
+    },
+    baseline: () => ({
+      argv: [
+        'bash',
+        '-c',
+        `set -o pipefail; curl -sf '${url}' | tee >(sha256sum >/dev/null) | xz -d | tar -x -C '${out}'`,
+      ],
+    }),
+    subject: () => xcc(['install', context.zig.version, '--quiet'], mirrorEnv(context, home)),
+    log,
+  });
+  return [
+    {
+      id: 'install',
+      title: `cold install of ${context.zig.release.fileName} (${(context.zig.release.size / 2 ** 20).toFixed(0)} MiB) from a loopback mirror`,
+      baseline: { name: 'curl | tee >(sha256sum) | xz -d | tar -x', ...result.baseline },
+      subject: { name: 'xcc install (sha256, minisign, extract, zig version)', ...result.subject },
+      target: { metric: 'wallMs', maxRatio: 1.3 },
+      notes: { maxRssMiB: 200, peakRssMiB: Math.max(...result.subject.samples.map((s) => s.rssMiB)) },
+    },
+  ];
+}
+
+/** 4. Eight installs at once on a cold cache: one download, and about the time of one install. */
+async function benchConcurrent(context: Context): Promise<BenchCase[]> {
+  const home = path.join(context.scratch, 'concurrent-home');
+  const env = mirrorEnv(context, home);
+  const tarball = context.mirror.pathOf(context.zig.release);
+  const install = `'${process.execPath}' '${cli}' install ${context.zig.version} --quiet`;
+  const single: Sample[] = [];
+  const eight: Sample[] = [];
+  const downloads: number[] = [];
+  for (let run = 1; run <= Math.max(2, Math.ceil(context.runs / 3)); run++) {
+    await rm(home, { recursive: true, force: true });
+    single.push(await measure({ argv: ['bash', '-c', install], env }));
+    await rm(home, { recursive: true, force: true });
+    const before = context.mirror.count(tarball);
+    eight.push(
+      await measure({ argv: ['bash', '-c', `for i in 1 2 3 4 5 6 7 8; do ${install} & done; wait`], env }),
+    );
+    downloads.push(context.mirror.count(tarball) - before);
+    log(
+      `8 concurrent installs ${run}: ${downloads.at(-1)} download(s), ${eight.at(-1)!.wallMs.toFixed(0)} ms against ${single.at(-1)!.wallMs.toFixed(0)} ms`,
+    );
+  }
+  const result = { baseline: summarize(single), subject: summarize(eight) };
+  return [
+    {
+      id: 'concurrent',
+      title: '8 concurrent xcc install, cold cache',
+      baseline: { name: '1 xcc install', ...result.baseline },
+      subject: { name: '8 xcc install at once', ...result.subject },
+      target: { metric: 'wallMs', maxRatio: 1.3 },
+      notes: { downloadsPerRun: Math.max(...downloads) },
+    },
+  ];
+}
+
+/** 5. First go build on a cold zig cache, after `xcc install --prewarm`, and fully warm. */
+async function benchGoBuild(context: Context): Promise<BenchCase[]> {
+  const project = path.join(context.scratch, 'cgo-hello');
+  await mkdir(project, { recursive: true });
+  await writeFile(path.join(project, 'go.mod'), 'module example.com/cgohello\n\ngo 1.22\n');
+  await writeFile(
+    path.join(project, 'main.go'),
+    'package main\n\n// #include <stdio.h>\n// static int twice(int x) { return 2 * x; }\nimport "C"\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
+  );
+  let builds = 0;
+  // A fresh GOCACHE for every build: the only difference between the three is zig's cache.
+  const goBuild = (zigCache: string): Command => ({
+    argv: ['go', 'build', '-o', path.join(context.scratch, 'cgo-hello.out'), '.'],
+    cwd: project,
+    env: { ...toolchainEnv(context, zigCache), GOCACHE: path.join(context.scratch, `gocache-${++builds}`) },
+  });
+  const coldCache = path.join(context.scratch, 'zig-cache-cold');
+  log(`go build ${context.goTarget}, cold zig cache (minutes)`);
+  const cold = await measure(goBuild(coldCache));
+  log(`go build, cold zig cache: ${JSON.stringify(cold)}`);
+  const warm: Summary = summarize(
+    await repeat(Math.max(3, Math.ceil(context.runs / 2)), () => measure(goBuild(coldCache))),
+  );
+  const prewarmedCache = path.join(context.scratch, 'zig-cache-prewarmed');
+  log(`xcc install --prewarm ${context.goTarget} (minutes)`);
+  const prewarm = await measure(
+    xcc(['install', context.zig.version, '--prewarm', context.goTarget, '--quiet'], {
+      ...mirrorEnv(context, context.warmHome),
+      XCC_ZIG_CACHE_DIR: prewarmedCache,
+    }),
+  );
+  const before = await runtimeArtifacts(prewarmedCache);
+  log(`prewarm: ${JSON.stringify(prewarm)}`);
+  const first = await measure(goBuild(prewarmedCache));
+  log(`go build after prewarm: ${JSON.stringify(first)}`);
+  const rebuilt = (await runtimeArtifacts(prewarmedCache)).filter((file) => !before.includes(file));
+  return [
+    {
+      id: 'gobuild-cold',
+      title: `first go build ${context.goTarget} (cgo hello), cold zig cache`,
+      baseline: { name: 'go build, zig cache warm', ...warm },
+      subject: { name: 'go build, zig cache cold', ...summarize([cold]) },
+    },
+    {
+      id: 'gobuild-prewarmed',
+      title: `first go build ${context.goTarget} after xcc install --prewarm`,
+      baseline: { name: 'go build, zig cache warm', ...warm },
+      subject: { name: 'go build after --prewarm', ...summarize([first]) },
+      target: { metric: 'wallMs', maxRatio: 1.2 },
+      notes: {
+        prewarmWallMs: Math.round(prewarm.wallMs),
+        prewarmCpuMs: Math.round(prewarm.cpuMs),
+        runtimeLibrariesRebuilt: rebuilt.length,
+      },
+    },
+  ];
+}
+
+function toolchainEnv(context: Context, zigCache: string): Record<string, string> {
+  const out = execFileSync(process.execPath, [cli, 'env', context.goTarget, '--format', 'json', '--quiet'], {
+    env: { ...process.env, ...mirrorEnv(context, context.warmHome), XCC_ZIG_CACHE_DIR: zigCache },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as Record<string, string>;
+}
+
+/** The libraries and crt objects zig builds at link time, by path in its cache. */
+async function runtimeArtifacts(zigCache: string): Promise<string[]> {
+  const objects = path.join(zigCache, 'o');
+  const found: string[] = [];
+  for (const dir of await readdir(objects).catch(() => [])) {
+    for (const name of await readdir(path.join(objects, dir)).catch(() => [])) {
+      if (/^(lib(c|compiler_rt|c\+\+|c\+\+abi|unwind|zigc)\.a|.*crt.*\.o|lib.*\.so(\.\d+)*)$/.test(name))
+        found.push(path.join(dir, name));
+    }
+  }
+  return found;
+}
+
+async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let index = 0; index < times; index++) results.push(await run());
+  return results;
+}
+
+/** 6. What loading xcc costs: the library import and the CLI's --version. */
+async function benchStartup(context: Context): Promise<BenchCase[]> {
+  const node = { argv: [process.execPath, '-e', '0'] };
+  const runs = context.runs * 2;
+  const library = await paired({
+    name: "import('xcc')",
+    runs,
+    warmup: 1,
+    baseline: () => node,
+    // Resolved by name through the package's own "exports" (a self-reference from its directory).
+    subject: () => ({
+      argv: [process.execPath, '--input-type=module', '-e', "await import('xcc')"],
+      cwd: projectRoot,
+    }),
+    log,
+  });
+  const version = await paired({
+    name: 'xcc --version',
+    runs,
+    baseline: () => node,
+    subject: () => xcc(['--version'], {}),
+    log,
+  });
+  return [
+    {
+      id: 'import',
+      title: "library import, import('xcc')",
+      baseline: { name: 'node -e 0', ...library.baseline },
+      subject: { name: "import('xcc')", ...library.subject },
+    },
+    {
+      id: 'version',
+      title: 'xcc --version',
+      baseline: { name: 'node -e 0', ...version.baseline },
+      subject: { name: 'xcc --version', ...version.subject },
+    },
+  ];
+}
+
+/**
+ * 7. Why xcc runs the xz program when it is on PATH: the WASM decoder it falls back to (xz-decompress)
+ * decoding the same tarball to nothing, against `xz -dc`.
+ */
+async function benchXz(context: Context): Promise<BenchCase[]> {
+  const archive = context.zig.release.path;
+  const decode = `
+    import { createReadStream } from 'node:fs';
+    import { Readable, Writable } from 'node:stream';
+    import { pipeline } from 'node:stream/promises';
+    import xz from 'xz-decompress';
+    let bytes = 0;
+    await pipeline(
+      Readable.fromWeb(new xz.XzReadableStream(Readable.toWeb(createReadStream(process.argv[1])))),
+      new Writable({ write(chunk, _encoding, callback) { bytes += chunk.length; callback(); } }),
+    );
+    if (bytes === 0) throw new Error('decoded nothing');`;
+  const result = await paired({
+    name: 'xz decoders',
+    runs: Math.max(3, Math.ceil(context.runs / 2)),
+    baseline: () => ({ argv: ['xz', '-dc', archive] }),
+    subject: () => ({
+      argv: [process.execPath, '--input-type=module', '-e', decode, archive],
+      cwd: projectRoot,
+    }),
+    log,
+  });
+  return [
+    {
+      id: 'xz',
+      title: `decode ${context.zig.release.fileName} to nothing (the fallback without xz on PATH)`,
+      baseline: { name: 'xz -dc', ...result.baseline },
+      subject: { name: 'xz-decompress (WASM) in Node', ...result.subject },
+    },
+  ];
+}
+
+function machine(zig: TestZig, load: Machine['load']): Machine {
+  const osRelease = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]*)"?$/m)?.[1];
+  const tool = (command: string, args: string[]) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return 'not found';
+    }
+  };
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism(),
+    os: `${osRelease ?? os.type()} (${os.type()} ${os.release()}, ${os.arch()})`,
+    node: process.version,
+    go: tool('go', ['env', 'GOVERSION']),
+    zig: tool(zig.install.zig, ['version']),
+    load,
+  };
+}
+
+await main();
