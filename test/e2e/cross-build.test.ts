@@ -27,7 +27,8 @@ import { invocation, missingForRunner, prepareWinePrefix, type WinePrefix } from
  * the rows that say so (the table shows which).
  */
 
-const JOBS = 2;
+/** Rows built at once: two suit CI's 2 cores (zig and go build each use every core in bursts). */
+const JOBS = Number(process.env.XCC_E2E_JOBS) || 2;
 const BUILD_TIMEOUT = 20 * 60_000;
 const RUN_TIMEOUT = 3 * 60_000;
 const fixtures = path.join(projectRoot, 'test', 'e2e', 'fixtures');
