@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,7 @@ let outRoot = '';
 let startedAt = 0;
 let cpuAtStart = 0;
 let coldCache = { zig: true, go: true };
+let goVersion = '';
 const limit = pool(JOBS);
 const results = new Map<string, RowResult>();
 
@@ -62,6 +63,7 @@ beforeAll(async () => {
   startedAt = performance.now();
   cpuAtStart = childCpuSeconds();
   coldCache = { zig: isEmpty(zigCache), go: isEmpty(goCache) };
+  goVersion = (await exec('go', ['env', 'GOVERSION'], { env: goEnv({}), timeoutMs: 60_000 })).stdout.trim();
   await rm(home, { recursive: true, force: true });
   await mkdir(home, { recursive: true });
   outRoot = await mkdtemp(path.join(os.tmpdir(), 'xcc-e2e-'));
@@ -89,20 +91,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(mirrors.map((mirror) => mirror.close()));
   if (outRoot !== '') await rm(outRoot, { recursive: true, force: true });
-  if (results.size === 0 || zig === undefined) return;
+});
+
+/** Rewritten as each row finishes, so an interrupted run still leaves what it proved. */
+function record(result: RowResult): void {
+  results.set(result.id, result);
+  if (zig === undefined) return;
   const report: E2eResults = {
     version: 1,
     zig: zig.version,
-    go: (await exec('go', ['env', 'GOVERSION'], { timeoutMs: 60_000 })).stdout.trim(),
+    go: goVersion,
     coldCache,
     seconds: Math.round((performance.now() - startedAt) / 1000),
     cpuSeconds: Math.round(childCpuSeconds() - cpuAtStart),
     jobs: JOBS,
     rows: MATRIX.flatMap((row) => results.get(row.id) ?? []),
   };
-  await mkdir(path.dirname(e2eResultsFile), { recursive: true });
-  await writeFile(e2eResultsFile, `${JSON.stringify(report, null, 2)}\n`);
-});
+  mkdirSync(path.dirname(e2eResultsFile), { recursive: true });
+  writeFileSync(e2eResultsFile, `${JSON.stringify(report, null, 2)}\n`);
+}
 
 // Concurrent: rows wait for one of the JOBS slots; a row filtered out with -t costs nothing.
 describe.concurrent('cross-build matrix', { timeout: 45 * 60_000 }, () => {
@@ -112,12 +119,12 @@ describe.concurrent('cross-build matrix', { timeout: 45 * 60_000 }, () => {
       if (!hasCommand('go')) requireOrSkip(context, 'go is not installed');
       const reason = skipReason(row);
       if (reason !== null) {
-        results.set(row.id, { ...blankResult(row), status: 'skip', reason });
+        record({ ...blankResult(row), status: 'skip', reason });
         if (row.needs === undefined) requireOrSkip(context, reason);
         context.skip(reason);
       }
       const result = await limit(() => proveRow(row));
-      results.set(row.id, result);
+      record(result);
       if (result.status === 'fail') expect.fail(`${row.id}: ${result.reason}`);
       if (result.status === 'skip') requireOrSkip(context, result.reason!);
     });
