@@ -34,6 +34,8 @@ export function earned(row: RowResult): string {
       return 'builds';
     case 'skip':
       return row.libc === 'system' && row.port.startsWith('darwin/') ? 'needs-sdk' : 'not run';
+    case 'unsupported':
+      return 'unsupported';
     case 'fail':
       return '**fails**';
   }
@@ -127,12 +129,15 @@ export function updateTiers(tiers: TierEntry[], results: E2eResults): TierEntry[
         ? { ...tier, tier: 'builds', reason: `end-to-end suite failed (${ids}, ${versions})` }
         : tier;
     }
-    if (rows.every((row) => row.status === 'pass')) {
-      const runners = [...new Set(rows.map((row) => row.ranUnder))].join(', ');
+    const passed = rows.filter((row) => row.status === 'pass');
+    const unsupported = rows.filter((row) => row.status === 'unsupported');
+    if (passed.length > 0 && passed.length + unsupported.length === rows.length) {
+      const runners = [...new Set(passed.map((row) => row.ranUnder))].join(', ');
+      const except = unsupported.map((row) => `; not ${row.target}: ${row.reason}`).join('');
       return {
         ...tier,
         tier: 'proven',
-        reason: `end-to-end suite (${ids}): cgo C${rows.some((row) => row.cxx) ? ' and C++' : ''}, net and os/user built with xcc, headers checked, run under ${runners} (${versions})`,
+        reason: `end-to-end suite (${passed.map((row) => row.id).join(', ')}): cgo C${passed.some((row) => row.cxx) ? ' and C++' : ''}, net and os/user built with xcc, headers checked, run under ${runners} (${versions})${except}`,
       };
     }
     const notRun = [...new Set(rows.map((row) => row.reason).filter((reason) => reason !== null))].join('; ');

@@ -161,9 +161,15 @@ async function proveRow(row: Row): Promise<RowResult> {
   const started = performance.now();
   try {
     await proveModes(row, result);
+    if (row.knownFailure !== undefined) {
+      result.status = 'fail';
+      result.reason = `expected to fail (${row.knownFailure.reason}) but it works now: remove knownFailure from the row`;
+    }
   } catch (error) {
-    result.status = 'fail';
-    result.reason = (error as Error).message;
+    const message = (error as Error).message;
+    const known = row.knownFailure?.match.test(message) ? row.knownFailure : undefined;
+    result.status = known === undefined ? 'fail' : 'unsupported';
+    result.reason = known === undefined ? message : known.reason;
   }
   result.seconds = Math.round((performance.now() - started) / 1000);
   return result;
