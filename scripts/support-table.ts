@@ -64,10 +64,12 @@ function header(row: RowResult): string {
   return parts.join(', ');
 }
 
-/** Why a row is not proven; failures keep only their first line (the whole text is in the results file). */
+/** Why a row is not proven; a failure keeps its first error line (the whole text is in the results file). */
 function why(row: RowResult): string {
   if (row.status === 'pass' || row.reason === null) return '';
-  return row.status === 'fail' ? (row.reason.split('\n')[0] ?? '') : row.reason;
+  if (row.status !== 'fail') return row.reason;
+  const lines = row.reason.split('\n');
+  return lines.find((line) => /error/i.test(line))?.trim() ?? lines[0] ?? '';
 }
 
 /** Rows in matrix order; a row of the matrix missing from the results did not run. */
