@@ -36,13 +36,16 @@ describe('toolchains/targets.json', () => {
     expect([...actual].sort()).toEqual([...expected].sort());
   });
 
-  it('marks every port without cgo unsupported, and claims "proven" nowhere (the end-to-end suite awards it)', () => {
+  it('marks every port without cgo unsupported, and claims "proven" only where the end-to-end suite awarded it', () => {
     for (const port of data.goPorts.ports.filter((candidate) => !candidate.cgoSupported)) {
       expect(data.tiers.find((tier) => tier.port === `${port.goos}/${port.goarch}`)?.tier).toBe(
         'unsupported',
       );
     }
-    expect(data.tiers.filter((tier) => tier.tier === 'proven')).toEqual([]);
+    // scripts/support-table.ts writes `proven` from test/.results/e2e.json, with the rows that earned it.
+    for (const tier of data.tiers.filter((candidate) => candidate.tier === 'proven')) {
+      expect(tier.reason).toMatch(/^end-to-end suite \(/);
+    }
   });
 
   it('maps only GOOS and GOARCH values that Go has', () => {

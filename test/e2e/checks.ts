@@ -1,0 +1,85 @@
+import { compareVersions } from '../../src/inspect/facts.js';
+import { inspectFile } from '../../src/inspect/report.js';
+import type { Row } from './matrix.js';
+import { exec, failure } from './process.js';
+import type { HeaderFacts } from './results.js';
+
+/**
+ * Header checks of a built executable: xcc's own reader (src/inspect) for the facts, `file` and
+ * `readelf` as independent second opinions on the ones a wrong toolchain gets wrong (machine, linkage,
+ * glibc symbol versions).
+ */
+
+export async function headerFacts(file: string): Promise<HeaderFacts> {
+  const [facts] = await inspectFile(file);
+  if (facts === undefined) throw new Error(`${file}: no image`);
+  const described = await exec('file', ['-b', file], { timeoutMs: 60_000 });
+  if (described.exitCode !== 0) throw new Error(failure(described));
+  const fileText = described.stdout.trim();
+  return {
+    format: facts.format,
+    machine: facts.machine,
+    os: facts.os,
+    arch: facts.arch,
+    osAbi: facts.format === 'elf' ? (/\bversion 1 \(([^)]+)\)/.exec(fileText)?.[1] ?? null) : null,
+    linkage: facts.linkage,
+    interpreter: facts.interpreter,
+    libc: facts.libc,
+    glibc: facts.glibc?.version ?? null,
+    cpuVariant: facts.cpuVariant,
+    floatAbi: facts.arm?.floatAbi ?? null,
+    file: fileText,
+  };
+}
+
+/** Every way the executable differs from what the row asked for; empty when it is right. */
+export function headerProblems(row: Row, facts: HeaderFacts): string[] {
+  const { expect } = row;
+  const problems: string[] = [];
+  const want = (what: string, actual: unknown, expected: unknown) => {
+    if (actual !== expected) problems.push(`${what} is ${String(actual)}, expected ${String(expected)}`);
+  };
+  want('format', facts.format, expect.format);
+  want('GOOS', facts.os, expect.goos);
+  want('GOARCH', facts.arch, expect.goarch);
+  const linkage = facts.linkage === 'dynamic' ? 'dynamic' : 'static';
+  want('linkage', linkage, expect.linkage);
+  if (expect.interpreter !== undefined) want('interpreter', facts.interpreter, expect.interpreter);
+  if (row.libc === 'musl' || row.libc === 'glibc') want('libc', facts.libc, row.libc);
+  if (expect.cpuVariant !== undefined) want('CPU level', facts.cpuVariant, expect.cpuVariant);
+  if (expect.floatAbi !== undefined) want('ARM float ABI', facts.floatAbi, expect.floatAbi);
+  if (row.glibc !== undefined) {
+    if (facts.glibc === null) problems.push('needs no GLIBC_x.y symbol version: not linked against glibc?');
+    else if (compareVersions(facts.glibc, row.glibc) > 0)
+      problems.push(`needs GLIBC_${facts.glibc}, newer than the ${row.glibc} asked for`);
+  }
+  problems.push(...fileProblems(row, facts));
+  return problems;
+}
+
+/** What `file` says must agree: the machine, and for ELF the OS ABI and static or dynamic linking. */
+function fileProblems(row: Row, facts: HeaderFacts): string[] {
+  const problems: string[] = [];
+  const { expect } = row;
+  if (!expect.fileMachine.test(facts.file))
+    problems.push(`file says '${facts.file}', which does not name ${expect.fileMachine}`);
+  if (expect.format !== 'elf') return problems;
+  const fileSaysDynamic = /dynamically linked/.test(facts.file);
+  if (fileSaysDynamic !== (expect.linkage === 'dynamic'))
+    problems.push(`file says '${facts.file}', expected ${expect.linkage} linking`);
+  const osAbi = expect.goos === 'freebsd' ? /^FreeBSD$/ : /^(SYSV|GNU\/Linux)$/;
+  if (facts.osAbi === null || !osAbi.test(facts.osAbi))
+    problems.push(`ELF OS ABI is ${facts.osAbi}, expected ${osAbi}`);
+  return problems;
+}
+
+/** The highest GLIBC_x.y that `readelf -V` lists as needed: must equal what xcc's reader found. */
+export async function readelfGlibc(file: string): Promise<string | null> {
+  const result = await exec('readelf', ['-V', '--wide', file], { timeoutMs: 60_000 });
+  if (result.exitCode !== 0) throw new Error(failure(result));
+  const versions = [...result.stdout.matchAll(/Name: GLIBC_(\d+(?:\.\d+)+)\b/g)].map((match) => match[1]!);
+  return versions.reduce<string | null>(
+    (highest, version) => (highest === null || compareVersions(version, highest) > 0 ? version : highest),
+    null,
+  );
+}

@@ -1,0 +1,379 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goEnv } from '../support/builds.js';
+import { cliBin, projectRoot } from '../support/paths.js';
+import { needTestZig, providedTestZig } from '../support/provided-zig.js';
+import { type TestZig, testCacheDir } from '../support/test-zig.js';
+import { hasCommand, requireOrSkip } from '../support/tools.js';
+import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
+import { headerFacts, headerProblems, readelfGlibc } from './checks.js';
+import { expectedOutput, MATRIX, type Mode, type Row } from './matrix.js';
+import { childCpuSeconds, exec, type Finished, failure } from './process.js';
+import { type E2eResults, e2eResultsFile, type RowResult } from './results.js';
+import { invocation, missingForRunner, prepareWinePrefix, type WinePrefix } from './runners.js';
+
+/**
+ * The end-to-end matrix (issue 5): for every row of the support table, Go programs whose cgo parts are
+ * C and C++, plus net and os/user, are built the way a user builds them (`xcc exec TARGET -- go build`,
+ * with the Zig that xcc installed from a signed mirror on 127.0.0.1), their headers are checked, and
+ * they run under QEMU user mode, Wine or natively and must print what the C and C++ code computed.
+ *
+ * Cold caches are the cost: the first build of a target makes zig compile its libc, compiler_rt and,
+ * with C++, libc++/libc++abi/libunwind (minutes of CPU each). Zig's cache and GOCACHE live in the test
+ * cache ($XCC_TEST_CACHE/e2e, kept by CI between runs), rows build two at a time, and C++ is built on
+ * the rows that say so (the table shows which).
+ */
+
+/** Rows built at once: two suit CI's 2 cores (zig and go build each use every core in bursts). */
+const JOBS = Number(process.env.XCC_E2E_JOBS) || 2;
+// A cold target takes minutes of CPU; on a machine shared with other work, wall time can be several times that.
+const BUILD_TIMEOUT = 30 * 60_000;
+const RUN_TIMEOUT = 3 * 60_000;
+const fixtures = path.join(projectRoot, 'test', 'e2e', 'fixtures');
+const probeDir = path.join(fixtures, 'cgoprobe');
+const stdonlyDir = path.join(probeDir, 'stdonly');
+const probeExpected = readFileSync(path.join(probeDir, 'expected.txt'), 'utf8');
+const stdonlyExpected = readFileSync(path.join(stdonlyDir, 'expected.txt'), 'utf8');
+
+const cacheRoot = path.join(testCacheDir(), 'e2e');
+const zigCache = path.join(cacheRoot, 'zig-cache');
+const goCache = path.join(cacheRoot, 'go-cache');
+/**
+ * xcc's home: emptied at every run, so Zig is installed through the mirror each time, but at a fixed
+ * path, so the wrappers keep their paths and GOCACHE (which keys cgo objects on $CC's path) stays warm.
+ */
+const home = path.join(cacheRoot, 'home');
+
+let zig: TestZig | undefined;
+let mirrors: ZigMirror[] = [];
+let xccEnv: NodeJS.ProcessEnv = {};
+let outRoot = '';
+let startedAt = 0;
+let cpuAtStart = 0;
+let coldCache = { zig: true, go: true };
+let goVersion = '';
+const limit = pool(JOBS);
+const results = new Map<string, RowResult>();
+
+beforeAll(async () => {
+  zig = providedTestZig();
+  if (zig === undefined || !hasCommand('go')) return;
+  startedAt = performance.now();
+  cpuAtStart = childCpuSeconds();
+  coldCache = { zig: isEmpty(zigCache), go: isEmpty(goCache) };
+  goVersion = (await exec('go', ['env', 'GOVERSION'], { env: goEnv({}), timeoutMs: 60_000 })).stdout.trim();
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
+  outRoot = await mkdtemp(path.join(os.tmpdir(), 'xcc-e2e-'));
+  // A community mirror and ziglang.org's layout, both on 127.0.0.1, signed with the test key.
+  const mirror = await startZigMirror(zig, { prefix: '/zig' });
+  const origin = await startZigMirror(zig, { layout: 'ziglang.org', mirrors: () => [mirror.base] });
+  mirrors = [mirror, origin];
+  xccEnv = {
+    ...goEnv({ CGO_ENABLED: '1', GOCACHE: goCache }),
+    XCC_HOME: home,
+    XCC_ZIG_INDEX: `${origin.url}/download/index.json`,
+    XCC_ZIG_MIRROR: mirror.base,
+    XCC_ZIG_PUBKEY: zig.key.publicKey,
+    XCC_ZIG_CACHE_DIR: zigCache,
+  };
+  const install = await exec(process.execPath, [cliBin, 'install', zig.version], {
+    env: xccEnv,
+    timeoutMs: 10 * 60_000,
+  });
+  if (install.exitCode !== 0) throw new Error(`xcc install failed: ${failure(install)}`);
+  if (mirror.count(mirror.pathOf(zig.release)) !== 1)
+    throw new Error('xcc install did not download the Zig tarball from the mirror');
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await Promise.all(mirrors.map((mirror) => mirror.close()));
+  if (outRoot !== '') await rm(outRoot, { recursive: true, force: true });
+});
+
+/** Rewritten as each row finishes, so an interrupted run still leaves what it proved. */
+function record(result: RowResult): void {
+  results.set(result.id, result);
+  if (zig === undefined) return;
+  const report: E2eResults = {
+    version: 1,
+    zig: zig.version,
+    go: goVersion,
+    coldCache,
+    seconds: Math.round((performance.now() - startedAt) / 1000),
+    cpuSeconds: Math.round(childCpuSeconds() - cpuAtStart),
+    jobs: JOBS,
+    rows: MATRIX.flatMap((row) => results.get(row.id) ?? []),
+  };
+  mkdirSync(path.dirname(e2eResultsFile), { recursive: true });
+  writeFileSync(e2eResultsFile, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+// Concurrent: rows wait for one of the JOBS slots; a row filtered out with -t costs nothing.
+describe.concurrent('cross-build matrix', { timeout: 60 * 60_000 }, () => {
+  for (const row of MATRIX) {
+    it(row.id, async (context) => {
+      needTestZig(context);
+      if (!hasCommand('go')) requireOrSkip(context, 'go is not installed');
+      const reason = skipReason(row);
+      if (reason !== null) {
+        record({ ...blankResult(row), status: 'skip', reason });
+        if (row.needs === undefined) requireOrSkip(context, reason);
+        context.skip(reason);
+      }
+      const result = await limit(() => proveRow(row));
+      record(result);
+      if (result.status === 'fail') expect.fail(`${row.id}: ${result.reason}`);
+      if (result.status === 'skip') requireOrSkip(context, result.reason!);
+    });
+  }
+});
+
+/** Why a row cannot be built here (before any work starts); null when it can. */
+function skipReason(row: Row): string | null {
+  if (row.needs !== undefined && !process.env[row.needs.env]) return `not built: ${row.needs.reason}`;
+  return null;
+}
+
+function blankResult(row: Row): RowResult {
+  return {
+    id: row.id,
+    target: row.target,
+    flags: row.flags,
+    port: row.port,
+    libc: row.libc,
+    glibc: row.glibc ?? null,
+    cxx: row.cxx,
+    modes: [],
+    ranUnder: null,
+    status: 'fail',
+    reason: null,
+    header: null,
+    seconds: 0,
+  };
+}
+
+/** Builds, checks and runs every mode of a row; never throws: a failure is the result's reason. */
+async function proveRow(row: Row): Promise<RowResult> {
+  const result = blankResult(row);
+  const started = performance.now();
+  try {
+    await proveModes(row, result);
+    if (row.knownFailure !== undefined) {
+      result.status = 'fail';
+      result.reason = `expected to fail (${row.knownFailure.reason}) but it works now: remove knownFailure from the row`;
+    }
+  } catch (error) {
+    const message = (error as Error).message;
+    const known = row.knownFailure?.match.test(message) ? row.knownFailure : undefined;
+    result.status = known === undefined ? 'fail' : 'unsupported';
+    result.reason = known === undefined ? message : known.reason;
+  }
+  result.seconds = Math.round((performance.now() - started) / 1000);
+  return result;
+}
+
+async function proveModes(row: Row, result: RowResult): Promise<void> {
+  const dir = path.join(outRoot, row.id.replaceAll(/[^a-z0-9.]+/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const missing = missingForRunner(row.runner);
+  const canRun = row.runner.kind !== 'none' && missing === null;
+  const wine = canRun && row.runner.kind === 'wine' ? await winePrefix(row) : undefined;
+  const exe = (name: string) => path.join(dir, row.expect.goos === 'windows' ? `${name}.exe` : name);
+  const tags = row.cxx ? [] : ['-tags', 'xcc_nocxx'];
+  const expected = expectedOutput(probeExpected, row.cxx);
+  for (const mode of row.modes) {
+    const program = await buildMode(row, mode, dir, exe, tags);
+    if (mode === 'exe') {
+      result.header = await headerFacts(program.file);
+      const problems = headerProblems(row, result.header);
+      if (row.glibc !== undefined) {
+        const readelf = await readelfGlibc(program.file);
+        if (readelf !== result.header.glibc)
+          problems.push(`readelf -V says GLIBC_${readelf}, xcc inspect says ${result.header.glibc}`);
+      }
+      if (problems.length > 0) throw new Error(`header check: ${problems.join('; ')}`);
+    }
+    result.modes.push(mode);
+    if (canRun) {
+      const ran = await runProgram(row, program.run, dir, program.env, wine);
+      const want = mode === 'stdonly' || mode === 'external' ? stdonlyExpected : expected;
+      if (ran.exitCode !== 0 || normalize(ran.stdout) !== normalize(want))
+        throw new Error(`${mode}: printed\n${ran.stdout}\nexpected\n${want}\n${failure(ran)}`);
+    }
+  }
+  result.ranUnder = canRun ? runnerText(row) : null;
+  if (row.runner.kind === 'none') {
+    result.status = 'built';
+    result.reason = row.runner.reason;
+  } else if (missing !== null) {
+    result.status = 'skip';
+    result.reason = `built and checked, not run: ${missing}`;
+  } else {
+    result.status = 'pass';
+  }
+}
+
+interface Program {
+  /** The file whose header is checked. */
+  file: string;
+  /** What runs: the program, or the C driver linked with the library. */
+  run: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+async function buildMode(
+  row: Row,
+  mode: Mode,
+  dir: string,
+  exe: (name: string) => string,
+  tags: string[],
+): Promise<Program> {
+  switch (mode) {
+    case 'exe': {
+      const file = exe('cgoprobe');
+      await goBuild(row, probeDir, [...tags, '-o', file, '.']);
+      return { file, run: [file], env: {} };
+    }
+    case 'stdonly':
+    case 'external': {
+      const file = exe(mode);
+      const ldflags = mode === 'external' ? ['-ldflags=-linkmode=external'] : [];
+      await goBuild(row, stdonlyDir, [...ldflags, '-o', file, '.']);
+      return { file, run: [file], env: {} };
+    }
+    case 'c-archive':
+      return buildArchiveDriver(row, dir, exe, tags);
+    case 'c-shared':
+      return buildSharedDriver(row, dir, exe, tags);
+  }
+}
+
+/** cgoprobe as a static library, linked into driver.c with $CXX (the archive holds C++ objects). */
+async function buildArchiveDriver(
+  row: Row,
+  dir: string,
+  exe: (name: string) => string,
+  tags: string[],
+): Promise<Program> {
+  const archive = path.join(dir, 'libprobe.a');
+  await goBuild(row, probeDir, [...tags, '-buildmode=c-archive', '-o', archive, '.']);
+  const driver = exe('driver-archive');
+  const link = row.cxx ? '$CXX' : '$CC';
+  const system = row.expect.goos === 'windows' ? '' : ' -lpthread -lm';
+  await xccShell(
+    row,
+    `$CC -c ${q(path.join(probeDir, 'driver', 'driver.c'))} -o ${q(`${driver}.o`)} && ${link} ${q(`${driver}.o`)} ${q(archive)} -o ${q(driver)}${system}`,
+    dir,
+  );
+  return { file: driver, run: [driver], env: {} };
+}
+
+/**
+ * cgoprobe as a shared library: on Linux the driver links against it and finds it through
+ * LD_LIBRARY_PATH; on Windows (no import library from Go) it loads the DLL with LoadLibrary.
+ */
+async function buildSharedDriver(
+  row: Row,
+  dir: string,
+  exe: (name: string) => string,
+  tags: string[],
+): Promise<Program> {
+  const windows = row.expect.goos === 'windows';
+  const library = path.join(dir, windows ? 'probe.dll' : 'libprobe.so');
+  await goBuild(row, probeDir, [...tags, '-buildmode=c-shared', '-o', library, '.']);
+  const facts = await headerFacts(library);
+  if (facts.arch !== row.expect.goarch)
+    throw new Error(`${library} is ${facts.arch}, not ${row.expect.goarch}`);
+  const driver = exe('driver-shared');
+  const source = q(path.join(probeDir, 'driver', 'driver.c'));
+  if (windows) {
+    await xccShell(row, `$CC -DXCC_LOADLIBRARY ${source} -o ${q(driver)}`, dir);
+    return { file: driver, run: [driver, 'probe.dll'], env: {} };
+  }
+  await xccShell(row, `$CC ${source} -o ${q(driver)} -L ${q(dir)} -lprobe`, dir);
+  return { file: driver, run: [driver], env: { LD_LIBRARY_PATH: dir } };
+}
+
+async function goBuild(row: Row, cwd: string, args: string[]): Promise<void> {
+  await xcc(row, ['go', 'build', ...args], cwd);
+}
+
+/** A shell command with the row's toolchain: what a user does for the C side (`$CC`, `$CXX`). */
+async function xccShell(row: Row, script: string, cwd: string): Promise<void> {
+  await xcc(row, ['sh', '-c', script], cwd);
+}
+
+async function xcc(row: Row, command: string[], cwd: string): Promise<Finished> {
+  const args = [cliBin, 'exec', row.target, ...row.flags, '--quiet', '--', ...command];
+  const result = await exec(process.execPath, args, { cwd, env: xccEnv, timeoutMs: BUILD_TIMEOUT });
+  if (result.exitCode !== 0) throw new Error(failure(result));
+  return result;
+}
+
+async function runProgram(
+  row: Row,
+  [program, ...args]: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  wine: WinePrefix | undefined,
+): Promise<Finished> {
+  const call = invocation(row.runner, program!, args, env, wine);
+  return exec(call.command, call.args, {
+    cwd,
+    env: { ...process.env, ...call.env },
+    timeoutMs: RUN_TIMEOUT,
+  });
+}
+
+/** The Wine prefix, with the ProcessPrng stub built by xcc's own toolchain for the row's target. */
+async function winePrefix(row: Row): Promise<WinePrefix> {
+  const dir = path.join(outRoot, 'wine-stub');
+  await mkdir(dir, { recursive: true });
+  const dll = path.join(dir, 'bcryptprimitives.dll');
+  const source = path.join(fixtures, 'wine', 'bcryptprimitives.c');
+  await xccShell(row, `$CC -shared -O2 ${q(source)} -o ${q(dll)}`, dir);
+  return prepareWinePrefix(path.join(cacheRoot, 'wineprefix'), dll);
+}
+
+function runnerText(row: Row): string {
+  const { runner } = row;
+  if (runner.kind !== 'qemu') return runner.kind;
+  const options = [
+    ...(runner.cpu === undefined ? [] : [`-cpu ${runner.cpu}`]),
+    ...(runner.sysroot === undefined ? [] : [`-L ${runner.sysroot}`]),
+  ];
+  return [`qemu-${runner.arch}-static`, ...options].join(' ');
+}
+
+function normalize(text: string): string {
+  return text.replaceAll('\r\n', '\n').trim();
+}
+
+/** POSIX single quotes, for paths put into `sh -c` scripts. */
+function q(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+function isEmpty(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).length === 0;
+}
+
+/** Runs at most `size` tasks at a time, in the order they were queued. */
+function pool(size: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
