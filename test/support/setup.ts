@@ -5,7 +5,14 @@ import { afterAll } from 'vitest';
 
 // Every test file starts from a clean slate: none of xcc's settings leak in from the developer's shell,
 // and the cache is a fresh directory that is removed afterwards. Kept: the test suite's own switches.
-const TEST_SWITCHES = new Set(['XCC_E2E', 'XCC_E2E_JOBS', 'XCC_TEST_CACHE', 'XCC_TEST_ZIG', 'XCC_TEST_SEED']);
+const TEST_SWITCHES = new Set([
+  'XCC_E2E',
+  'XCC_E2E_JOBS',
+  'XCC_E2E_MATRIX',
+  'XCC_TEST_CACHE',
+  'XCC_TEST_ZIG',
+  'XCC_TEST_SEED',
+]);
 for (const name of Object.keys(process.env)) {
   if (name.startsWith('XCC_') && !TEST_SWITCHES.has(name)) delete process.env[name];
 }
