@@ -384,16 +384,6 @@ describe('a real cgo build per target', { timeout: 1_800_000 }, () => {
       /^go build succeeded in [\d.]+s, but the binary is not what linux-amd64-musl promises: expected static, got dynamic \(needs \/lib\/ld-musl-x86_64\.so\.1, libc\.so\)$/,
     );
   });
-
-  it("a build that fails says why, in the linker's words", async (context) => {
-    const test = needTestZig(context);
-    // Go's internal linker cannot link against static musl (the musl-external-link quirk): forced, it fails.
-    const check = await build(test, { target: 'linux/amd64' }, { GOFLAGS: '-ldflags=-linkmode=internal' });
-    expect(check.status).toBe('fail');
-    expect(check.detail).toMatch(
-      /^go build of a cgo program failed after [\d.]+s: .*relocation target malloc not defined/,
-    );
-  });
 });
 
 describe('runDoctor', { timeout: 300_000 }, () => {
