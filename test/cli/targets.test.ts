@@ -30,7 +30,7 @@ describe('xcc targets (list)', () => {
     expect(stdout).toMatch(
       /^darwin\/arm64 +system +aarch64-macos-none +needs-sdk +zig compiles and links C for macOS/m,
     );
-    expect(stdout).toMatch(/^windows\/amd64 +mingw +x86_64-windows-gnu +builds /m);
+    expect(stdout).toMatch(/^windows\/amd64 +mingw +x86_64-windows-gnu +(builds|proven) /m);
     expect(stdout).toMatch(/^linux\/ppc64 +- +- +unsupported +Go has no cgo for this port/m);
     expect(stdout).toMatch(
       /^openbsd\/amd64 +system +- +unsupported +zig 0\.15\.2 cannot provide libc for openbsd\/amd64; use zig 0\.16\.0 or newer$/m,
