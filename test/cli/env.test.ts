@@ -4,11 +4,12 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAsync } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import type { TestZig } from '../support/test-zig.js';
-import { mustRun, runProgramAsync, testZigBuildCache } from '../support/toolchains.js';
+import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
+import { mustRun } from '../support/toolchains.js';
 import { hasCommand } from '../support/tools.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
@@ -326,7 +327,7 @@ describe('a project: config, lock, postinstall', { timeout: 900_000 }, () => {
     const env = { ...process.env, ...userEnv(test, path.join(root, 'home npm')) };
     // A bare `npm install` runs the project's own postinstall (`npm install <pkg>` would not).
     // Asynchronously: the mirror that answers xcc's postinstall runs in this process.
-    const installed = await runProgramAsync(
+    const installed = await runAsync(
       'npm',
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'],
       { cwd: project, env },

@@ -17,8 +17,7 @@ import { ensureZig } from '../../src/zig/install.js';
 import { zigExecutable } from '../../src/zig/zig-binary.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { startZigPypi } from '../support/pypi-server.js';
-import type { TestZig } from '../support/test-zig.js';
-import { testZigBuildCache } from '../support/toolchains.js';
+import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
 /**

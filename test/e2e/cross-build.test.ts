@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goEnv } from '../support/builds.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import { type TestZig, testCacheDir } from '../support/test-zig.js';
-import { testZigBuildCache } from '../support/toolchains.js';
+import { type TestZig, testCacheDir, testZigBuildCache } from '../support/test-zig.js';
 import { hasCommand, requireOrSkip } from '../support/tools.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 import { headerFacts, headerProblems, readelfGlibc } from './checks.js';
@@ -215,7 +214,7 @@ async function proveModes(row: Row, result: RowResult): Promise<void> {
     }
     result.modes.push(mode);
     if (canRun) {
-      const ran = await runProgram(row, program.run, dir, program.env, wine);
+      const ran = await run(row, program.run, dir, program.env, wine);
       const want = mode === 'stdonly' || mode === 'external' ? stdonlyExpected : expected;
       if (ran.exitCode !== 0 || normalize(ran.stdout) !== normalize(want))
         throw new Error(`${mode}: printed\n${ran.stdout}\nexpected\n${want}\n${failure(ran)}`);
@@ -330,7 +329,7 @@ async function xcc(row: Row, command: string[], cwd: string): Promise<Finished> 
   return result;
 }
 
-async function runProgram(
+async function run(
   row: Row,
   [program, ...args]: string[],
   cwd: string,

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { providedTestZig } from './provided-zig.js';
-import { testZigBuildCache } from './toolchains.js';
+import { testZigBuildCache } from './test-zig.js';
 
 /**
  * Real binaries for the inspect tests, built during the test run with the tools at hand: `go build`
@@ -29,6 +29,32 @@ export function run(
     stderr: result.stderr ?? '',
     ...(result.error ? { error: result.error } : {}),
   };
+}
+
+/** `run` without blocking the event loop: for programs that talk to a server in the test process. */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
 }
 
 /** Runs a build step and returns its output path; a failed build fails the test with the tool's own words. */

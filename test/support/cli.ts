@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { runAsync } from './builds.js';
 import { cliBin } from './paths.js';
 
 export interface CliResult {
@@ -11,28 +12,16 @@ export interface CliResult {
  * Runs the built CLI as a user would (`node bin/xcc.js ...`), with exactly the environment given on top
  * of the test process's (whose XCC_* variables setup.ts already cleared).
  */
-export function runXcc(
+export async function runXcc(
   args: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  const ran = await runAsync(process.execPath, [cliBin, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    input: options.input,
   });
+  return { exitCode: ran.status, stdout: ran.stdout, stderr: ran.stderr };
 }
 
 export interface RunningXcc {

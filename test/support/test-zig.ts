@@ -96,6 +96,11 @@ export function testCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The version xcc pins (toolchains/zig.json `defaultVersion`) once that file exists; 0.15.2 until then. */
+/** Zig's build cache for every test that compiles (kept with the test cache: a cold libc build takes minutes). */
+export function testZigBuildCache(): string {
+  return path.join(testCacheDir(), 'zig-cache');
+}
+
 export function defaultZigVersion(): string {
   const file = path.join(projectRoot, 'toolchains', 'zig.json');
   if (!existsSync(file)) return '0.15.2';

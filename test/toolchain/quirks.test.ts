@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quirksTable } from '../../src/toolchain/quirks.js';
+import { run } from '../support/builds.js';
 import { needTestZig } from '../support/provided-zig.js';
-import type { TestZig } from '../support/test-zig.js';
-import { mustRun, provisionForTest, runProgram, testZigBuildCache } from '../support/toolchains.js';
+import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
+import { mustRun, provisionForTest } from '../support/toolchains.js';
 import { hasCommand } from '../support/tools.js';
 
 /**
@@ -62,7 +63,7 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     const target = 'x86_64-linux-gnu.2.28';
     const bare = path.join(work, 'bare.o');
     mustRun(test.install.zig, ['cc', '-target', target, '-O0', '-c', c, '-o', bare], { env: zigEnv() });
-    const link = runProgram(
+    const link = run(
       test.install.zig,
       ['cc', '-target', target, '-O2', bare, '-o', path.join(work, 'bare')],
       {
@@ -78,12 +79,12 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     mustRun(toolchain.tools.cc!, ['-O0', '-c', c, '-o', object]);
     mustRun(toolchain.tools.cc!, ['-O2', object, '-o', program]);
     // Dynamic against glibc 2.28: runs on this (newer glibc) host.
-    expect(runProgram(program, []).status).toBe(0);
+    expect(run(program, []).status).toBe(0);
   });
 
   quirk('mips-hard-float', "Go's -mhard-float for GOMIPS64=hardfloat compiles", async (test) => {
     const c = source('mips.c', 'double half(double x) { return x / 2; }\n');
-    const bare = runProgram(
+    const bare = run(
       test.install.zig,
       [
         'cc',
@@ -139,12 +140,12 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       const goEnv: NodeJS.ProcessEnv = { ...process.env, ...toolchain.env, GOFLAGS: '-mod=mod' };
       const withoutQuirk = { ...goEnv };
       delete withoutQuirk.GO_EXTLINK_ENABLED;
-      const internal = runProgram('go', ['build', '-o', 'internal', '.'], { cwd: dir, env: withoutQuirk });
+      const internal = run('go', ['build', '-o', 'internal', '.'], { cwd: dir, env: withoutQuirk });
       expect(internal.status).not.toBe(0);
       expect(internal.stderr).toMatch(/relocation target \w+ not defined/);
 
       mustRun('go', ['build', '-o', 'external', '.'], { cwd: dir, env: goEnv });
-      const ran = runProgram(path.join(dir, 'external'), []);
+      const ran = run(path.join(dir, 'external'), []);
       expect(ran.stdout.trim()).toBe('true true');
     },
   );
@@ -171,7 +172,7 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
         'wake.c',
         '#include <windows.h>\nint main(void) { LONG x = 0; WakeByAddressAll(&x); return 0; }\n',
       );
-      const bare = runProgram(
+      const bare = run(
         test.install.zig,
         ['cc', '-target', 'x86_64-windows-gnu', c, '-o', path.join(work, 'bare-wake.exe')],
         { env: zigEnv() },
