@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { ProvidedTestZig } from './provided-zig.js';
 import { prepareTestZig, TestZigUnavailableError } from './test-zig.js';
@@ -12,8 +15,22 @@ import { prepareTestZig, TestZigUnavailableError } from './test-zig.js';
  * reported to the tests, which fail under XCC_E2E=require and skip otherwise; any other failure
  * (a bug in the repack) fails the run.
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
+  const tmp = runTempDir();
   project.provide('testZig', await provide());
+  return () => rmSync(tmp, { recursive: true, force: true });
+}
+
+/**
+ * One temp directory for the whole run, removed at its end: every worker, and every program a test
+ * starts (go, zig, wine), inherits it as TMPDIR. A test that is killed, or one that forgets to clean up,
+ * then cannot fill the machine's /tmp over repeated runs (a Go build under a test's home leaves
+ * gigabytes).
+ */
+function runTempDir(): string {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'xcc-test-run-'));
+  process.env.TMPDIR = tmp;
+  return tmp;
 }
 
 async function provide(): Promise<ProvidedTestZig> {
