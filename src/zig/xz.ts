@@ -1,17 +1,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
-// xz-decompress is a webpack UMD bundle: Node's ESM loader sees only its default export.
-import xzDecompress from 'xz-decompress';
 import type { Env } from '../home.js';
 import { findExecutable } from '../which.js';
+import { decodeXzWithWasm } from './xz-wasm.js';
 
 /**
- * `system`: the `xz` program (liblzma, the reference decoder); `wasm`: XZ Embedded compiled to
- * WebAssembly (the `xz-decompress` package), which needs nothing installed; `auto`: the first when
- * it is on PATH. Measured on Zig's tarball (scripts/bench-xz.ts): the WebAssembly decoder costs about
- * 1.8x the CPU time of `xz -d`, so the installed program is preferred where there is one (most Linux
- * machines and CI images), and the WebAssembly one keeps xcc working everywhere else.
+ * `system`: the `xz` program; `wasm`: liblzma's decoder compiled to WebAssembly (src/zig/xz-wasm.ts),
+ * which needs nothing installed; `auto`: the first when it is on PATH. The same decoder either way, but
+ * the program runs beside Node, on another core, while Node untars; the WebAssembly one costs about 1.25x
+ * the CPU time of `xz -d` on Zig's tarball (`npm run bench`) and keeps xcc working where there is no xz
+ * (Windows, minimal images).
  */
 export type XzDecoder = 'auto' | 'system' | 'wasm';
 
@@ -27,11 +26,9 @@ export function decodeXz(
 ): Readable {
   const xz = decoder === 'wasm' ? undefined : findExecutable('xz', env);
   if (decoder === 'system' && xz === undefined) throw new Error('no xz program on PATH');
-  return xz === undefined ? decodeWithWasm(compressed) : decodeWithProgram(xz, compressed);
-}
-
-function decodeWithWasm(compressed: AsyncIterable<Uint8Array>): Readable {
-  return Readable.fromWeb(new xzDecompress.XzReadableStream(pullFrom(compressed)));
+  return xz === undefined
+    ? Readable.from(decodeXzWithWasm(compressed), { objectMode: false })
+    : decodeWithProgram(xz, compressed);
 }
 
 /** `xz -dc` fed from `compressed`; its exit status and stderr decide whether the output was complete. */
@@ -86,25 +83,4 @@ function drained(stream: Writable): Promise<void> {
     };
     stream.on('drain', done).on('close', done).on('error', done);
   });
-}
-
-/**
- * A web stream that reads `source` only when the decoder asks. (`Readable.toWeb` pushes on 'data' and,
- * once the stream is cancelled, throws "Controller is already closed" from an event handler: a crash.)
- */
-function pullFrom(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel(reason) {
-        await chunks.return?.(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
