@@ -88,6 +88,19 @@ describe('xcc install from mirrors', { timeout: 300_000 }, () => {
     expect(JSON.parse(listed.stdout)).toMatchObject([{ version: test.version, source: installed.source }]);
   });
 
+  it('installs where no xz program is on PATH, with the WebAssembly decoder', async (context) => {
+    const test = needTestZig(context);
+    const home = await freshHome();
+    const emptyPath = await mkdtemp(path.join(os.tmpdir(), 'xcc-no-xz-'));
+    const env = { ...mirrorEnv(test, home, [mirrors[0]!.base]), PATH: emptyPath };
+    const result = await runXcc(['install', test.version, '--json'], { env });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.exitCode).toBe(0);
+    const installed = JSON.parse(result.stdout);
+    expect(readFileSync(path.join(installed.dir, 'lib', 'std', 'std.zig'), 'utf8')).toContain('pub const');
+    expect(cacheLeftovers(home)).toEqual([]);
+  });
+
   it('fails over across mirrors with faults, naming each failure', async (context) => {
     const test = needTestZig(context);
     const home = await freshHome();
