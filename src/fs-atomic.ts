@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Clock, systemClock } from './clock.js';
+import { crypto } from './lazy-crypto.js';
 
 export interface RenameOptions {
   platform?: NodeJS.Platform;
@@ -39,7 +39,7 @@ export async function writeFileAtomic(
   options: RenameOptions & { mode?: number } = {},
 ): Promise<void> {
   await makeDirectory(path.dirname(file));
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}-${crypto().randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, data);
     // Before the rename: an executable must never be visible without its exec bit.

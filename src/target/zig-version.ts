@@ -1,10 +1,6 @@
-import compare from 'semver/functions/compare.js';
-import gt from 'semver/functions/gt.js';
-import gte from 'semver/functions/gte.js';
-import lt from 'semver/functions/lt.js';
-import valid from 'semver/functions/valid.js';
 import { UsageError } from '../errors.js';
 import { targetsData, type ZigRange, type ZigRanged } from './data.js';
+import { compareVersions, isVersion, versionAtLeast, versionLessThan } from './version-order.js';
 
 /**
  * A zig version as `zig version` prints it: `0.15.2`, or a development build such as
@@ -12,12 +8,11 @@ import { targetsData, type ZigRange, type ZigRanged } from './data.js';
  * naming of the previous release until the rename ships.
  */
 export function parseZigVersion(text: string): string {
-  // semver.valid alone would also take 'v0.15.2' and '=0.15.2', which `zig version` never prints.
-  if (!/^\d/.test(text) || valid(text) === null) {
+  if (!isVersion(text)) {
     throw new UsageError(`malformed zig version '${text}'; write MAJOR.MINOR.PATCH, e.g. 0.15.2`);
   }
   const oldest = targetsData().minZigVersion.version;
-  if (lt(text, oldest)) {
+  if (versionLessThan(text, oldest)) {
     throw new UsageError(
       `zig ${text} is older than ${oldest}, the oldest zig xcc supports; use zig ${oldest} or newer`,
     );
@@ -27,8 +22,8 @@ export function parseZigVersion(text: string): string {
 
 export function inZigRange(range: Omit<ZigRange<unknown>, 'value'>, zigVersion: string): boolean {
   return (
-    (range.since === undefined || gte(zigVersion, range.since)) &&
-    (range.until === undefined || lt(zigVersion, range.until))
+    (range.since === undefined || versionAtLeast(zigVersion, range.since)) &&
+    (range.until === undefined || versionLessThan(zigVersion, range.until))
   );
 }
 
@@ -45,6 +40,6 @@ export function forZig<T>(ranged: ZigRanged<T>, zigVersion: string): T | undefin
 export function firstZigWith<T>(ranged: ZigRange<T>[], zigVersion: string): string | undefined {
   return ranged
     .map((range) => range.since)
-    .filter((since): since is string => since !== undefined && gt(since, zigVersion))
-    .sort(compare)[0];
+    .filter((since): since is string => since !== undefined && compareVersions(since, zigVersion) > 0)
+    .sort(compareVersions)[0];
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crypto } from '../lazy-crypto.js';
 import type { Target } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
 
@@ -22,7 +22,7 @@ export function toolchainDir(
 ): string {
   const namespace =
     zig.source === 'XCC_ZIG'
-      ? `${zig.version}-${createHash('sha256').update(zig.zig).digest('hex').slice(0, 8)}`
+      ? `${zig.version}-${crypto().createHash('sha256').update(zig.zig).digest('hex').slice(0, 8)}`
       : zig.version;
   return path.join(root, namespace, target.id);
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { UsageError, XccError } from '../errors.js';
+import { crypto } from '../lazy-crypto.js';
 
 /**
  * Env writers: pure string builders, one per shell or file format. Every value is escaped for its
@@ -135,7 +135,7 @@ function githubEnvEntry(name: string, value: string, random: () => string): stri
 }
 
 function randomDelimiter(): string {
-  return `xcc_${randomBytes(16).toString('hex')}`;
+  return `xcc_${crypto().randomBytes(16).toString('hex')}`;
 }
 
 function checkName(name: string): void {

@@ -1,7 +1,6 @@
 import os from 'node:os';
-import gte from 'semver/functions/gte.js';
-import lt from 'semver/functions/lt.js';
 import { XccError } from '../errors.js';
+import { versionAtLeast, versionLessThan } from '../target/version-order.js';
 import { type ZigNaming, zigConfig } from './config.js';
 import { isDevVersion } from './version.js';
 
@@ -51,7 +50,7 @@ export function zigHostKey(
 /** `arm-linux` -> `armv7a-linux` for 0.14.1: the key under which `version`'s index.json lists `host`. */
 export function indexHostKey(version: string, host: string, naming: ZigNaming = zigConfig().naming): string {
   const [arch, zigOs] = splitHostKey(host);
-  const rename = naming.archRenames.find((r) => r.arch === arch && lt(version, r.before));
+  const rename = naming.archRenames.find((r) => r.arch === arch && versionLessThan(version, r.before));
   return `${rename?.was ?? arch}-${zigOs}`;
 }
 
@@ -76,7 +75,7 @@ export function releaseFileName(
   const [arch, zigOs] = splitHostKey(indexHostKey(version, host, naming));
   const extension = zigOs === 'windows' ? 'zip' : 'tar.xz';
   const platformRename = naming.platformRenames.find(
-    (r) => r.host === currentHostKey(host, naming) && lt(version, r.before),
+    (r) => r.host === currentHostKey(host, naming) && versionLessThan(version, r.before),
   );
   const platform =
     platformRename?.was ?? (archBeforeOs(version, naming) ? `${arch}-${zigOs}` : `${zigOs}-${arch}`);
@@ -86,7 +85,7 @@ export function releaseFileName(
 function archBeforeOs(version: string, naming: ZigNaming): boolean {
   // Dev builds of 0.15.0 predating the switch sort after the 0.14.1 release, hence their own threshold.
   const threshold = isDevVersion(version) ? naming.archBeforeOs.dev : naming.archBeforeOs.release;
-  return gte(version, threshold);
+  return versionAtLeast(version, threshold);
 }
 
 function splitHostKey(host: string): [arch: string, os: string] {

@@ -1,4 +1,4 @@
-import rcompare from 'semver/functions/rcompare.js';
+import { compareVersions } from '../target/version-order.js';
 
 /**
  * Zig's version strings: releases `0.15.2`, dev builds `0.16.0-dev.1234+abcdef012` (commit height and
@@ -22,5 +22,5 @@ export function isZigVersion(text: string): boolean {
 
 /** Newest first. */
 export function newestFirst(versions: Iterable<string>): string[] {
-  return [...versions].sort(rcompare);
+  return [...versions].sort((a, b) => compareVersions(b, a));
 }

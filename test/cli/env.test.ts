@@ -140,6 +140,25 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     const sourced = readBack('sh', '. "$1"', names, [path.join(toolchainDir, 'env.sh')]);
     expect(sourced).toEqual(vars);
 
+    // The shell-startup path: a warm `xcc env` reads the manifest and loads none of the installer's
+    // modules (undici, tar, semver) nor node:crypto, each of which costs more than the rest of it.
+    const loaded = path.join(root, 'loaded.json');
+    const probe = path.join(root, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ builtins: process.moduleLoadList, packages: Object.keys(require('node:module')._cache) })));`,
+    );
+    const warm = await runXcc(['env', ...TARGET], { env: { ...env, NODE_OPTIONS: `--require "${probe}"` } });
+    expect(warm.exitCode).toBe(0);
+    const { builtins, packages } = JSON.parse(readFileSync(loaded, 'utf8')) as {
+      builtins: string[];
+      packages: string[];
+    };
+    expect(builtins).not.toContain('NativeModule crypto');
+    expect(
+      packages.filter((file) => /node_modules\/(undici|tar|semver|unzipper|execa)\//.test(file)),
+    ).toEqual([]);
+
     // go build with the environment: the cgo program runs here (glibc 2.28 is older than this host's).
     const work = path.join(root, 'hello sh');
     cpSync(path.join(projectRoot, 'examples', 'hello'), work, { recursive: true });
