@@ -26,6 +26,11 @@ const projectRoot = path.resolve(import.meta.dirname, '..');
 const cli = path.join(projectRoot, 'bin', 'xcc.js');
 const resultsFile = path.join(projectRoot, 'bench', 'results.json');
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+/**
+ * Cases that take well under a second (xcc env, the wrapper, startup) run this many times `--runs`: their
+ * differences are a few milliseconds, within one run's noise on a shared 2-core machine.
+ */
+const FAST_CASE_RUNS = 6;
 
 interface Context {
   zig: TestZig;
@@ -147,7 +152,7 @@ async function benchEnv(context: Context): Promise<BenchCase[]> {
   const node = { argv: [process.execPath, '-e', '0'] };
   const result = await paired({
     name: 'xcc env (warm)',
-    runs: context.runs * 2,
+    runs: context.runs * FAST_CASE_RUNS,
     warmup: 1,
     baseline: () => node,
     subject: () => xcc(['env', context.goTarget], env),
@@ -156,7 +161,7 @@ async function benchEnv(context: Context): Promise<BenchCase[]> {
   const envFile = path.join(warmToolchain(context).dir, 'env.sh');
   const sourced = await paired({
     name: 'source env.sh',
-    runs: context.runs * 2,
+    runs: context.runs * FAST_CASE_RUNS,
     baseline: () => ({ argv: ['sh', '-c', ':'] }),
     subject: () => ({ argv: ['sh', '-c', `. '${envFile}'`] }),
     log,
@@ -191,7 +196,7 @@ async function benchWrapper(context: Context): Promise<BenchCase[]> {
   };
   const result = await paired({
     name: 'cc wrapper',
-    runs: context.runs * 2,
+    runs: context.runs * FAST_CASE_RUNS,
     warmup: 2,
     baseline: () => ({ argv: [...wrapperExec(cc), ...args], env: cacheEnv }),
     subject: () => ({ argv: [cc, ...args], env: cacheEnv }),
@@ -375,7 +380,7 @@ async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
 /** 6. What loading xcc costs: the library import and the CLI's --version. */
 async function benchStartup(context: Context): Promise<BenchCase[]> {
   const node = { argv: [process.execPath, '-e', '0'] };
-  const runs = context.runs * 2;
+  const runs = context.runs * FAST_CASE_RUNS;
   const library = await paired({
     name: "import('xcc')",
     runs,
