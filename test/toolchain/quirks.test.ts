@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prewarmLinks } from '../../src/toolchain/prewarm.js';
 import { quirksTable } from '../../src/toolchain/quirks.js';
 import { run } from '../support/builds.js';
 import { needTestZig } from '../support/provided-zig.js';
@@ -38,6 +39,12 @@ function peSubsystem(file: string): number {
   const bytes = readFileSync(file);
   const optionalHeader = bytes.readUInt32LE(0x3c) + 24;
   return bytes.readUInt16LE(optionalHeader + 68);
+}
+
+/** The libc.a builds in a zig cache: one `o/<hash>/libc.a` per distinct set of build options. */
+function libcBuilds(zigCache: string): number {
+  const objects = path.join(zigCache, 'o');
+  return readdirSync(objects).filter((dir) => existsSync(path.join(objects, dir, 'libc.a'))).length;
 }
 
 const tested = new Set<string>();
@@ -147,6 +154,73 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       mustRun('go', ['build', '-o', 'external', '.'], { cwd: dir, env: goEnv });
       const ran = run(path.join(dir, 'external'), []);
       expect(ran.stdout.trim()).toBe('true true');
+    },
+  );
+
+  quirk(
+    'musl-pic',
+    "Go's two links share one musl libc build; mips64 compiles without -fPIC under -Werror",
+    async (test) => {
+      // Cold on purpose (it builds musl twice): a fresh zig cache, for this test only.
+      const zigCache = await mkdtemp(path.join(os.tmpdir(), 'xcc-quirks-zig-cache-'));
+      const toolchain = await provisionForTest(
+        test,
+        { target: 'linux/amd64', libc: 'musl' },
+        { home: process.env.XCC_HOME!, zigCache },
+      );
+      const { zigTarget, zigCpu } = toolchain.target;
+      const cpu = zigCpu === null ? [] : [`-mcpu=${zigCpu}`];
+      const c = source('pic.c', '#include <stdio.h>\nint main(void) { puts("xcc"); return 0; }\n');
+      const object = path.join(work, 'pic.o');
+      mustRun(toolchain.tools.cc!, ['-fPIC', '-pthread', '-O2', '-g', '-c', c, '-o', object]);
+      // cmd/go's link of _cgo_.o (with -fPIC) and cmd/link's final link (without), as prewarm models them.
+      const goLinks = prewarmLinks('linux').filter((link) => link.input === 'object');
+      expect(goLinks.map((link) => link.flags.includes('-fPIC'))).toEqual([true, false]);
+      const link = (zig: string[], flags: string[], name: string) =>
+        mustRun(zig[0]!, [...zig.slice(1), ...flags, object, '-o', path.join(work, name)], {
+          env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: zigCache, ZIG_LOCAL_CACHE_DIR: zigCache },
+        });
+
+      const wrapped = goLinks.map(({ flags }, index) => {
+        link([toolchain.tools.cc!], flags, `wrapped-${index}`);
+        return libcBuilds(zigCache);
+      });
+      expect(wrapped).toEqual([1, 1]);
+      // Still a static, non-PIE executable (ELF type EXEC, no program interpreter).
+      const final = path.join(work, `wrapped-${goLinks.length - 1}`);
+      expect(mustRun('readelf', ['-h', final])).toMatch(/Type:\s+EXEC/);
+      expect(mustRun('readelf', ['-l', final])).not.toContain('INTERP');
+      expect(run(final, []).stdout).toBe('xcc\n');
+
+      // Bare zig, same target and CPU, in the same cache: the -fPIC link finds the wrapper's libc,
+      // the final link needs a second, non-PIC one.
+      const bare = goLinks.map(({ flags }, index) => {
+        link([test.install.zig, 'cc', '-target', zigTarget, ...cpu], flags, `bare-${index}`);
+        return libcBuilds(zigCache);
+      });
+      expect(bare).toEqual([1, 2]);
+
+      // zig passes clang -fno-PIC for a non-PIC module, which the N64 ABI ignores with a warning; runtime/cgo
+      // compiles with -Werror, and cgo's own compiles of it carry no -fPIC.
+      const mips = source('mips64.c', 'int twice(int x) { return 2 * x; }\n');
+      const bareMips = run(
+        test.install.zig,
+        [
+          'cc',
+          '-target',
+          'mips64el-linux-muslabi64',
+          '-Werror',
+          '-c',
+          mips,
+          '-o',
+          path.join(work, 'bare-mips64.o'),
+        ],
+        { env: zigEnv() },
+      );
+      expect(bareMips.status).not.toBe(0);
+      expect(bareMips.stderr).toContain("ignoring '-fno-PIC' option");
+      const mipsToolchain = await provisionForTest(test, { target: 'linux/mips64le' });
+      mustRun(mipsToolchain.tools.cc!, ['-Werror', '-c', mips, '-o', path.join(work, 'mips64.o')]);
     },
   );
 
