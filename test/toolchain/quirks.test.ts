@@ -47,6 +47,25 @@ function libcBuilds(zigCache: string): number {
   return readdirSync(objects).filter((dir) => existsSync(path.join(objects, dir, 'libc.a'))).length;
 }
 
+/**
+ * Rewrites a MIPS object's DWARF sections from SHT_MIPS_DWARF (how LLVM writes them) to SHT_PROGBITS (how
+ * Go's linker writes them into go.o). ELF64 little-endian only (mips64el).
+ */
+function asGoDwarf(object: string): void {
+  const bytes = readFileSync(object);
+  const sections = Number(bytes.readBigUInt64LE(0x28));
+  const entrySize = bytes.readUInt16LE(0x3a);
+  const names = Number(bytes.readBigUInt64LE(sections + bytes.readUInt16LE(0x3e) * entrySize + 0x18));
+  for (let index = 0; index < bytes.readUInt16LE(0x3c); index++) {
+    const header = sections + index * entrySize;
+    const start = names + bytes.readUInt32LE(header);
+    const name = bytes.toString('latin1', start, bytes.indexOf(0, start));
+    if (name.startsWith('.debug_') && bytes.readUInt32LE(header + 4) === 0x7000001e)
+      bytes.writeUInt32LE(1, header + 4);
+  }
+  writeFileSync(object, bytes);
+}
+
 const tested = new Set<string>();
 function quirk(id: string, title: string, body: (test: TestZig) => Promise<void>, timeout = 1_500_000) {
   tested.add(id);
@@ -112,6 +131,38 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     mustRun(toolchain.tools.cc!, ['-mabi=64', '-mhard-float', '-c', c, '-o', object]);
     // Still the hard-float ABI: zig's default for the abi64 target, which the wrapper does not change.
     expect(mustRun('readelf', ['-h', object])).toMatch(/Machine:\s+MIPS R3000/);
+  });
+
+  quirk('mips-dwarf-section-type', "Go's PROGBITS DWARF links with LLVM's MIPS DWARF", async (test) => {
+    const toolchain = await provisionForTest(test, { target: 'linux/mips64le' });
+    const compile = (name: string, text: string) => {
+      const object = path.join(work, name.replace(/\.c$/, '.o'));
+      mustRun(toolchain.tools.cc!, ['-g', '-O2', '-c', source(name, text), '-o', object]);
+      return object;
+    };
+    const cgo = compile(
+      'mips-main.c',
+      'int answer(void);\nint main(void) { return answer() == 42 ? 0 : 1; }\n',
+    );
+    const go = compile('mips-go.c', 'int answer(void) { return 42; }\n');
+    // The flag is for links only: cgo learns C types from the DWARF of the objects it compiles.
+    expect(mustRun('readelf', ['-S', cgo])).toMatch(/\.debug_info\s+MIPS_DWARF/);
+    asGoDwarf(go);
+    expect(mustRun('readelf', ['-S', go])).toMatch(/\.debug_abbrev\s+PROGBITS/);
+    // Without libc (-nostdlib): the mismatch is between the objects, and no musl build is needed to show it.
+    const link = ['-nostdlib', '-Wl,-e,main', cgo, go];
+    const { zigTarget, zigCpu } = toolchain.target;
+    const bare = run(
+      test.install.zig,
+      ['cc', '-target', zigTarget, `-mcpu=${zigCpu}`, ...link, '-o', path.join(work, 'bare-mips-dwarf')],
+      { env: zigEnv() },
+    );
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain('section type mismatch for .debug_');
+
+    const wrapped = path.join(work, 'mips-dwarf');
+    mustRun(toolchain.tools.cc!, [...link, '-o', wrapped]);
+    expect(mustRun('readelf', ['-S', wrapped])).not.toContain('.debug_');
   });
 
   quirk(
