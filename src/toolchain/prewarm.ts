@@ -13,9 +13,10 @@ import type { Target } from '../target/index.js';
  * `go build` for a target take minutes where later ones take seconds.
  *
  * It links small programs through the target's own wrappers, with the flag sets Go's link steps use:
- * zig keys each runtime library by target and by flags such as the optimize mode, and Go links with
- * several flag sets (measured with go1.26 and zig 0.15.2: a first linux/arm64 build made two libc.a,
- * three libcompiler_rt.a and four crt1.o), so one link per set is what makes them all cache hits.
+ * zig keys each runtime library by target and by flags such as the optimize mode and PIC, and Go links
+ * with several flag sets, so one link per set is what makes them all cache hits (measured with go1.26 and
+ * zig 0.15.2, linux/amd64 musl: one libc.a, two libcompiler_rt.a and two crt1.o; the wrappers' -fPIC,
+ * quirk musl-pic, spares a second libc.a).
  */
 export type PrewarmLanguage = 'c' | 'c++';
 

@@ -21,6 +21,7 @@ export interface Quirk {
    * - `drop`: remove arguments matching `args` (a trailing `*` matches a prefix);
    * - `rewrite`: replace each argument matching `args` with `to`;
    * - `add`: put `args` after the target flags, before the caller's arguments (so the caller still wins);
+   *   with `when: 'link'`, only on commands that link (none of `-c`, `-S`, `-E`);
    * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory, `{prefix}`: the tool prefix) and exit 0;
    * - `env` (tool `go`): set `env` for `go build`.
    */
@@ -28,6 +29,8 @@ export interface Quirk {
   args?: string[];
   to?: string[];
   answer?: string;
+  /** `link`: an `add` for link commands only, for linker arguments zig also reads as compile options. */
+  when?: 'link';
   env?: Record<string, string>;
   reason: string;
   upstream?: string;

@@ -74,19 +74,37 @@ export function renderShWrapper(spec: WrapperSpec): string {
     }
     lines.push('    *) set -- "$@" "$arg" ;;', '  esac', 'done');
   }
-  const adds = spec.quirks.filter((quirk) => quirk.action === 'add').flatMap((quirk) => quirk.args ?? []);
-  lines.push(`exec ${[spec.zig, ...spec.subcommand, ...spec.fixed, ...adds].map(shWord).join(' ')} "$@"`);
+  const linkAdds = spec.quirks.filter((quirk) => quirk.action === 'add' && quirk.when === 'link');
+  if (linkAdds.length > 0) {
+    // A command with -c, -S or -E compiles or preprocesses; any other links.
+    const args = linkAdds.flatMap((quirk) => quirk.args ?? []).map(shWord);
+    const ids = linkAdds.map((quirk) => quirk.id).join(', ');
+    lines.push('case " $* " in', '  *" -c "*|*" -S "*|*" -E "*) ;;');
+    lines.push(`  *) set -- ${args.join(' ')} "$@" ;; # ${ids}`, 'esac');
+  }
+  lines.push(
+    `exec ${[spec.zig, ...spec.subcommand, ...spec.fixed, ...alwaysAdded(spec.quirks)].map(shWord).join(' ')} "$@"`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
+/** The arguments of `add` quirks that apply to every command. */
+function alwaysAdded(quirks: Quirk[]): string[] {
+  return quirks
+    .filter((quirk) => quirk.action === 'add' && quirk.when === undefined)
+    .flatMap((quirk) => quirk.args ?? []);
+}
+
 /**
- * The same for Windows hosts, as a `.cmd` file. cmd.exe has no safe way to rebuild an argument list
- * (its `for` splits on `=`, `,` and `;`), so only `add` quirks apply there; drop, rewrite and answer
- * quirks are named in the header as not applied.
+ * The same for Windows hosts, as a `.cmd` file. cmd.exe has no safe way to rebuild or scan an argument
+ * list (its `for` splits on `=`, `,` and `;`), so only `add` quirks for every command apply there; the
+ * others are named in the header as not applied.
  */
 export function renderCmdWrapper(spec: WrapperSpec): string {
-  const skipped = spec.quirks.filter((quirk) => quirk.action !== 'add').map((quirk) => quirk.id);
-  const adds = spec.quirks.filter((quirk) => quirk.action === 'add').flatMap((quirk) => quirk.args ?? []);
+  const adds = alwaysAdded(spec.quirks);
+  const skipped = spec.quirks
+    .filter((quirk) => quirk.action !== 'add' || quirk.when !== undefined)
+    .map((quirk) => quirk.id);
   const lines = [
     '@echo off',
     `rem ${spec.header}`,

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prewarmLinks } from '../../src/toolchain/prewarm.js';
 import { quirksTable } from '../../src/toolchain/quirks.js';
 import { run } from '../support/builds.js';
 import { needTestZig } from '../support/provided-zig.js';
@@ -38,6 +39,31 @@ function peSubsystem(file: string): number {
   const bytes = readFileSync(file);
   const optionalHeader = bytes.readUInt32LE(0x3c) + 24;
   return bytes.readUInt16LE(optionalHeader + 68);
+}
+
+/** The libc.a builds in a zig cache: one `o/<hash>/libc.a` per distinct set of build options. */
+function libcBuilds(zigCache: string): number {
+  const objects = path.join(zigCache, 'o');
+  return readdirSync(objects).filter((dir) => existsSync(path.join(objects, dir, 'libc.a'))).length;
+}
+
+/**
+ * Rewrites a MIPS object's DWARF sections from SHT_MIPS_DWARF (how LLVM writes them) to SHT_PROGBITS (how
+ * Go's linker writes them into go.o). ELF64 little-endian only (mips64el).
+ */
+function asGoDwarf(object: string): void {
+  const bytes = readFileSync(object);
+  const sections = Number(bytes.readBigUInt64LE(0x28));
+  const entrySize = bytes.readUInt16LE(0x3a);
+  const names = Number(bytes.readBigUInt64LE(sections + bytes.readUInt16LE(0x3e) * entrySize + 0x18));
+  for (let index = 0; index < bytes.readUInt16LE(0x3c); index++) {
+    const header = sections + index * entrySize;
+    const start = names + bytes.readUInt32LE(header);
+    const name = bytes.toString('latin1', start, bytes.indexOf(0, start));
+    if (name.startsWith('.debug_') && bytes.readUInt32LE(header + 4) === 0x7000001e)
+      bytes.writeUInt32LE(1, header + 4);
+  }
+  writeFileSync(object, bytes);
 }
 
 const tested = new Set<string>();
@@ -107,6 +133,38 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     expect(mustRun('readelf', ['-h', object])).toMatch(/Machine:\s+MIPS R3000/);
   });
 
+  quirk('mips-dwarf-section-type', "Go's PROGBITS DWARF links with LLVM's MIPS DWARF", async (test) => {
+    const toolchain = await provisionForTest(test, { target: 'linux/mips64le' });
+    const compile = (name: string, text: string) => {
+      const object = path.join(work, name.replace(/\.c$/, '.o'));
+      mustRun(toolchain.tools.cc!, ['-g', '-O2', '-c', source(name, text), '-o', object]);
+      return object;
+    };
+    const cgo = compile(
+      'mips-main.c',
+      'int answer(void);\nint main(void) { return answer() == 42 ? 0 : 1; }\n',
+    );
+    const go = compile('mips-go.c', 'int answer(void) { return 42; }\n');
+    // The flag is for links only: cgo learns C types from the DWARF of the objects it compiles.
+    expect(mustRun('readelf', ['-S', cgo])).toMatch(/\.debug_info\s+MIPS_DWARF/);
+    asGoDwarf(go);
+    expect(mustRun('readelf', ['-S', go])).toMatch(/\.debug_abbrev\s+PROGBITS/);
+    // Without libc (-nostdlib): the mismatch is between the objects, and no musl build is needed to show it.
+    const link = ['-nostdlib', '-Wl,-e,main', cgo, go];
+    const { zigTarget, zigCpu } = toolchain.target;
+    const bare = run(
+      test.install.zig,
+      ['cc', '-target', zigTarget, `-mcpu=${zigCpu}`, ...link, '-o', path.join(work, 'bare-mips-dwarf')],
+      { env: zigEnv() },
+    );
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain('section type mismatch for .debug_');
+
+    const wrapped = path.join(work, 'mips-dwarf');
+    mustRun(toolchain.tools.cc!, [...link, '-o', wrapped]);
+    expect(mustRun('readelf', ['-S', wrapped])).not.toContain('.debug_');
+  });
+
   quirk(
     'musl-external-link',
     'a program whose only cgo is net and os/user links against static musl',
@@ -147,6 +205,73 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       mustRun('go', ['build', '-o', 'external', '.'], { cwd: dir, env: goEnv });
       const ran = run(path.join(dir, 'external'), []);
       expect(ran.stdout.trim()).toBe('true true');
+    },
+  );
+
+  quirk(
+    'musl-pic',
+    "Go's two links share one musl libc build; mips64 compiles without -fPIC under -Werror",
+    async (test) => {
+      // Cold on purpose (it builds musl twice): a fresh zig cache, for this test only.
+      const zigCache = await mkdtemp(path.join(os.tmpdir(), 'xcc-quirks-zig-cache-'));
+      const toolchain = await provisionForTest(
+        test,
+        { target: 'linux/amd64', libc: 'musl' },
+        { home: process.env.XCC_HOME!, zigCache },
+      );
+      const { zigTarget, zigCpu } = toolchain.target;
+      const cpu = zigCpu === null ? [] : [`-mcpu=${zigCpu}`];
+      const c = source('pic.c', '#include <stdio.h>\nint main(void) { puts("xcc"); return 0; }\n');
+      const object = path.join(work, 'pic.o');
+      mustRun(toolchain.tools.cc!, ['-fPIC', '-pthread', '-O2', '-g', '-c', c, '-o', object]);
+      // cmd/go's link of _cgo_.o (with -fPIC) and cmd/link's final link (without), as prewarm models them.
+      const goLinks = prewarmLinks('linux').filter((link) => link.input === 'object');
+      expect(goLinks.map((link) => link.flags.includes('-fPIC'))).toEqual([true, false]);
+      const link = (zig: string[], flags: string[], name: string) =>
+        mustRun(zig[0]!, [...zig.slice(1), ...flags, object, '-o', path.join(work, name)], {
+          env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: zigCache, ZIG_LOCAL_CACHE_DIR: zigCache },
+        });
+
+      const wrapped = goLinks.map(({ flags }, index) => {
+        link([toolchain.tools.cc!], flags, `wrapped-${index}`);
+        return libcBuilds(zigCache);
+      });
+      expect(wrapped).toEqual([1, 1]);
+      // Still a static, non-PIE executable (ELF type EXEC, no program interpreter).
+      const final = path.join(work, `wrapped-${goLinks.length - 1}`);
+      expect(mustRun('readelf', ['-h', final])).toMatch(/Type:\s+EXEC/);
+      expect(mustRun('readelf', ['-l', final])).not.toContain('INTERP');
+      expect(run(final, []).stdout).toBe('xcc\n');
+
+      // Bare zig, same target and CPU, in the same cache: the -fPIC link finds the wrapper's libc,
+      // the final link needs a second, non-PIC one.
+      const bare = goLinks.map(({ flags }, index) => {
+        link([test.install.zig, 'cc', '-target', zigTarget, ...cpu], flags, `bare-${index}`);
+        return libcBuilds(zigCache);
+      });
+      expect(bare).toEqual([1, 2]);
+
+      // zig passes clang -fno-PIC for a non-PIC module, which the N64 ABI ignores with a warning; runtime/cgo
+      // compiles with -Werror, and cgo's own compiles of it carry no -fPIC.
+      const mips = source('mips64.c', 'int twice(int x) { return 2 * x; }\n');
+      const bareMips = run(
+        test.install.zig,
+        [
+          'cc',
+          '-target',
+          'mips64el-linux-muslabi64',
+          '-Werror',
+          '-c',
+          mips,
+          '-o',
+          path.join(work, 'bare-mips64.o'),
+        ],
+        { env: zigEnv() },
+      );
+      expect(bareMips.status).not.toBe(0);
+      expect(bareMips.stderr).toContain("ignoring '-fno-PIC' option");
+      const mipsToolchain = await provisionForTest(test, { target: 'linux/mips64le' });
+      mustRun(mipsToolchain.tools.cc!, ['-Werror', '-c', mips, '-o', path.join(work, 'mips64.o')]);
     },
   );
 
