@@ -72,6 +72,11 @@ function asGoDwarf(object: string): void {
  */
 const COLD_PROOFS = process.env.XCC_E2E_MATRIX === 'full';
 
+/** `zig cc -target TARGET ...` without xcc's wrapper: how zig alone answers what Go passes. */
+function bareCc(test: TestZig, target: string, args: string[]) {
+  return run(test.install.zig, ['cc', '-target', target, ...args], { env: zigEnv() });
+}
+
 const tested = new Set<string>();
 function quirk(
   id: string,
@@ -102,13 +107,7 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     const target = 'x86_64-linux-gnu.2.28';
     const bare = path.join(work, 'bare.o');
     mustRun(test.install.zig, ['cc', '-target', target, '-O0', '-c', c, '-o', bare], { env: zigEnv() });
-    const link = run(
-      test.install.zig,
-      ['cc', '-target', target, '-O2', bare, '-o', path.join(work, 'bare')],
-      {
-        env: zigEnv(),
-      },
-    );
+    const link = bareCc(test, target, ['-O2', bare, '-o', path.join(work, 'bare')]);
     expect(link.status).not.toBe(0);
     expect(link.stderr).toContain('undefined symbol: __ubsan_handle_add_overflow');
 
@@ -123,20 +122,13 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
 
   quirk('mips-hard-float', "Go's -mhard-float for GOMIPS64=hardfloat compiles", async (test) => {
     const c = source('mips.c', 'double half(double x) { return x / 2; }\n');
-    const bare = run(
-      test.install.zig,
-      [
-        'cc',
-        '-target',
-        'mips64el-linux-muslabi64',
-        '-mhard-float',
-        '-c',
-        c,
-        '-o',
-        path.join(work, 'bare-mips.o'),
-      ],
-      { env: zigEnv() },
-    );
+    const bare = bareCc(test, 'mips64el-linux-muslabi64', [
+      '-mhard-float',
+      '-c',
+      c,
+      '-o',
+      path.join(work, 'bare-mips.o'),
+    ]);
     expect(bare.stderr).toContain("has no LLVM CPU feature named 'hard-float'");
 
     const toolchain = await provisionForTest(test, { target: 'linux/mips64le', gomips64: 'hardfloat' });
@@ -165,11 +157,12 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     // Without libc (-nostdlib): the mismatch is between the objects, and no musl build is needed to show it.
     const link = ['-nostdlib', '-Wl,-e,main', cgo, go];
     const { zigTarget, zigCpu } = toolchain.target;
-    const bare = run(
-      test.install.zig,
-      ['cc', '-target', zigTarget, `-mcpu=${zigCpu}`, ...link, '-o', path.join(work, 'bare-mips-dwarf')],
-      { env: zigEnv() },
-    );
+    const bare = bareCc(test, zigTarget, [
+      `-mcpu=${zigCpu}`,
+      ...link,
+      '-o',
+      path.join(work, 'bare-mips-dwarf'),
+    ]);
     expect(bare.status).not.toBe(0);
     expect(bare.stderr).toContain('section type mismatch for .debug_');
 
@@ -267,20 +260,13 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       // zig passes clang -fno-PIC for a non-PIC module, which the N64 ABI ignores with a warning; runtime/cgo
       // compiles with -Werror, and cgo's own compiles of it carry no -fPIC.
       const mips = source('mips64.c', 'int twice(int x) { return 2 * x; }\n');
-      const bareMips = run(
-        test.install.zig,
-        [
-          'cc',
-          '-target',
-          'mips64el-linux-muslabi64',
-          '-Werror',
-          '-c',
-          mips,
-          '-o',
-          path.join(work, 'bare-mips64.o'),
-        ],
-        { env: zigEnv() },
-      );
+      const bareMips = bareCc(test, 'mips64el-linux-muslabi64', [
+        '-Werror',
+        '-c',
+        mips,
+        '-o',
+        path.join(work, 'bare-mips64.o'),
+      ]);
       expect(bareMips.status).not.toBe(0);
       expect(bareMips.stderr).toContain("ignoring '-fno-PIC' option");
       const mipsToolchain = await provisionForTest(test, { target: 'linux/mips64le' });
@@ -311,11 +297,7 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
         'wake.c',
         '#include <windows.h>\nint main(void) { LONG x = 0; WakeByAddressAll(&x); return 0; }\n',
       );
-      const bare = run(
-        test.install.zig,
-        ['cc', '-target', 'x86_64-windows-gnu', c, '-o', path.join(work, 'bare-wake.exe')],
-        { env: zigEnv() },
-      );
+      const bare = bareCc(test, 'x86_64-windows-gnu', [c, '-o', path.join(work, 'bare-wake.exe')]);
       expect(bare.status).not.toBe(0);
       expect(bare.stderr).toContain('WakeByAddressAll');
       // zig answers Go's probe for the library with its bare name, so Go does not pass -lsynchronization.
