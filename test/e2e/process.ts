@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { startCollecting } from '../support/builds.js';
 
 export interface Finished {
   command: string;
@@ -15,39 +15,19 @@ export interface Finished {
  * Runs a command without blocking the event loop (several rows build at once), kills it after
  * `timeoutMs` (a program that hangs under QEMU or Wine must not hang the suite).
  */
-export function exec(
+export async function exec(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      resolve({ command: [command, ...args].join(' '), exitCode, signal, stdout, stderr, timedOut });
-    });
-  });
+  const { child, closed } = startCollecting(command, args, { cwd: options.cwd, env: options.env });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs);
+  const { status, signal, stdout, stderr } = await closed.finally(() => clearTimeout(timer));
+  return { command: [command, ...args].join(' '), exitCode: status, signal, stdout, stderr, timedOut };
 }
 
 /** One line on why a command failed, with the end of its output (Go and zig put the cause last). */

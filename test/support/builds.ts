@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { providedTestZig } from './provided-zig.js';
@@ -31,30 +31,52 @@ export function run(
   };
 }
 
+/** How a program started with `startCollecting` ended, with all it printed. */
+export interface Collected {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Starts a program without blocking the event loop, collecting stdout and stderr as text: `output`
+ * holds what it printed so far, `closed` settles when it has exited and its pipes have closed.
+ */
+export function startCollecting(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' } = {},
+): { child: ChildProcess; output: { stdout: string; stderr: string }; closed: Promise<Collected> } {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
+  const closed = new Promise<Collected>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, ...output }));
+  });
+  return { child, output, closed };
+}
+
 /** `run` without blocking the event loop: for programs that talk to a server in the test process. */
-export function runAsync(
+export async function runAsync(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+  const { child, closed } = startCollecting(command, args, { ...options, stdin: 'pipe' });
+  child.stdin!.end(options.input ?? '');
+  const { status, stdout, stderr } = await closed;
+  return { status, stdout, stderr };
 }
 
 /** Runs a build step and returns its output path; a failed build fails the test with the tool's own words. */

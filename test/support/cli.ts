@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { runAsync } from './builds.js';
+import { runAsync, startCollecting } from './builds.js';
 import { cliBin } from './paths.js';
 
 export interface CliResult {
@@ -40,36 +39,29 @@ export function startXcc(
   args: readonly string[],
   options: { env?: Record<string, string | undefined> } = {},
 ): RunningXcc {
-  const child = spawn(process.execPath, [cliBin, ...args], {
+  const { child, output, closed } = startCollecting(process.execPath, [cliBin, ...args], {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
-  });
+  const exited = closed.then(({ status, signal, stdout, stderr }) => ({
+    exitCode: status,
+    signal,
+    stdout,
+    stderr,
+  }));
   const seen = (text: string | RegExp) =>
-    typeof text === 'string' ? stderr.includes(text) : text.test(stderr);
+    typeof text === 'string' ? output.stderr.includes(text) : text.test(output.stderr);
   return {
     pid: child.pid ?? -1,
     exited,
-    stderr: () => stderr,
+    stderr: () => output.stderr,
     printed: (text) =>
       new Promise<void>((resolve, reject) => {
         const check = () => {
           if (seen(text)) resolve();
         };
-        child.stderr.on('data', check);
+        child.stderr!.on('data', check);
         exited.then(() =>
-          seen(text) ? resolve() : reject(new Error(`xcc exited before printing ${text}: ${stderr}`)),
+          seen(text) ? resolve() : reject(new Error(`xcc exited before printing ${text}: ${output.stderr}`)),
         );
         check();
       }),
