@@ -238,7 +238,9 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     expect(ran.exitCode).toBe(7);
     expect(ran.stdout).toMatch(/^amd64\|".*x86_64-linux-gnu-cc"$/);
 
-    // A TERM to xcc reaches the command, which reports it; xcc then exits as the command did.
+    // A TERM to xcc reaches the command, which reports it; xcc then exits as the command did. The
+    // command prints its pid so that, should xcc die instead, the orphan (which holds the output pipe
+    // open) is killed and the test fails at once rather than hanging.
     const child = spawn(
       process.execPath,
       [
@@ -248,7 +250,7 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
         '--',
         'sh',
         '-c',
-        'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done',
+        'trap "echo got-term; exit 3" TERM; echo "ready $$"; while :; do sleep 0.1; done',
       ],
       {
         env: { ...process.env, ...env },
@@ -259,19 +261,26 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk;
     });
-    await new Promise<void>((resolve, reject) => {
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const commandPid = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk;
-        if (out.includes('ready')) resolve();
+        const ready = /ready (\d+)\n/.exec(out);
+        if (ready) resolve(Number(ready[1]));
       });
       child.on('close', (code) =>
         reject(new Error(`xcc exec ended (${code}) before the command was ready: ${err}`)),
       );
     });
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const exit = await exited;
+    if (exit.signal !== null) process.kill(commandPid, 'SIGKILL');
+    await closed;
+    expect(exit).toEqual({ code: 3, signal: null });
     expect(out).toContain('got-term');
-    expect(code).toBe(3);
 
     const missing = await runXcc(['exec', ...TARGET, '--', 'no-such-program-xcc'], { env });
     expect(missing.exitCode).toBe(2);

@@ -43,6 +43,11 @@ export function registerExec(cli: CAC): void {
  */
 async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
   const { execa } = await import('execa');
+  // The handlers go in before the spawn: from the moment the command can run (and, say, print that it
+  // is ready), a signal to xcc must reach it, not kill xcc and orphan it. Handlers run on the event
+  // loop, so none can see `child` unset: execa spawns synchronously.
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   const child = execa(program, args, {
     env,
     extendEnv: true,
@@ -51,8 +56,6 @@ async function run(program: string, args: string[], env: Record<string, string>)
     // The child decides what a signal means (go build cleans up on SIGINT); no forced kill from execa.
     forceKillAfterDelay: false,
   });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   const result = await child;
   for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   if (result.failed && result.exitCode === undefined && result.signal === undefined) {
