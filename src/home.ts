@@ -1,5 +1,5 @@
+import os from 'node:os';
 import path from 'node:path';
-import envPaths from 'env-paths';
 
 /**
  * Every path xcc writes comes from here. Nothing is computed at import time: `XCC_HOME` and the
@@ -13,8 +13,32 @@ export const LAYOUT_VERSION = 'v1';
 export function xccHome(env: Env = process.env): string {
   const override = env.XCC_HOME;
   if (override) return path.resolve(override);
-  // env-paths reads HOME/XDG_CACHE_HOME/LOCALAPPDATA when called, not at import.
-  return envPaths('xcc', { suffix: '' }).cache;
+  return platformCacheDir(env);
+}
+
+/**
+ * The per-user cache directory the platform's conventions give xcc: `$XDG_CACHE_HOME/xcc` (else
+ * `~/.cache/xcc`) on Linux and the BSDs, `~/Library/Caches/xcc` on macOS, `%LOCALAPPDATA%\xcc\Cache` on
+ * Windows. These are env-paths' paths; xcc computes them itself because importing env-paths cost a
+ * tenth of Node's whole start-up, paid by every shell that evals `xcc env` (it imports `node:process`,
+ * and Node builds that module's namespace by reading every property of `process`).
+ */
+export function platformCacheDir(
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+  homedir: () => string = os.homedir,
+): string {
+  if (platform === 'win32') {
+    const localAppData = env.LOCALAPPDATA || path.win32.join(homedir(), 'AppData', 'Local');
+    return path.win32.join(localAppData, 'xcc', 'Cache');
+  }
+  if (platform === 'darwin') return path.posix.join(homedir(), 'Library', 'Caches', 'xcc');
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and to be ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  return path.posix.join(
+    xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir(), '.cache'),
+    'xcc',
+  );
 }
 
 /**
