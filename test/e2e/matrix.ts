@@ -193,7 +193,17 @@ export const MATRIX: Row[] = [
   },
   linuxArm('v6', 'arm1176', 'hard'),
   { ...linuxArm('v7', 'cortex-a7', 'hard'), ...CXX },
-  linuxMusl('386', 'i386', /Intel 80386|Intel i386/),
+  {
+    ...linuxMusl('386', 'i386', /Intel 80386|Intel i386/),
+    // The x86-64 kernel runs i386 code itself. qemu-i386-static cannot run Go's 386 runtime at all (a
+    // pure Go hello world dies with "bad g in signal handler"), so it proves nothing here.
+    runner: { kind: 'native' },
+    knownFailure: {
+      match: /c\.math=1\.414213\n/,
+      reason:
+        'runs, but C code prints doubles wrong: Go sets the x87 FPU to double precision on 386 (runtime·asminit), and musl\'s printf formats through long double, so printf("%.6f", sqrt(2)) gives 1.414213; use --glibc on linux/386 if C code formats floats',
+    },
+  },
   linuxMusl('riscv64', 'riscv64', /RISC-V/),
   linuxMusl('ppc64le', 'ppc64le', /64-bit PowerPC|PowerPC or cisco/),
   linuxMusl('s390x', 's390x', /IBM S\/390/),
