@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { packageFile } from './package-files.js';
 
-/** The package version, read from package.json next to dist/ (one small synchronous read). */
+/** The package version, read from package.json (one small synchronous read). */
 export function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const manifest = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
     version: string;
   };
   return manifest.version;

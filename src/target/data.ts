@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../package-files.js';
 
 /**
  * The shape of `toolchains/targets.json`: every fact about Go ports and zig's names for them.
@@ -173,10 +174,8 @@ export interface TargetsData {
 
 let cached: TargetsData | undefined;
 
-/** The bundled table, read on first use (the path works from both src/ and dist/). */
+/** The bundled table, read on first use. */
 export function targetsData(): TargetsData {
-  cached ??= JSON.parse(
-    readFileSync(new URL('../../toolchains/targets.json', import.meta.url), 'utf8'),
-  ) as TargetsData;
+  cached ??= JSON.parse(readFileSync(packageFile('toolchains/targets.json'), 'utf8')) as TargetsData;
   return cached;
 }

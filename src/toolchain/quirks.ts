@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import satisfies from 'semver/functions/satisfies.js';
+import { packageFile } from '../package-files.js';
 
 /**
  * `toolchains/quirks.json`: arguments that `zig cc` rejects or mishandles when Go drives it, and what
@@ -42,7 +43,7 @@ let table: Quirk[] | undefined;
 
 export function quirksTable(): Quirk[] {
   table ??= (
-    JSON.parse(readFileSync(new URL('../../toolchains/quirks.json', import.meta.url), 'utf8')) as {
+    JSON.parse(readFileSync(packageFile('toolchains/quirks.json'), 'utf8')) as {
       quirks: Quirk[];
     }
   ).quirks;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.js';
 import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
 import { isZigVersion } from './version.js';
 
@@ -47,7 +48,7 @@ export interface ZigPypiConfig {
   platformTags: Record<string, string>;
 }
 
-export const zigConfigPath = fileURLToPath(new URL('../../toolchains/zig.json', import.meta.url));
+export const zigConfigPath = fileURLToPath(packageFile('toolchains/zig.json'));
 
 export function loadZigConfig(file: string = zigConfigPath): ZigConfig {
   const shape = new JsonShape(file, (message) => new Error(message));

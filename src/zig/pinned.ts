@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.js';
 import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
 import type { PypiWheel } from './pypi.js';
 import type { VersionCatalog } from './releases.js';
@@ -25,7 +26,7 @@ export interface PinnedArtifact {
   sha256: string;
 }
 
-export const zigReleasesPath = fileURLToPath(new URL('../../toolchains/zig-releases.json', import.meta.url));
+export const zigReleasesPath = fileURLToPath(packageFile('toolchains/zig-releases.json'));
 
 export function loadZigReleases(file: string = zigReleasesPath): ZigReleasesTable {
   // A bad shape here is a bug in xcc's own data, hence a plain Error.

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { packageFile } from '../package-files.js';
 
 /**
  * The xz decoder of liblzma (xz-utils 5.8.1) compiled to WebAssembly: toolchains/liblzma.wasm, built
@@ -23,7 +24,7 @@ interface WebAssemblyApi {
 }
 const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-const LIBLZMA_WASM = new URL('../../toolchains/liblzma.wasm', import.meta.url);
+const LIBLZMA_WASM = packageFile('toolchains/liblzma.wasm');
 let compiled: Promise<object> | undefined;
 
 /** `xz -9` needs 65 MiB to decode; liblzma refuses a stream that needs more than this (xz's own default is none). */
