@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAsync } from '../support/builds.js';
+import { runAsync, startCollecting } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
@@ -255,7 +254,7 @@ process.on('exit', () => writeFileSync(${JSON.stringify(builtinsFile)}, JSON.str
     // A TERM to xcc reaches the command, which reports it; xcc then exits as the command did. The
     // command prints its pid so that, should xcc die instead, the orphan (which holds the output pipe
     // open) is killed and the test fails at once rather than hanging.
-    const child = spawn(
+    const { child, output, closed } = startCollecting(
       process.execPath,
       [
         cliBin,
@@ -266,35 +265,26 @@ process.on('exit', () => writeFileSync(${JSON.stringify(builtinsFile)}, JSON.str
         '-c',
         'trap "echo got-term; exit 3" TERM; echo "ready $$"; while :; do sleep 0.1; done',
       ],
-      {
-        env: { ...process.env, ...env },
-      },
+      { env: { ...process.env, ...env } },
     );
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk;
-    });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
-    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const commandPid = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk;
-        const ready = /ready (\d+)\n/.exec(out);
+      child.stdout!.on('data', () => {
+        const ready = /ready (\d+)\n/.exec(output.stdout);
         if (ready) resolve(Number(ready[1]));
       });
-      child.on('close', (code) =>
-        reject(new Error(`xcc exec ended (${code}) before the command was ready: ${err}`)),
+      closed.then(({ status }) =>
+        reject(new Error(`xcc exec ended (${status}) before the command was ready: ${output.stderr}`)),
       );
     });
     child.kill('SIGTERM');
     const exit = await exited;
     if (exit.signal !== null) process.kill(commandPid, 'SIGKILL');
-    await closed;
+    const { stdout } = await closed;
     expect(exit).toEqual({ code: 3, signal: null });
-    expect(out).toContain('got-term');
+    expect(stdout).toContain('got-term');
 
     const missing = await runXcc(['exec', ...TARGET, '--', 'no-such-program-xcc'], { env });
     expect(missing.exitCode).toBe(2);

@@ -73,7 +73,11 @@ export async function runAsync(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<RunResult> {
-  const { child, closed } = startCollecting(command, args, { ...options, stdin: 'pipe' });
+  const { child, closed } = startCollecting(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: 'pipe',
+  });
   child.stdin!.end(options.input ?? '');
   const { status, stdout, stderr } = await closed;
   return { status, stdout, stderr };

@@ -11,6 +11,12 @@ declare module 'vitest' {
 }
 
 /**
+ * XCC_E2E_MATRIX=full: the full suite, with every matrix row and the proofs that build a C library in a
+ * fresh zig cache (minutes of CPU each). CI runs without it: its 30 minutes cannot hold them.
+ */
+export const fullSuite = process.env.XCC_E2E_MATRIX === 'full';
+
+/**
  * The test Zig for a test that cannot run without it. When it could not be prepared the test fails
  * under `XCC_E2E=require` (CI) and is skipped with the reason otherwise. Call it in the test or in a
  * `beforeEach`; `beforeAll` hooks that start servers read `providedTestZig()` instead.

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { prewarmLinks } from '../../src/toolchain/prewarm.js';
 import { quirksTable } from '../../src/toolchain/quirks.js';
 import { run } from '../support/builds.js';
-import { needTestZig } from '../support/provided-zig.js';
+import { fullSuite, needTestZig } from '../support/provided-zig.js';
 import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
 import { mustRun, provisionForTest } from '../support/toolchains.js';
 import { hasCommand } from '../support/tools.js';
@@ -66,12 +66,6 @@ function asGoDwarf(object: string): void {
   writeFileSync(object, bytes);
 }
 
-/**
- * Proofs that must build a C library in a fresh zig cache (minutes of CPU) run with the full end-to-end
- * suite, `XCC_E2E_MATRIX=full`: CI's 30 minutes cannot hold them beside the core matrix.
- */
-const COLD_PROOFS = process.env.XCC_E2E_MATRIX === 'full';
-
 /** `zig cc -target TARGET ...` without xcc's wrapper: how zig alone answers what Go passes. */
 function bareCc(test: TestZig, target: string, args: string[]) {
   return run(test.install.zig, ['cc', '-target', target, ...args], { env: zigEnv() });
@@ -82,10 +76,11 @@ function quirk(
   id: string,
   title: string,
   body: (test: TestZig) => Promise<void>,
+  /** cold: the proof builds a C library in a fresh zig cache, so it runs only in the full suite. */
   options: { cold?: boolean } = {},
 ) {
   tested.add(id);
-  it.skipIf(options.cold && !COLD_PROOFS)(`${id}: ${title}`, { timeout: 1_500_000 }, async (context) =>
+  it.skipIf(options.cold && !fullSuite)(`${id}: ${title}`, { timeout: 1_500_000 }, async (context) =>
     body(needTestZig(context)),
   );
 }

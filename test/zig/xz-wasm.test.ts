@@ -13,7 +13,7 @@ import {
   XZ_SOURCE,
 } from '../../scripts/build-liblzma-wasm.js';
 import { decodeXzWithWasm } from '../../src/zig/xz-wasm.js';
-import { needTestZig } from '../support/provided-zig.js';
+import { fullSuite, needTestZig } from '../support/provided-zig.js';
 import { fileSha256, sha256Hex, testCacheDir } from '../support/test-zig.js';
 import { hasCommand, requireOrSkip } from '../support/tools.js';
 
@@ -125,8 +125,8 @@ describe('toolchains/liblzma.wasm', { timeout: 600_000 }, () => {
     expect(record.xz).toEqual(XZ_SOURCE);
   });
 
-  // Zig builds wasi-libc for it in a fresh cache (a minute of CPU): with the full suite, XCC_E2E_MATRIX=full.
-  it.skipIf(process.env.XCC_E2E_MATRIX !== 'full')(
+  // Zig builds wasi-libc for it in a fresh cache (a minute of CPU): only in the full suite.
+  it.skipIf(!fullSuite)(
     'is what scripts/build-liblzma-wasm.ts builds from the pinned xz source',
     async (context) => {
       const zig = needTestZig(context);
