@@ -3,7 +3,7 @@ import { zigConfig } from '../../zig/config.js';
 import { zigHostKey } from '../../zig/host.js';
 import { isReleaseVersion } from '../../zig/version.js';
 import { textValue } from '../option-text.js';
-import { createReporter, progressMode } from '../progress.js';
+import { stderrReporter } from '../progress.js';
 import { chooseZig } from '../project.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
@@ -43,7 +43,7 @@ async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<
 
   const { runDoctor } = await import('../../doctor/index.js');
   const { renderCheck, renderJson, renderSummary } = await import('../../doctor/render.js');
-  const reporter = createReporter(progressMode(flags, process.stderr, env), process.stderr);
+  const reporter = stderrReporter(flags, env);
   let report: Awaited<ReturnType<typeof runDoctor>>;
   try {
     report = await runDoctor({

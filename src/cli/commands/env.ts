@@ -13,7 +13,8 @@ import {
 } from '../../toolchain/render.js';
 import { zigConfig } from '../../zig/config.js';
 import { textValue } from '../option-text.js';
-import { createReporter, progressMode } from '../progress.js';
+import { stderrReporter } from '../progress.js';
+import { writeStdout } from '../stdout.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 import { targetEnv } from '../toolchain-env.js';
 
@@ -70,7 +71,7 @@ export function registerEnv(cli: CAC): void {
         const { toolchainEnvNames } = await import('../../toolchain/env-names.js');
         return output(renderUnset(toolchainEnvNames(resolved), format), file);
       }
-      const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
+      const reporter = stderrReporter(flags);
       try {
         const { env, bin } = await targetEnv({ request, zigFlag, reporter });
         if (format === 'github') return await appendToGithub(env, bin, file);
@@ -82,7 +83,7 @@ export function registerEnv(cli: CAC): void {
 }
 
 async function output(text: string, file: string | undefined): Promise<void> {
-  if (file === undefined) process.stdout.write(text);
+  if (file === undefined) writeStdout(text);
   else await writeFileAtomic(file, text);
 }
 

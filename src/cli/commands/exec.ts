@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { textValue } from '../option-text.js';
-import { createReporter, progressMode } from '../progress.js';
+import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 import { targetEnv } from '../toolchain-env.js';
 
@@ -26,7 +26,7 @@ export function registerExec(cli: CAC): void {
         throw new UsageError(`give the command after --, like 'xcc exec ${target} -- go build .'`);
       }
       const request = targetRequest(target, flags);
-      const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
+      const reporter = stderrReporter(flags);
       let env: Record<string, string>;
       try {
         ({ env } = await targetEnv({ request, zigFlag: singleValue('--zig', flags.zig), reporter }));

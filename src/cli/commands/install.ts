@@ -7,7 +7,7 @@ import { lockMismatch } from '../../toolchain/lock.js';
 import { zigHostKey } from '../../zig/host.js';
 import { textValue } from '../option-text.js';
 import { prewarmList, prewarmTargets } from '../prewarm.js';
-import { createReporter, progressMode, type Reporter } from '../progress.js';
+import { type Reporter, stderrReporter } from '../progress.js';
 import { chooseZig, type ZigChoice } from '../project.js';
 import { singleValue } from '../target-options.js';
 import { targetEnv } from '../toolchain-env.js';
@@ -66,7 +66,7 @@ export function registerInstall(cli: CAC): void {
       const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
       const choice = chooseZig({ flag: version, host: zigHostKey() });
       if (flags.frozen) checkFrozen(choice, version);
-      const reporter = createReporter(progressMode(flags, process.stderr, process.env), process.stderr);
+      const reporter = stderrReporter(flags);
       try {
         const { ensureZig, SOURCE_NAMES } = await import('../../zig/install.js');
         const zig = await ensureZig({
