@@ -23,7 +23,7 @@ import type { BenchCase, BenchResults, Machine } from './bench/results.js';
 import { renderTable, writeTable } from './bench-table.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
-const cli = path.join(projectRoot, 'bin', 'xcc.js');
+const cli = path.join(projectRoot, 'bin', 'xcc.cjs');
 const resultsFile = path.join(projectRoot, 'bench', 'results.json');
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 /**

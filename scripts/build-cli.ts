@@ -1,30 +1,52 @@
 /**
- * Bundles the CLI into dist/xcc.js (what bin/xcc.js imports), with one chunk per lazily loaded part
- * beside it: `eval "$(xcc env ...)"` runs at every shell start, and on Node 20 each ES module costs a file
- * read, a parse and a link of its own (no compile cache before Node 22). Code splitting keeps the lazy
- * imports lazy: a warm `xcc env` loads the entry and the chunks its command needs, not the installer.
- * npm packages stay imports from node_modules. The library (dist/index.js) is tsc's output, unbundled.
+ * Bundles the CLI into dist/xcc.cjs (what bin/xcc.cjs requires) and chunks beside it.
+ *
+ * `eval "$(xcc env ...)"` runs at every shell start, so a warm `xcc env` must cost little more than Node's
+ * own start (`npm run bench`, case env). Profiles of that path (`node --cpu-prof`) showed where the time
+ * went on Node 20, which has no compile cache:
+ * - every ES module is resolved, read, compiled and linked by the ES module loader, about a millisecond
+ *   each; an ES import of a builtin also builds a facade over all its exports (`node:fs`'s loads the
+ *   stream modules);
+ * - esbuild's code splitting gave each set of lazy imports its own chunk, so the warm path still loaded
+ *   20 files of ours.
+ * So the CLI is CommonJS, which Node loads without the ES module loader, and the env command with
+ * everything it imports is one chunk (a code-splitting group): a warm `xcc env` reads bin/xcc.cjs,
+ * dist/xcc.cjs, dist/xcc-env.cjs and the bundler's runtime helpers (dist/xcc-rolldown-runtime.cjs). Other commands load their own chunks; what the installer needs stays
+ * behind its lazy imports. Packages stay `require`s from node_modules; those that are ES modules (cac,
+ * execa) load through Node's require(esm), hence `engines` ^20.19 || >=22.12. The library
+ * (dist/index.js) is tsc's output, unbundled ES modules.
  *
  *   npx tsx scripts/build-cli.ts       (npm run build runs it after tsc)
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { build } from 'esbuild';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { build } from 'rolldown';
 
-const dist = new URL('../dist/', import.meta.url);
-// Chunk names carry a content hash: remove the previous build's, so that none is left stale.
+const root = new URL('../', import.meta.url);
+const dist = new URL('dist/', root);
+const { dependencies } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+
+// Remove the previous build's chunks, so that none is left stale.
 for (const file of readdirSync(dist)) {
-  if (/^xcc(-[A-Za-z0-9]+)?\.js$/.test(file)) rmSync(new URL(file, dist));
+  if (/^xcc(-[\w-]+)?\.c?js$/.test(file)) rmSync(new URL(file, dist));
 }
 await build({
-  entryPoints: { xcc: 'src/cli/main.ts' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
+  input: { xcc: 'src/cli/main.ts' },
   platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // Chunks sit directly in dist/, one level below the package root, as src/package-files.ts expects.
-  outdir: 'dist',
-  chunkNames: 'xcc-[hash]',
-  logLevel: 'warning',
+  external: [/^node:/, ...Object.keys(dependencies).map((name) => new RegExp(`^${name}(/|$)`))],
+  logLevel: 'warn',
+  output: {
+    format: 'cjs',
+    // Chunks sit directly in dist/, one level below the package root, as src/package-files.ts expects.
+    dir: 'dist',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: 'xcc-[name].cjs',
+    codeSplitting: {
+      groups: [
+        // The shell-startup path in one file: the env command and, by default, all it imports.
+        { name: 'env', test: /[\\/]src[\\/]cli[\\/]commands[\\/]env\.ts$/ },
+      ],
+    },
+  },
 });

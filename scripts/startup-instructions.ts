@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { home: { type: 'string' } } });
-const cli = new URL('../bin/xcc.js', import.meta.url).pathname;
+const cli = new URL('../bin/xcc.cjs', import.meta.url).pathname;
 
 const cases: [string, string[]][] = [
   ['node -e 0', ['-e', '0']],

@@ -142,35 +142,54 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
 
     // The shell-startup path: a warm `xcc env` reads the manifest and loads none of the installer's
     // modules (undici, tar, semver) nor node:crypto, each of which costs more than the rest of it.
-    // The probe records every module Node resolves, CommonJS or ES (a resolve hook), and the builtins.
+    // The probe records the CommonJS modules (require.cache: the CLI bundle, and cac through
+    // require(esm)), every ES module Node resolves (a resolve hook), and the builtins.
     const loaded = path.join(root, 'loaded.txt');
-    const builtinsFile = path.join(root, 'builtins.json');
-    const probe = path.join(root, 'probe.mjs');
-    const hooks = `import { appendFileSync } from 'node:fs';
+    const probeOut = path.join(root, 'probe.json');
+    const required = path.join(root, 'probe.cjs');
+    const hooks = path.join(root, 'hooks.mjs');
+    writeFileSync(
+      required,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(probeOut)},
+  JSON.stringify({ required: Object.keys(require.cache), builtins: process.moduleLoadList })));
+`,
+    );
+    const resolveHook = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   appendFileSync(${JSON.stringify(loaded)}, resolved.url + '\\n');
   return resolved;
 }`;
     writeFileSync(
-      probe,
+      hooks,
       `import { register } from 'node:module';
-import { writeFileSync } from 'node:fs';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
-process.on('exit', () => writeFileSync(${JSON.stringify(builtinsFile)}, JSON.stringify(process.moduleLoadList)));
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveHook)}));
 `,
     );
-    const warm = await runXcc(['env', ...TARGET], {
-      env: { ...env, NODE_OPTIONS: `--import "${pathToFileURL(probe).href}"` },
-    });
-    expect(warm.exitCode).toBe(0);
-    const modules = readFileSync(loaded, 'utf8').split('\n');
-    // The probe sees the CLI's own dependency (cac), so an absence below means something.
-    expect(modules.some((url) => url.includes('/node_modules/cac/'))).toBe(true);
-    expect(modules.filter((url) => /\/node_modules\/(undici|tar|semver|unzipper|execa)\//.test(url))).toEqual(
-      [],
+    const probed = (options: string) => ({ env: { ...env, NODE_OPTIONS: options } });
+    const readProbe = () =>
+      JSON.parse(readFileSync(probeOut, 'utf8')) as { required: string[]; builtins: string[] };
+    const warm = await runXcc(
+      ['env', ...TARGET],
+      probed(`--require "${required}" --import "${pathToFileURL(hooks).href}"`),
     );
-    expect(JSON.parse(readFileSync(builtinsFile, 'utf8'))).not.toContain('NativeModule crypto');
+    expect(warm.exitCode).toBe(0);
+    const esModules = readFileSync(loaded, 'utf8').split('\n');
+    const { required: cjsModules, builtins } = readProbe();
+    // Each probe sees something that is loaded (cac; the CLI's entry, which the hook resolves), so an
+    // absence below means something.
+    expect(cjsModules.some((file) => file.includes('/node_modules/cac/'))).toBe(true);
+    expect(esModules.some((url) => url.endsWith('/bin/xcc.cjs'))).toBe(true);
+    const installer = /\/node_modules\/(undici|tar|semver|unzipper|execa)\//;
+    expect([...cjsModules, ...esModules].filter((name) => installer.test(name))).toEqual([]);
+    expect(builtins).not.toContain('NativeModule crypto');
+    // Nor Node's stream modules: the result goes out with write(2), and nothing touches process.stdout or
+    // process.stderr (Node runs its entry through the ES module loader when a hook is registered, and that
+    // loads streams, so this run has the CommonJS probe only).
+    const unhooked = await runXcc(['env', ...TARGET], probed(`--require "${required}"`));
+    expect(unhooked).toMatchObject({ exitCode: 0, stdout: warm.stdout });
+    expect(readProbe().builtins).toContain('NativeModule fs');
+    expect(readProbe().builtins).not.toContain('NativeModule stream');
 
     // go build with the environment: the cgo program runs here (glibc 2.28 is older than this host's).
     const work = path.join(root, 'hello sh');

@@ -24,4 +24,15 @@ describe('xcc CLI basics', () => {
     const result = xcc(...args);
     expect(result).toEqual({ exitCode: 2, stdout: '', stderr: message });
   });
+
+  it('says in one line that a Node without require(esm) is too old', () => {
+    // Node 20.19+ can turn require(esm) off, which is how Node 22.0 to 22.11 run by default.
+    const result = spawnSync(process.execPath, ['--no-experimental-require-module', cliBin, '--version'], {
+      encoding: 'utf8',
+    });
+    expect(result).toMatchObject({ status: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `xcc: needs Node.js 20.19+ or 22.12+ (require of ES modules); this is ${process.version}, so install a newer Node\n`,
+    );
+  });
 });

@@ -8,7 +8,7 @@ export interface CliResult {
 }
 
 /**
- * Runs the built CLI as a user would (`node bin/xcc.js ...`), with exactly the environment given on top
+ * Runs the built CLI as a user would (`node bin/xcc.cjs ...`), with exactly the environment given on top
  * of the test process's (whose XCC_* variables setup.ts already cleared).
  */
 export async function runXcc(

@@ -17,4 +17,4 @@ function findSharedFixtures(dir: string): string {
 }
 
 /** The built CLI: tests spawn it exactly as a user would run it. */
-export const cliBin = path.join(projectRoot, 'bin', 'xcc.js');
+export const cliBin = path.join(projectRoot, 'bin', 'xcc.cjs');
