@@ -11,6 +11,8 @@ export type { FileReport, ImageReport, InspectReport } from './inspect/report.js
 export { inspectFile, inspectFiles, renderJson, renderText } from './inspect/report.js';
 export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
 export { judge } from './inspect/verdicts.js';
+// Provisioning loads its dependencies on first call (src/lazy-installer.ts); the rest loads nothing heavy.
+export { ensureZig, provision } from './lazy-installer.js';
 export type { Libc, Linkage, SubArchVariable, Tier } from './target/index.js';
 export {
   type LibcListing,
@@ -25,9 +27,8 @@ export {
 export type { ProjectConfig } from './toolchain/config.js';
 export { findProjectConfig } from './toolchain/config.js';
 export type { ProvisionOptions, Toolchain } from './toolchain/provision.js';
-export { provision } from './toolchain/provision.js';
 export type { EnvFormat } from './toolchain/render.js';
 export { ENV_FORMATS, renderEnv, renderUnset } from './toolchain/render.js';
 export type { InstallEvent } from './zig/events.js';
 export type { EnsureZigOptions, Zig } from './zig/install.js';
-export { ensureZig, SOURCE_NAMES } from './zig/install.js';
+export { SOURCE_NAMES } from './zig/sources/names.js';

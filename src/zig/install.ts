@@ -19,6 +19,7 @@ import {
   type VersionCatalog,
   type VersionSpec,
 } from './releases.js';
+import type { SourceName } from './sources/names.js';
 import type { SourceContext, ZigSource } from './sources/source.js';
 import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
 import { pypiWheelSource } from './sources/wheel.js';
@@ -33,8 +34,7 @@ import { zigExecutable, zigVersionOf } from './zig-binary.js';
  * source that delivers verified bytes, and committed to the cache atomically under a cross-process lock.
  */
 
-export const SOURCE_NAMES = ['mirror', 'ziglang.org', 'pypi'] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+export { SOURCE_NAMES, type SourceName } from './sources/names.js';
 
 export interface EnsureZigOptions {
   /** `0.15.2`, `0.15`, `>=0.14 <0.16`, `latest`, `master`; none: the pinned default. */
