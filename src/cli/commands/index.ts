@@ -5,8 +5,8 @@ export type RegisterCommand = (cli: CAC) => void;
 
 /**
  * Command modules by name, in help order, each loaded only when needed: a run of `xcc env` loads the env
- * command and what it imports, not the other commands' modules (Node's ESM loader costs about a
- * millisecond of CPU per module, and `eval "$(xcc env ...)"` runs at every shell start).
+ * command and what it imports (one chunk of the CLI bundle, see scripts/build-cli.ts), not the other
+ * commands' code, and `eval "$(xcc env ...)"` runs at every shell start.
  */
 export const commands: Record<string, () => Promise<RegisterCommand>> = {
   env: async () => (await import('./env.js')).registerEnv,
