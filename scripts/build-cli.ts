@@ -11,10 +11,12 @@
  *   20 files of ours.
  * So the CLI is CommonJS, which Node loads without the ES module loader, and the env command with
  * everything it imports is one chunk (a code-splitting group): a warm `xcc env` reads bin/xcc.cjs,
- * dist/xcc.cjs, dist/xcc-env.cjs and the bundler's runtime helpers (dist/xcc-rolldown-runtime.cjs). Other commands load their own chunks; what the installer needs stays
- * behind its lazy imports. Packages stay `require`s from node_modules; those that are ES modules (cac,
- * execa) load through Node's require(esm), hence `engines` ^20.19 || >=22.12. The library
- * (dist/index.js) is tsc's output, unbundled ES modules.
+ * dist/xcc.cjs, dist/xcc-env.cjs and the bundler's runtime helpers (dist/xcc-rolldown-runtime.cjs).
+ * Other commands load their own chunks; what the installer needs stays behind its lazy imports.
+ * Packages stay `require`s from node_modules; those that are ES modules (cac, execa) load through
+ * Node's require(esm), hence `engines` ^20.19 || >=22.12. The library (dist/index.js) is tsc's output,
+ * unbundled ES modules. rolldown is the bundler vitest already installs (package.json pins that version);
+ * rollup would chunk as well, but this registry lacks most platform packages of its current release.
  *
  *   npx tsx scripts/build-cli.ts       (npm run build runs it after tsc)
  */
