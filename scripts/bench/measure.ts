@@ -73,7 +73,9 @@ export function median(values: number[]): number {
 
 /**
  * Runs the baseline and the subject alternately (`prepare` before each run, unmeasured), so that load
- * from other processes on the machine falls on both about equally.
+ * from other processes on the machine falls on both about equally. Which of the two goes first alternates
+ * too: where the machine's speed drifts within a pair (this VM's disk does, over tens of seconds), the
+ * second of every pair would otherwise always pay for it.
  */
 export async function paired(options: {
   runs: number;
@@ -91,10 +93,12 @@ export async function paired(options: {
     await measure(options.subject());
   }
   for (let run = 1; run <= options.runs; run++) {
-    await options.prepare?.();
-    base.push(await measure(options.baseline()));
-    await options.prepare?.();
-    subject.push(await measure(options.subject()));
+    const sides = run % 2 === 1 ? (['baseline', 'subject'] as const) : (['subject', 'baseline'] as const);
+    for (const side of sides) {
+      await options.prepare?.();
+      const sample = await measure(options[side]());
+      (side === 'baseline' ? base : subject).push(sample);
+    }
     options.log(
       `${options.name} ${run}/${options.runs}: baseline ${fmt(base.at(-1)!)}, xcc ${fmt(subject.at(-1)!)}`,
     );
