@@ -2,10 +2,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } 
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsync, startCollecting } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
+import { resolveProbe } from '../support/module-probe.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
@@ -144,37 +144,21 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     // modules (undici, tar, semver) nor node:crypto, each of which costs more than the rest of it.
     // The probe records the CommonJS modules (require.cache: the CLI bundle, and cac through
     // require(esm)), every ES module Node resolves (a resolve hook), and the builtins.
-    const loaded = path.join(root, 'loaded.txt');
     const probeOut = path.join(root, 'probe.json');
     const required = path.join(root, 'probe.cjs');
-    const hooks = path.join(root, 'hooks.mjs');
     writeFileSync(
       required,
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(probeOut)},
   JSON.stringify({ required: Object.keys(require.cache), builtins: process.moduleLoadList })));
 `,
     );
-    const resolveHook = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(${JSON.stringify(loaded)}, resolved.url + '\\n');
-  return resolved;
-}`;
-    writeFileSync(
-      hooks,
-      `import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveHook)}));
-`,
-    );
+    const esProbe = resolveProbe(root);
     const probed = (options: string) => ({ env: { ...env, NODE_OPTIONS: options } });
     const readProbe = () =>
       JSON.parse(readFileSync(probeOut, 'utf8')) as { required: string[]; builtins: string[] };
-    const warm = await runXcc(
-      ['env', ...TARGET],
-      probed(`--require "${required}" --import "${pathToFileURL(hooks).href}"`),
-    );
+    const warm = await runXcc(['env', ...TARGET], probed(`--require "${required}" ${esProbe.flag}`));
     expect(warm.exitCode).toBe(0);
-    const esModules = readFileSync(loaded, 'utf8').split('\n');
+    const esModules = esProbe.resolved();
     const { required: cjsModules, builtins } = readProbe();
     // Each probe sees something that is loaded (cac; the CLI's entry, which the hook resolves), so an
     // absence below means something.
