@@ -5,7 +5,7 @@ import { writeSync } from 'node:fs';
  * makes Node load its stream modules, about 5 ms of what a warm `xcc env` adds to Node's own start
  * (`node --cpu-prof`), and that runs at every shell start. A stdout that will not block (EAGAIN from a
  * non-blocking pipe) gets the rest through `process.stdout`, which waits; a reader that went away (EPIPE,
- * `xcc env ... | head -1`) gets nothing more, as it asked.
+ * `xcc env ... | head -0`) gets nothing more, as it asked.
  */
 export function writeStdout(text: string): void {
   const bytes = Buffer.from(text);

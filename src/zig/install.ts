@@ -34,8 +34,6 @@ import { zigExecutable, zigVersionOf } from './zig-binary.js';
  * source that delivers verified bytes, and committed to the cache atomically under a cross-process lock.
  */
 
-export { SOURCE_NAMES, type SourceName } from './sources/names.js';
-
 export interface EnsureZigOptions {
   /** `0.15.2`, `0.15`, `>=0.14 <0.16`, `latest`, `master`; none: the pinned default. */
   spec?: string;

@@ -5,6 +5,7 @@ import { resolveTarget } from '../../target/index.js';
 import type { ProjectConfig } from '../../toolchain/config.js';
 import { lockMismatch } from '../../toolchain/lock.js';
 import { zigHostKey } from '../../zig/host.js';
+import { SOURCE_NAMES } from '../../zig/sources/names.js';
 import { textValue } from '../option-text.js';
 import { prewarmList, prewarmTargets } from '../prewarm.js';
 import { type Reporter, stderrReporter } from '../progress.js';
@@ -68,7 +69,7 @@ export function registerInstall(cli: CAC): void {
       if (flags.frozen) checkFrozen(choice, version);
       const reporter = stderrReporter(flags);
       try {
-        const { ensureZig, SOURCE_NAMES } = await import('../../zig/install.js');
+        const { ensureZig } = await import('../../zig/install.js');
         const zig = await ensureZig({
           spec: choice.spec,
           locked: choice.locked,
