@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareTestZig, type TestZig, testCacheDir } from '../test/support/test-zig.js';
 import { startZigMirror, type ZigMirror } from '../test/support/zig-mirror.js';
-import { type Command, measure, paired, type Sample, type Summary, summarize } from './bench/measure.js';
+import { type Command, measure, paired, type Summary, summarize } from './bench/measure.js';
 import type { BenchCase, BenchResults, Machine } from './bench/results.js';
 import { renderTable, writeTable } from './bench-table.js';
 
@@ -271,32 +271,23 @@ async function benchConcurrent(context: Context): Promise<BenchCase[]> {
   const env = mirrorEnv(context, home);
   const tarball = context.mirror.pathOf(context.zig.release);
   const install = `'${process.execPath}' '${cli}' install ${context.zig.version} --quiet`;
-  const single: Sample[] = [];
-  const eight: Sample[] = [];
   const downloads: number[] = [];
-  const measureSingle = async () => {
-    await rm(home, { recursive: true, force: true });
-    flushDisk();
-    single.push(await measure({ argv: ['bash', '-c', install], env }));
-  };
-  const measureEight = async () => {
-    await rm(home, { recursive: true, force: true });
-    flushDisk();
-    const before = context.mirror.count(tarball);
-    eight.push(
-      await measure({ argv: ['bash', '-c', `for i in 1 2 3 4 5 6 7 8; do ${install} & done; wait`], env }),
-    );
-    downloads.push(context.mirror.count(tarball) - before);
-  };
-  for (let run = 1; run <= Math.max(2, Math.ceil(context.runs / 3)); run++) {
-    // Which goes first alternates, as in paired().
-    for (const next of run % 2 === 1 ? [measureSingle, measureEight] : [measureEight, measureSingle])
-      await next();
-    log(
-      `8 concurrent installs ${run}: ${downloads.at(-1)} download(s), ${eight.at(-1)!.wallMs.toFixed(0)} ms against ${single.at(-1)!.wallMs.toFixed(0)} ms`,
-    );
-  }
-  const result = { baseline: summarize(single), subject: summarize(eight) };
+  let before = 0;
+  const result = await paired({
+    name: '8 concurrent installs',
+    runs: Math.max(2, Math.ceil(context.runs / 3)),
+    prepare: async () => {
+      await rm(home, { recursive: true, force: true });
+      flushDisk();
+      before = context.mirror.count(tarball);
+    },
+    baseline: () => ({ argv: ['bash', '-c', install], env }),
+    subject: () => ({ argv: ['bash', '-c', `for i in 1 2 3 4 5 6 7 8; do ${install} & done; wait`], env }),
+    measured: (side) => {
+      if (side === 'subject') downloads.push(context.mirror.count(tarball) - before);
+    },
+    log,
+  });
   return [
     {
       id: 'concurrent',

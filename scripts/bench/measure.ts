@@ -83,6 +83,8 @@ export async function paired(options: {
   baseline: () => Command;
   subject: () => Command;
   prepare?: () => Promise<void> | void;
+  /** Called after each measured run, for what a case counts beside the times. */
+  measured?: (side: 'baseline' | 'subject') => void;
   log: (line: string) => void;
   name: string;
 }): Promise<{ baseline: Summary; subject: Summary }> {
@@ -98,6 +100,7 @@ export async function paired(options: {
       await options.prepare?.();
       const sample = await measure(options[side]());
       (side === 'baseline' ? base : subject).push(sample);
+      options.measured?.(side);
     }
     options.log(
       `${options.name} ${run}/${options.runs}: baseline ${fmt(base.at(-1)!)}, xcc ${fmt(subject.at(-1)!)}`,
