@@ -1,27 +1,35 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory } from '../fs-atomic.js';
 
 /**
- * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` made with `mkdir` (atomic on
- * every local filesystem and on NFS), holding `owner.json` (pid, host, random token).
+ * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` holding one file,
+ * `owner-<token>.json` (pid, host, random token).
+ *
+ * Taking a lock renames a complete directory (made in the scratch directory, owner file inside) into
+ * place. rename(2) fails on a non-empty target on every local filesystem and on NFS, so one process at
+ * most wins, and nobody ever sees a lock without its owner.
+ *
+ * Releasing or breaking a lock unlinks the owner file by its name, then removes the emptied directory.
+ * The name carries the owner's token, so the unlink is a compare-and-delete: a waiter that judged the
+ * holder dead from an older look can only remove that holder's file, never the lock of whoever took it
+ * next. (Renaming the whole directory away, as this once did, could move a new holder's lock: with many
+ * waiters, two of them ended up holding it.) An empty lock directory is free: rmdir removes it, or the
+ * next holder's rename replaces it.
  *
  * A holder is dead when either
  * - it runs on this machine (same hostname, boot and PID namespace) and its PID is gone: detected at
  *   once, which is what makes `kill -9` recovery immediate; or
- * - its heartbeat stopped: the holder touches owner.json every `heartbeatMs`, and a waiter that sees
+ * - its heartbeat stopped: the holder touches its owner file every `heartbeatMs`, and a waiter that sees
  *   the same mtime for `staleMs` of its *own monotonic* clock takes over. Comparing the file's mtime
  *   with itself, never with the waiter's wall clock, makes this immune to clock skew between machines
  *   sharing the cache over NFS; it also covers a PID that the OS has reused for another process.
  * The heartbeat is read through a freshly opened file handle, so NFS close-to-open consistency hands
  * the waiter current attributes rather than a cached copy.
- *
- * Takeover renames the dead lock away (only one waiter's rename can succeed) and puts it back if, in
- * between, it turned out to belong to a new, live holder.
  */
 
 export interface LockTimings {
@@ -52,7 +60,7 @@ export interface LockOwner {
 
 export interface LockWait {
   key: string;
-  /** Undefined while the holder is between creating the lock and writing who it is. */
+  /** Undefined when the owner file cannot be read: not written by xcc, or damaged. */
   owner: LockOwner | undefined;
 }
 
@@ -87,7 +95,8 @@ export interface Locker {
   holder(key: string): Promise<LockOwner | undefined>;
 }
 
-const OWNER_FILE = 'owner.json';
+/** `owner-<token>.json`; the bare `owner.json` of earlier builds is read too, so their locks are not ignored. */
+const OWNER_FILE_PATTERN = /^owner(-[0-9a-f]+)?\.json$/;
 const KEY_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
 
 let thisHost: Host | undefined;
@@ -131,21 +140,18 @@ export function createLocker(options: LockerOptions): Locker {
   const pid = options.pid ?? process.pid;
   const clock = options.clock ?? systemClock;
   const timings = { ...DEFAULT_LOCK_TIMINGS, ...options.timings };
-  const renameOptions = { platform: options.platform ?? process.platform, clock };
+  const platform = options.platform ?? process.platform;
   const lockDir = (key: string) => {
     if (!KEY_PATTERN.test(key)) throw new Error(`invalid lock key '${key}'`);
     return path.join(options.dir, `${key}.lock`);
   };
+  /** A fresh name in the scratch directory, which the store's temp cleanup recognises as ours. */
+  const scratchName = (kind: string) =>
+    path.join(options.trash, `${kind}-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
 
+  /** Takes the lock if nobody holds it; undefined when somebody does. */
   async function create(key: string): Promise<LockHandle | undefined> {
     const dir = lockDir(key);
-    await makeDirectory(options.dir);
-    try {
-      await mkdir(dir);
-    } catch (error) {
-      if (isErrnoCode(error, 'EEXIST')) return undefined;
-      throw error;
-    }
     const owner: LockOwner = {
       pid,
       hostname: host.name,
@@ -153,8 +159,19 @@ export function createLocker(options: LockerOptions): Locker {
       token: randomBytes(8).toString('hex'),
       acquiredAt: new Date(clock.now()).toISOString(),
     };
-    const ownerFile = path.join(dir, OWNER_FILE);
-    await writeFile(ownerFile, `${JSON.stringify(owner)}\n`);
+    const name = `owner-${owner.token}.json`;
+    await makeDirectory(options.dir);
+    const candidate = scratchName('lock');
+    await makeDirectory(candidate);
+    try {
+      await writeFile(path.join(candidate, name), `${JSON.stringify(owner)}\n`);
+      await rename(candidate, dir);
+    } catch (error) {
+      await rm(candidate, { recursive: true, force: true });
+      if (await isTaken(error, dir)) return undefined;
+      throw error;
+    }
+    const ownerFile = path.join(dir, name);
     const beat = setInterval(() => {
       const now = new Date(clock.now());
       utimes(ownerFile, now, now).catch(() => undefined);
@@ -164,44 +181,57 @@ export function createLocker(options: LockerOptions): Locker {
       key,
       async release() {
         clearInterval(beat);
-        const current = await inspect(dir);
-        // Only remove what is still ours: after a (wrong) takeover the directory is someone else's.
-        if (current?.owner?.token !== owner.token) return;
-        // A lock that cannot be removed (Windows, a waiter's handle open too long) must not fail the work
-        // done under it: it is taken over as soon as this process has exited.
-        await discard(dir).catch(() => undefined);
+        try {
+          await unlink(ownerFile);
+        } catch (error) {
+          // Gone: a waiter judged us dead (a stopped heartbeat) and the lock is someone else's now.
+          if (isErrnoCode(error, 'ENOENT')) return;
+          throw error;
+        }
+        await removeEmpty(dir);
       },
     };
   }
 
-  /** Renames `dir` into the trash and deletes it there, so the lock vanishes in one step. */
-  async function discard(dir: string): Promise<void> {
-    const moved = await moveToTrash(dir);
-    if (moved) await rm(moved, { recursive: true, force: true });
+  /** Whether a failed rename into `dir` means that a lock is there (as opposed to a broken cache). */
+  async function isTaken(error: unknown, dir: string): Promise<boolean> {
+    // Linux and macOS say ENOTEMPTY or EEXIST; Windows refuses any existing target with EPERM.
+    if (isErrnoCode(error, 'ENOTEMPTY', 'EEXIST')) return true;
+    const transient = platform === 'win32' && isErrnoCode(error, 'EPERM', 'EACCES', 'EBUSY');
+    return (
+      transient &&
+      (await stat(dir).then(
+        () => true,
+        () => false,
+      ))
+    );
   }
 
-  /** Removes a dead holder's lock; `token` is the dead holder's (undefined: it never wrote one). */
-  async function breakLock(dir: string, token: string | undefined): Promise<void> {
-    const moved = await moveToTrash(dir);
-    if (!moved) return;
-    if ((await inspect(moved))?.owner?.token !== token) {
-      // A new holder got in between our look and the rename: give its lock back.
-      await rename(moved, dir).catch(() => undefined);
-      return;
-    }
-    await rm(moved, { recursive: true, force: true });
-  }
-
-  async function moveToTrash(dir: string): Promise<string | undefined> {
-    const moved = path.join(options.trash, `lock-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
-    await makeDirectory(options.trash);
+  /** rmdir, which only ever removes an empty (free) lock; false when it could not. */
+  async function removeEmpty(dir: string): Promise<boolean> {
     try {
-      await renameRetrying(dir, moved, renameOptions);
-      return moved;
+      await rmdir(dir);
+      return true;
     } catch (error) {
-      if (isErrnoCode(error, 'ENOENT')) return undefined;
+      // Not empty: a new holder's rename replaced it. Gone: another waiter removed it. Windows: in use.
+      if (isErrnoCode(error, 'ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY', 'EPERM', 'EACCES')) return false;
       throw error;
     }
+  }
+
+  /** Removes a dead holder's lock; whatever the race, only that holder's file can go. */
+  async function breakLock(dir: string, state: LockState): Promise<void> {
+    if (state.file !== undefined) {
+      await unlink(path.join(dir, state.file)).catch((error: unknown) => {
+        if (!isErrnoCode(error, 'ENOENT')) throw error;
+      });
+    } else if (state.others.length > 0) {
+      // No owner file, only files xcc never writes, unchanged for `staleMs`: clear them out.
+      await Promise.all(
+        state.others.map((name) => rm(path.join(dir, name), { recursive: true, force: true })),
+      );
+    }
+    await removeEmpty(dir);
   }
 
   /** Certain death: a process of this machine whose PID no longer exists. */
@@ -221,10 +251,15 @@ export function createLocker(options: LockerOptions): Locker {
         const handle = await create(key);
         if (handle) return handle;
         const state = await inspect(dir);
+        // Released (or emptied) since our attempt: try again at once.
         if (!state) continue;
+        if (state.file === undefined && state.others.length === 0) {
+          if (!(await removeEmpty(dir))) await clock.sleep(timings.pollMs, signal);
+          continue;
+        }
         if (heartbeat?.stamp !== state.stamp) heartbeat = { stamp: state.stamp, since: clock.monotonic() };
         if (isGone(state.owner) || clock.monotonic() - heartbeat.since >= timings.staleMs) {
-          await breakLock(dir, state.owner?.token);
+          await breakLock(dir, state);
           heartbeat = undefined;
           continue;
         }
@@ -240,9 +275,11 @@ export function createLocker(options: LockerOptions): Locker {
     async tryAcquire(key) {
       const handle = await create(key);
       if (handle) return handle;
-      const state = await inspect(lockDir(key));
-      if (state && !isGone(state.owner)) return undefined;
-      if (state) await breakLock(lockDir(key), state.owner?.token);
+      const dir = lockDir(key);
+      const state = await inspect(dir);
+      const free = state === undefined || (state.file === undefined && state.others.length === 0);
+      if (!free && !isGone(state.owner)) return undefined;
+      if (state) await breakLock(dir, state);
       return create(key);
     },
 
@@ -254,30 +291,41 @@ export function createLocker(options: LockerOptions): Locker {
 }
 
 interface LockState {
+  /** The owner file's name; undefined when there is none (an empty directory is a free lock). */
+  file: string | undefined;
   owner: LockOwner | undefined;
-  /** Changes whenever the holder shows a sign of life (its heartbeat or a new owner file). */
+  /** Anything else in the directory, such as NFS's `.nfsXXXX` while a reader still has a file open. */
+  others: string[];
+  /** Changes whenever the holder shows a sign of life (its heartbeat or a new owner). */
   stamp: string;
 }
 
-/** The lock's owner and heartbeat, or undefined when there is no lock (any more). */
+/** Who holds the lock and their heartbeat, or undefined when there is no lock (any more, or just now). */
 async function inspect(dir: string): Promise<LockState | undefined> {
+  let names: string[];
   try {
-    const handle = await open(path.join(dir, OWNER_FILE), 'r');
+    names = await readdir(dir);
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  const file = names.find((name) => OWNER_FILE_PATTERN.test(name));
+  const others = names.filter((name) => name !== file);
+  if (file === undefined) {
+    const info = await stat(dir).catch(() => undefined);
+    return info && { file, owner: undefined, others, stamp: `dir:${info.mtimeMs}:${others.join('/')}` };
+  }
+  try {
+    const handle = await open(path.join(dir, file), 'r');
     try {
       const { mtimeMs, size } = await handle.stat();
       const text = await handle.readFile('utf8');
-      return { owner: parseOwner(text), stamp: `owner:${mtimeMs}:${size}` };
+      return { file, owner: parseOwner(text), others, stamp: `${file}:${mtimeMs}:${size}` };
     } finally {
       await handle.close();
     }
   } catch (error) {
-    if (!isErrnoCode(error, 'ENOENT')) throw error;
-  }
-  // The holder made the directory but has not written owner.json yet (or died right there).
-  try {
-    const { mtimeMs } = await stat(dir);
-    return { owner: undefined, stamp: `dir:${mtimeMs}` };
-  } catch (error) {
+    // Released or broken between the listing and the open: the caller looks again.
     if (isErrnoCode(error, 'ENOENT')) return undefined;
     throw error;
   }

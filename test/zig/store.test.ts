@@ -56,18 +56,19 @@ function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '0']).pid;
 }
 
-function plantLock(key: string, owner: Partial<LockOwner>) {
+/** A lock as a holder leaves it: its directory with `owner-<token>.json` (or `file`, if given). */
+function plantLock(key: string, owner: Partial<LockOwner>, file?: string) {
   const dir = path.join(cacheLayout(home).locks, `${key}.lock`);
   mkdirSync(dir, { recursive: true });
   const full = {
     pid: 1,
     hostname: 'elsewhere',
     hostTag: 'e1e1e1e1e1',
-    token: 'planted',
+    token: 'a1a1a1a1a1a1a1a1',
     acquiredAt: '',
     ...owner,
   };
-  writeFileSync(path.join(dir, 'owner.json'), JSON.stringify(full));
+  writeFileSync(path.join(dir, file ?? `owner-${full.token}.json`), JSON.stringify(full));
   return dir;
 }
 
@@ -172,9 +173,9 @@ describe('locks', () => {
     const held = await store().lock('zig-0.15.2');
     const dir = path.join(cacheLayout(home).locks, 'zig-0.15.2.lock');
     rmSync(dir, { recursive: true });
-    plantLock('zig-0.15.2', { token: 'someone-else' });
+    plantLock('zig-0.15.2', { token: 'b2b2b2b2b2b2b2b2' });
     await held.release();
-    expect(existsSync(path.join(dir, 'owner.json'))).toBe(true);
+    expect(readdirSync(dir)).toEqual(['owner-b2b2b2b2b2b2b2b2.json']);
   });
 });
 
