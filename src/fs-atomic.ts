@@ -84,6 +84,19 @@ async function expectDirectory(dir: string, error: NodeJS.ErrnoException): Promi
   });
 }
 
+/**
+ * Whether a rename of a directory onto `target` failed because something is already there: EEXIST or
+ * ENOTEMPTY, or on Windows, which refuses any existing target (EPERM, EACCES), a directory at `target`.
+ */
+export async function renameFoundTarget(
+  error: unknown,
+  target: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<boolean> {
+  if (isErrnoCode(error, 'EEXIST', 'ENOTEMPTY')) return true;
+  return platform === 'win32' && ((await stat(target).catch(() => undefined))?.isDirectory() ?? false);
+}
+
 /** Node's fs errors carry a `code`; this narrows without `as` casts at every call site. */
 export function isErrnoCode(error: unknown, ...codes: string[]): error is NodeJS.ErrnoException {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');

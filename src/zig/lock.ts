@@ -4,7 +4,7 @@ import { open, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } fro
 import os from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode, makeDirectory } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory, renameFoundTarget } from '../fs-atomic.js';
 
 /**
  * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` holding one file,
@@ -145,9 +145,6 @@ export function createLocker(options: LockerOptions): Locker {
     if (!KEY_PATTERN.test(key)) throw new Error(`invalid lock key '${key}'`);
     return path.join(options.dir, `${key}.lock`);
   };
-  /** A fresh name in the scratch directory, which the store's temp cleanup recognises as ours. */
-  const scratchName = (kind: string) =>
-    path.join(options.trash, `${kind}-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
 
   /** Takes the lock if nobody holds it; undefined when somebody does. */
   async function create(key: string): Promise<LockHandle | undefined> {
@@ -161,14 +158,15 @@ export function createLocker(options: LockerOptions): Locker {
     };
     const name = `owner-${owner.token}.json`;
     await makeDirectory(options.dir);
-    const candidate = scratchName('lock');
+    // Named like the store's temp dirs, so that its cleanup removes one left by a process killed here.
+    const candidate = path.join(options.trash, `lock-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
     await makeDirectory(candidate);
     try {
       await writeFile(path.join(candidate, name), `${JSON.stringify(owner)}\n`);
       await rename(candidate, dir);
     } catch (error) {
       await rm(candidate, { recursive: true, force: true });
-      if (await isTaken(error, dir)) return undefined;
+      if (await renameFoundTarget(error, dir, platform)) return undefined;
       throw error;
     }
     const ownerFile = path.join(dir, name);
@@ -193,20 +191,6 @@ export function createLocker(options: LockerOptions): Locker {
     };
   }
 
-  /** Whether a failed rename into `dir` means that a lock is there (as opposed to a broken cache). */
-  async function isTaken(error: unknown, dir: string): Promise<boolean> {
-    // Linux and macOS say ENOTEMPTY or EEXIST; Windows refuses any existing target with EPERM.
-    if (isErrnoCode(error, 'ENOTEMPTY', 'EEXIST')) return true;
-    const transient = platform === 'win32' && isErrnoCode(error, 'EPERM', 'EACCES', 'EBUSY');
-    return (
-      transient &&
-      (await stat(dir).then(
-        () => true,
-        () => false,
-      ))
-    );
-  }
-
   /** rmdir, which only ever removes an empty (free) lock; false when it could not. */
   async function removeEmpty(dir: string): Promise<boolean> {
     try {
@@ -225,7 +209,7 @@ export function createLocker(options: LockerOptions): Locker {
       await unlink(path.join(dir, state.file)).catch((error: unknown) => {
         if (!isErrnoCode(error, 'ENOENT')) throw error;
       });
-    } else if (state.others.length > 0) {
+    } else {
       // No owner file, only files xcc never writes, unchanged for `staleMs`: clear them out.
       await Promise.all(
         state.others.map((name) => rm(path.join(dir, name), { recursive: true, force: true })),
@@ -250,25 +234,27 @@ export function createLocker(options: LockerOptions): Locker {
         signal?.throwIfAborted();
         const handle = await create(key);
         if (handle) return handle;
-        const state = await inspect(dir);
-        // Released (or emptied) since our attempt: try again at once.
-        if (!state) continue;
-        if (state.file === undefined && state.others.length === 0) {
-          if (!(await removeEmpty(dir))) await clock.sleep(timings.pollMs, signal);
-          continue;
+        // Held: watch the holder (without trying to take the lock at every look) until it goes or dies.
+        for (;;) {
+          const state = await inspect(dir);
+          if (isFree(state)) {
+            // An empty directory that cannot be removed yet (Windows: still open) is not worth a busy loop.
+            if (state && !(await removeEmpty(dir))) await clock.sleep(timings.pollMs, signal);
+            break;
+          }
+          if (heartbeat?.stamp !== state.stamp) heartbeat = { stamp: state.stamp, since: clock.monotonic() };
+          if (isGone(state.owner) || clock.monotonic() - heartbeat.since >= timings.staleMs) {
+            await breakLock(dir, state);
+            heartbeat = undefined;
+            break;
+          }
+          const who = state.owner?.token ?? '';
+          if (announced !== who) {
+            announced = who;
+            onWait?.({ key, owner: state.owner });
+          }
+          await clock.sleep(timings.pollMs * (0.5 + clock.random()), signal);
         }
-        if (heartbeat?.stamp !== state.stamp) heartbeat = { stamp: state.stamp, since: clock.monotonic() };
-        if (isGone(state.owner) || clock.monotonic() - heartbeat.since >= timings.staleMs) {
-          await breakLock(dir, state);
-          heartbeat = undefined;
-          continue;
-        }
-        const who = state.owner?.token ?? '';
-        if (announced !== who) {
-          announced = who;
-          onWait?.({ key, owner: state.owner });
-        }
-        await clock.sleep(timings.pollMs * (0.5 + clock.random()), signal);
       }
     },
 
@@ -277,8 +263,7 @@ export function createLocker(options: LockerOptions): Locker {
       if (handle) return handle;
       const dir = lockDir(key);
       const state = await inspect(dir);
-      const free = state === undefined || (state.file === undefined && state.others.length === 0);
-      if (!free && !isGone(state.owner)) return undefined;
+      if (!isFree(state) && !isGone(state.owner)) return undefined;
       if (state) await breakLock(dir, state);
       return create(key);
     },
@@ -288,6 +273,11 @@ export function createLocker(options: LockerOptions): Locker {
       return isGone(owner) ? undefined : owner;
     },
   };
+}
+
+/** No lock, or an empty directory: a holder between removing its owner file and the directory. */
+function isFree(state: LockState | undefined): state is undefined | (LockState & { file: undefined }) {
+  return state === undefined || (state.file === undefined && state.others.length === 0);
 }
 
 interface LockState {

@@ -5,7 +5,7 @@ import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
-import { isErrnoCode, makeDirectory, renameRetrying } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory, renameFoundTarget, renameRetrying } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import {
   type AcquireOptions,
@@ -179,10 +179,8 @@ export function openStore(options: StoreOptions = {}): Store {
         await renameRetrying(stage, target, { platform, clock });
         return { install: { version, dir: target, marker }, committed: true };
       } catch (error) {
-        // EEXIST/ENOTEMPTY, or EPERM/EACCES on Windows: the target exists, so another process won.
-        const exists =
-          isErrnoCode(error, 'EEXIST', 'ENOTEMPTY') || (platform === 'win32' && (await isDir(target)));
-        if (!exists) throw error;
+        // The target exists, so another process won.
+        if (!(await renameFoundTarget(error, target, platform))) throw error;
         const theirs = await find(version);
         if (theirs) {
           await discard(stage);
@@ -348,10 +346,6 @@ export function openStore(options: StoreOptions = {}): Store {
       }
     },
   };
-}
-
-async function isDir(dir: string): Promise<boolean> {
-  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function checkVersion(version: string): string {
