@@ -1,20 +1,12 @@
-/**
- * Many waiters that find the lock's holder dead at the same moment, round after round: the case where
- * several of them break the dead lock at once. Runs in its own process so that libuv's thread pool can
- * be made large (UV_THREADPOOL_SIZE), which lets the waiters' file operations truly overlap.
- * Usage: node --import tsx test/support/lock-racers.ts <rounds> <waiters>
- * Prints {"rounds":..,"entries":..,"overlaps":..,"errors":[...]}: `overlaps` counts the times a waiter
- * got the lock while another still held it.
- */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocker, currentHost } from '../../src/zig/lock.js';
+import { deadPid, plantLock } from './locks.js';
 
 const [rounds = 40, waiters = 24] = process.argv.slice(2).map(Number);
-const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+const dead = deadPid();
 const result = { rounds, entries: 0, overlaps: 0, errors: [] as string[], leftovers: [] as string[] };
 
 for (let round = 0; round < rounds; round++) {
@@ -22,16 +14,7 @@ for (let round = 0; round < rounds; round++) {
   const dir = path.join(root, 'locks');
   const trash = path.join(root, 'tmp');
   // A holder of this machine that died holding the lock: every waiter may break it at once.
-  mkdirSync(path.join(dir, 'zig-0.15.2.lock'), { recursive: true });
-  writeFileSync(
-    path.join(dir, 'zig-0.15.2.lock', 'owner-dead0dead0dead0.json'),
-    JSON.stringify({
-      pid: dead,
-      hostname: os.hostname(),
-      hostTag: currentHost().tag,
-      token: 'dead0dead0dead0',
-    }),
-  );
+  plantLock(dir, 'zig-0.15.2', { pid: dead, hostname: os.hostname(), hostTag: currentHost().tag });
   let inside = 0;
   await Promise.all(
     Array.from({ length: waiters }, async () => {

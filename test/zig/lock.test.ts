@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocker, currentHost, type LockWait } from '../../src/zig/lock.js';
+import { deadPid, plantLock } from '../support/locks.js';
 import { projectRoot } from '../support/paths.js';
 
 let root: string;
@@ -19,10 +20,12 @@ function locker(timings = { pollMs: 10, staleMs: 300 }) {
   return createLocker({ dir: locks, trash: path.join(root, 'tmp'), timings });
 }
 
-function lockDir(key = 'zig-0.15.2') {
-  const dir = path.join(locks, `${key}.lock`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+const lockDir = (key = 'zig-0.15.2') => path.join(locks, `${key}.lock`);
+
+/** A lock directory without an owner file. */
+function bareLockDir(): string {
+  mkdirSync(lockDir(), { recursive: true });
+  return lockDir();
 }
 
 describe('lock takeover', () => {
@@ -48,7 +51,7 @@ describe('lock takeover', () => {
   }, 120_000);
 
   it('an empty lock directory is free: a holder died between removing its owner file and the directory', async () => {
-    lockDir();
+    bareLockDir();
     const waits: LockWait[] = [];
     const lock = await locker().acquire('zig-0.15.2', { onWait: (wait) => waits.push(wait) });
     expect(waits).toEqual([]);
@@ -58,12 +61,10 @@ describe('lock takeover', () => {
   });
 
   it('the owner.json of earlier builds still counts as a holder, and a dead one is taken over', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const owner = { pid: dead, hostname: os.hostname(), hostTag: currentHost().tag, token: 'old' };
-    writeFileSync(path.join(lockDir(), 'owner.json'), JSON.stringify(owner));
+    const owner = { pid: deadPid(), hostname: os.hostname(), hostTag: currentHost().tag, token: 'old' };
+    plantLock(locks, 'zig-0.15.2', owner, 'owner.json');
     expect(await locker().holder('zig-0.15.2')).toBeUndefined();
-    const alive = { ...owner, pid: process.pid, hostTag: 'elsewhere0' };
-    writeFileSync(path.join(lockDir('zig-0.14.1'), 'owner.json'), JSON.stringify(alive));
+    plantLock(locks, 'zig-0.14.1', { ...owner, pid: process.pid, hostTag: 'elsewhere0' }, 'owner.json');
     expect(await locker().holder('zig-0.14.1')).toMatchObject({ pid: process.pid });
 
     const lock = await locker({ pollMs: 10, staleMs: 3_600_000 }).acquire('zig-0.15.2');
@@ -73,7 +74,7 @@ describe('lock takeover', () => {
 
   it('a directory with no owner file but other files is waited on, then cleared once unchanged for staleMs', async () => {
     // What NFS leaves for a moment (.nfsXXXX) when a reader still has a removed owner file open.
-    writeFileSync(path.join(lockDir(), '.nfs0000000000000001'), '');
+    writeFileSync(path.join(bareLockDir(), '.nfs0000000000000001'), '');
     const past = new Date(Date.now() - 10_000);
     utimesSync(lockDir(), past, past);
     const waits: LockWait[] = [];

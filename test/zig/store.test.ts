@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -24,6 +23,7 @@ import {
   type StoreOptions,
   selectForPrune,
 } from '../../src/zig/store.js';
+import { deadPid, plantLock as plantLockIn } from '../support/locks.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const source: InstallSource = {
@@ -51,25 +51,8 @@ async function install(version: string, size = 10_000, options: StoreOptions = {
   });
 }
 
-/** The pid of a process that has certainly exited. */
-function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid;
-}
-
-/** A lock as a holder leaves it: its directory with `owner-<token>.json` (or `file`, if given). */
-function plantLock(key: string, owner: Partial<LockOwner>, file?: string) {
-  const dir = path.join(cacheLayout(home).locks, `${key}.lock`);
-  mkdirSync(dir, { recursive: true });
-  const full = {
-    pid: 1,
-    hostname: 'elsewhere',
-    hostTag: 'e1e1e1e1e1',
-    token: 'a1a1a1a1a1a1a1a1',
-    acquiredAt: '',
-    ...owner,
-  };
-  writeFileSync(path.join(dir, file ?? `owner-${full.token}.json`), JSON.stringify(full));
-  return dir;
+function plantLock(key: string, owner: Partial<LockOwner>) {
+  return plantLockIn(cacheLayout(home).locks, key, owner);
 }
 
 describe('installs', () => {
