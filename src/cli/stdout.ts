@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isErrnoCode } from '../fs-atomic.js';
 
 /**
  * Writes a command's result to stdout with plain write(2)s, without `process.stdout`: getting that stream
@@ -13,9 +14,8 @@ export function writeStdout(text: string): void {
   try {
     while (written < bytes.length) written += writeSync(1, bytes, written);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') return;
-    if (code !== 'EAGAIN') throw error;
+    if (isErrnoCode(error, 'EPIPE')) return;
+    if (!isErrnoCode(error, 'EAGAIN')) throw error;
     process.stdout.write(bytes.subarray(written));
   }
 }
