@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/gen-zig-releases.ts [index.json path or URL] [--no-pypi]
  *
- * The index defaults to ../shared/fixtures/zig/index.json; use https://ziglang.org/download/index.json for
+ * The index defaults to test/fixtures/zig/index.json; use https://ziglang.org/download/index.json for
  * the live one. --no-pypi keeps the committed wheels (for versions still pinned) instead of asking PyPI.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { parseIndex, type ZigIndex } from '../src/zig/releases.js';
 import { newestFirst } from '../src/zig/version.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-const defaultIndexSource = path.resolve(projectRoot, '../shared/fixtures/zig/index.json');
+const defaultIndexSource = path.resolve(projectRoot, 'test/fixtures/zig/index.json');
 
 /** The index part of the table: releases from `minimumVersion` on, newest first, hosts in index order. */
 export function pinIndex(index: ZigIndex, minimumVersion: string): ZigReleasesTable['index'] {

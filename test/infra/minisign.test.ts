@@ -14,9 +14,9 @@ import {
   signFile,
   verifyMinisign,
 } from '../support/minisign.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
-const fixtures = path.join(sharedFixtures, 'minisign');
+const fixtures = path.join(fixturesDir, 'minisign');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'xcc-minisign-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

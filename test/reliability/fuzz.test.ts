@@ -24,7 +24,7 @@ import {
 } from '../../src/zig/releases.js';
 import { parseSimpleHtml, parseSimpleJson } from '../../src/zig/sources/pypi-index.js';
 import { expectedDigest } from '../../src/zig/trust.js';
-import { projectRoot, sharedFixtures } from '../support/paths.js';
+import { fixturesDir, projectRoot } from '../support/paths.js';
 import { recordCategory } from '../support/reliability.js';
 
 /**
@@ -43,8 +43,8 @@ const recorder = recordCategory(
 );
 
 const RUNS = 400;
-const indexText = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
-const minisign = (name: string) => readFileSync(path.join(sharedFixtures, 'minisign', name), 'utf8');
+const indexText = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');
+const minisign = (name: string) => readFileSync(path.join(fixturesDir, 'minisign', name), 'utf8');
 const zigKey = parsePublicKey(minisign('zig.pub'));
 const realSignature = minisign('zig-x86_64-linux-0.15.1.tar.xz.minisig');
 const realDigest = Buffer.from(minisign('zig-x86_64-linux-0.15.1.tar.xz.blake2b512').trim(), 'hex');

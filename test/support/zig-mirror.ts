@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { type MirrorServer, startMirrorServer, type TlsOptions } from './mirror-server.js';
-import { sharedFixtures } from './paths.js';
+import { fixturesDir } from './paths.js';
 import type { TestZig, ZigArtifact } from './test-zig.js';
 
 /**
@@ -66,7 +66,7 @@ export function allArtifacts(zig: TestZig): ZigArtifact[] {
  * entries keeps the real shape (sizes as strings, `master` first, missing `notes`...).
  */
 export function zigIndex(origin: string, artifacts: ZigArtifact[]): Record<string, Record<string, unknown>> {
-  const text = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
+  const text = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');
   const index = JSON.parse(text.replaceAll('"https://ziglang.org/', `"${origin}/`)) as Record<
     string,
     Record<string, unknown>

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentHostKey, indexHostKey, releaseFileName, zigHostKey } from '../../src/zig/host.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
 type RawIndex = Record<string, Record<string, unknown>>;
-const index = JSON.parse(readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8')) as RawIndex;
+const index = JSON.parse(readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8')) as RawIndex;
 
 /** Every (version, index host key, tarball URL) the real index lists; master under its own version. */
 const artifacts = Object.entries(index).flatMap(([key, entry]) => {

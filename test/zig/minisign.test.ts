@@ -15,9 +15,9 @@ import {
   verifySignature,
   verifyTrustedComment,
 } from '../../src/zig/minisign.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
-const fixture = (name: string) => readFileSync(path.join(sharedFixtures, 'minisign', name), 'utf8');
+const fixture = (name: string) => readFileSync(path.join(fixturesDir, 'minisign', name), 'utf8');
 
 const zigKey = parsePublicKey(fixture('zig.pub'));
 const vectorKey = parsePublicKey(fixture('vector.pub'));

@@ -7,9 +7,9 @@ import { currentHostKey } from '../../src/zig/host.js';
 import { loadZigReleases, pinnedCatalog, zigReleases, zigReleasesPath } from '../../src/zig/pinned.js';
 import { pypiVersionsFor, selectWheel } from '../../src/zig/pypi.js';
 import { parseIndex, resolveVersion } from '../../src/zig/releases.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
-const index = parseIndex(readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8'));
+const index = parseIndex(readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8'));
 const table = zigReleases();
 
 describe('toolchains/zig-releases.json', () => {
@@ -68,7 +68,7 @@ describe('toolchains/zig-releases.json', () => {
   });
 
   it('says which key is wrong when the file is damaged', () => {
-    expect(() => loadZigReleases(path.join(sharedFixtures, 'zig', 'index.json'))).toThrow(
+    expect(() => loadZigReleases(path.join(fixturesDir, 'zig', 'index.json'))).toThrow(
       /index\.json: index is not an object$/,
     );
   });

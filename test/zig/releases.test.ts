@@ -12,9 +12,9 @@ import {
   type VersionCatalog,
   type VersionSpec,
 } from '../../src/zig/releases.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
-const indexText = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
+const indexText = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');
 const index = parseIndex(indexText);
 const catalog = indexCatalog(index);
 const options = { defaultVersion: '0.15.2', minimumVersion: '0.12.0' };

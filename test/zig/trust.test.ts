@@ -6,9 +6,9 @@ import { formatKeyId } from '../../src/zig/minisign.js';
 import { zigReleases } from '../../src/zig/pinned.js';
 import { parseIndex, type ZigIndex } from '../../src/zig/releases.js';
 import { expectedDigest, type TrustData, type TrustQuery, trustedPublicKey } from '../../src/zig/trust.js';
-import { sharedFixtures } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 
-const indexText = readFileSync(path.join(sharedFixtures, 'zig', 'index.json'), 'utf8');
+const indexText = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');
 const official = parseIndex(indexText);
 const pinned = zigReleases();
 
@@ -193,7 +193,7 @@ describe('expectedDigest for PyPI wheels', () => {
 });
 
 describe('trustedPublicKey', () => {
-  const vectorKey = readFileSync(path.join(sharedFixtures, 'minisign', 'vector.pub'), 'utf8');
+  const vectorKey = readFileSync(path.join(fixturesDir, 'minisign', 'vector.pub'), 'utf8');
 
   it.each([
     ['the Zig Software Foundation key by default', {}, 'D900E7558DAD3A86'],
