@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quirksFor } from '../../src/toolchain/quirks.js';
-import { renderShWrapper, type WrapperSpec } from '../../src/toolchain/wrappers.js';
+import { renderCmdWrapper, renderShWrapper, type WrapperSpec } from '../../src/toolchain/wrappers.js';
 import { runXcc } from '../support/cli.js';
 import {
   hasPythonDotenv,
@@ -172,6 +172,46 @@ describe('a wrapper run bare gives the program it execs exactly the values baked
       });
     }
   }
+});
+
+describe('the .cmd wrapper for Windows hosts, in cmd (wine)', () => {
+  it('sets the zig caches and SDKROOT exactly, with cmd operators, % and ! in them', (context) => {
+    if (!hasCommand('wine')) category.skip(context, 'wine is not installed');
+    // A Windows path cannot hold a quote or a line break (the wrapper refuses both); anything else may.
+    const hostile = "C:\\cache & echo INJECTED & %PATH% !x! ^y (z) ;,= 'q' $(touch) %%";
+    const dir = freshDir('cmd');
+    writeFileSync(
+      path.join(dir, 'wrapper.cmd'),
+      renderCmdWrapper({
+        header: `test ${hostile}`,
+        zig: 'C:\\windows\\system32\\cmd.exe',
+        subcommand: ['/c', 'set'],
+        fixed: [],
+        quirks: [],
+        dir: hostile,
+        prefix: 'x86_64-windows-gnu',
+        zigCache: hostile,
+        env: { SDKROOT: `${hostile} sdk` },
+      }),
+    );
+    const { ZIG_GLOBAL_CACHE_DIR, ZIG_LOCAL_CACHE_DIR, ...env } = process.env;
+    const ran = spawnSync('wine', ['cmd', '/c', 'wrapper.cmd'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...env, WINEDEBUG: '-all' },
+      timeout: 120_000,
+    });
+    const printed = ran.stdout.split('\r\n');
+    expect(printed.filter((line) => line.startsWith('INJECTED'))).toEqual([]);
+    expect(printed).toEqual(
+      expect.arrayContaining([
+        `ZIG_GLOBAL_CACHE_DIR=${hostile}`,
+        `ZIG_LOCAL_CACHE_DIR=${hostile}`,
+        `SDKROOT=${hostile} sdk`,
+      ]),
+    );
+    expect(readdirSync(dir)).toEqual(['wrapper.cmd']);
+  }, 180_000);
 });
 
 /** A Zig whose own path is hostile: the real binary hard-linked there (XCC_ZIG resolves symlinks), its lib linked. */
