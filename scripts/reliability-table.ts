@@ -27,6 +27,7 @@ const ORDER: Category[] = [
   'crashes',
   'concurrency',
   'bad-input',
+  'shell-injection',
   'fuzzing',
 ];
 

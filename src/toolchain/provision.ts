@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { XccError } from '../errors.js';
+import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
@@ -68,6 +68,13 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
   const zigCache = zigCacheDir(env, home);
+  if (/[\r\n]/.test(zigCache)) {
+    // zig writes each source's path into a dependency file in its cache and refuses to read a line break
+    // back ("InvalidDepFile"): every compile would fail.
+    throw new UsageError(
+      `zig cannot use ${JSON.stringify(zigCache)} as its cache (a line break in the path); set XCC_ZIG_CACHE_DIR or XCC_HOME to a path without one`,
+    );
+  }
   const tools = await writeWrappers({ dir, zig, target, zigCache, platform });
   const toolchainEnv = {
     ...target.env,

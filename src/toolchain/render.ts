@@ -100,27 +100,49 @@ export function pwshQuote(value: string): string {
 }
 
 /**
- * cmd.exe, for a `.cmd` file that is `call`ed: inside `set "NAME=value"` the metacharacters `&|<>^`
- * are literal and a `"` in the value survives (cmd takes everything up to the last quote), but `%`
- * must be doubled and a line cannot hold a newline.
+ * cmd.exe, for a `.cmd` file that is `call`ed: `set "NAME=value"`. cmd reads the line before `set` runs:
+ * `%` expands everywhere (so it is doubled, and a line cannot hold a newline), and each `"` switches
+ * between quoted text, where `&|<>^()` are literal, and unquoted text, where they end the command or
+ * redirect it. `set` then keeps what lies between the first and the last quote, so a `"` in the value is
+ * kept, but what follows it up to the next `"` is unquoted: there those characters get cmd's `^` escape.
  */
 function cmdEscape(name: string, value: string): string {
   if (/[\r\n]/.test(value)) throw unrepresentable('cmd', name, 'a newline');
   if (value.includes('\0')) throw unrepresentable('cmd', name, 'a NUL byte');
-  return value.replaceAll('%', '%%');
+  let quoted = true;
+  let text = '';
+  for (const char of value.replaceAll('%', '%%')) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && '&|<>^()'.includes(char)) text += '^';
+    text += char;
+  }
+  return text;
 }
 
 /**
- * dotenv has no single standard. We write the dialect Node's `--env-file`, python-dotenv and Docker
- * Compose agree on: bare when the value is plain, single quotes (taken literally) otherwise, and
- * double quotes with `\n` only for multi-line values (Compose expands `$` inside double quotes, so
- * those may not hold one).
+ * dotenv has no single standard. We write what both readers the README names, Node's `--env-file` and
+ * python-dotenv, read back exactly (the tests read every value back with both), and refuse the rest:
+ * - bare when the value is plain, backslashes included (neither reads escapes in a bare value);
+ * - else single quotes, which Node takes literally but python-dotenv reads `\\` and `\'` in as escapes:
+ *   so no `\\` and no `\` at the end (the closing quote would be escaped);
+ * - else (a `'` or a newline) double quotes with `\n`, for values without `"`, `\`, `\r` or `$` (the two
+ *   read other escapes differently, and Docker Compose expands `$` there).
+ * python-dotenv expands `${NAME}` in all three forms, with no escape, so a value holding `${` is refused.
  */
 function dotenvQuote(name: string, value: string): string {
-  if (/^[A-Za-z0-9_./:@+,=-]*$/.test(value)) return value;
-  if (!value.includes("'") && !/[\r\n]/.test(value)) return `'${value}'`;
+  if (value.includes('${')) throw unrepresentable('dotenv', name, '"${" (python-dotenv expands it)');
+  if (/^[A-Za-z0-9_./:@+,=\\-]*$/.test(value)) return value;
+  if (!/['\r\n]/.test(value) && !value.includes('\\\\') && !value.endsWith('\\')) return `'${value}'`;
   if (!/["\\\r$]/.test(value)) return `"${value.replaceAll('\n', '\\n')}"`;
-  throw unrepresentable('dotenv', name, 'a quote or newline together with a double quote, backslash or $');
+  throw unrepresentable(
+    'dotenv',
+    name,
+    value.includes('\\')
+      ? 'a backslash that python-dotenv would read as an escape inside quotes'
+      : value.includes('\r')
+        ? 'a carriage return'
+        : 'a quote or newline together with a double quote or $',
+  );
 }
 
 /**

@@ -33,6 +33,11 @@ function shWord(text: string): string {
   return /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(text) ? text : shQuote(text);
 }
 
+/** Text for a comment line: a line break would end the comment and start a command. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
 /** A case pattern: the literal text quoted, a trailing `*` left as a glob. */
 function casePattern(arg: string): string {
   return arg.endsWith('*') ? `${shWord(arg.slice(0, -1))}*` : shWord(arg);
@@ -41,13 +46,16 @@ function casePattern(arg: string): string {
 export function renderShWrapper(spec: WrapperSpec): string {
   const lines = [
     '#!/bin/sh',
-    `# ${spec.header}`,
+    `# ${oneLine(spec.header)}`,
     '# Written by xcc; rewritten when its inputs change, so do not edit.',
   ];
-  const cache = shWord(spec.zigCache);
   // zig writes its local cache into the working directory otherwise, and Go compiles in package directories,
-  // some read-only (GOROOT): golang/go#43078, ziglang/zig#5341.
-  lines.push(`: "\${ZIG_GLOBAL_CACHE_DIR:=${cache}}" "\${ZIG_LOCAL_CACHE_DIR:=${cache}}"`);
+  // some read-only (GOROOT): golang/go#43078, ziglang/zig#5341. A value the caller set wins. Not
+  // `: "${NAME:=word}"`: inside those double quotes the word is expanded as double-quoted text, where
+  // single quotes are literal and `$(...)` runs, so no sh word can be written there; a plain assignment
+  // takes one.
+  for (const name of ['ZIG_GLOBAL_CACHE_DIR', 'ZIG_LOCAL_CACHE_DIR'])
+    lines.push(`[ -n "\${${name}-}" ] || ${name}=${shWord(spec.zigCache)}`);
   lines.push('export ZIG_GLOBAL_CACHE_DIR ZIG_LOCAL_CACHE_DIR');
   for (const [name, value] of Object.entries(spec.env ?? {}))
     lines.push(`${name}=${shWord(value)}; export ${name}`);
@@ -107,7 +115,7 @@ export function renderCmdWrapper(spec: WrapperSpec): string {
     .map((quirk) => quirk.id);
   const lines = [
     '@echo off',
-    `rem ${spec.header}`,
+    `rem ${oneLine(spec.header)}`,
     'rem Written by xcc; rewritten when its inputs change, so do not edit.',
     ...(skipped.length > 0 ? [`rem Not applied on Windows hosts: ${skipped.join(', ')}`] : []),
     // Delayed expansion would eat "!" in paths and arguments.

@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsync, startCollecting } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
+import { parseGithubEnv } from '../support/env-readers.js';
 import { resolveProbe } from '../support/module-probe.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
@@ -73,27 +74,6 @@ function readBack(
   for (const line of out.trim().split('\n')) {
     const [name, value = ''] = line.split(/=(.*)/s);
     vars[name!] = shell === 'fish' ? value : Buffer.from(value, 'hex').toString('utf8');
-  }
-  return vars;
-}
-
-/** GitHub's GITHUB_ENV file: `NAME=value` lines or `NAME<<DELIMITER` blocks. */
-function parseGithubEnv(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') continue;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (!heredoc) {
-      const [name, value] = line.split(/=(.*)/s);
-      vars[name!] = value!;
-      continue;
-    }
-    const end = lines.indexOf(heredoc[2]!, i + 1);
-    expect(end).toBeGreaterThan(i);
-    vars[heredoc[1]!] = lines.slice(i + 1, end).join('\n');
-    i = end;
   }
   return vars;
 }
@@ -190,6 +170,16 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     const written = await runXcc(['env', ...TARGET, '--format', 'sh', '--write', file, '--quiet'], { env });
     expect(written).toMatchObject({ exitCode: 0, stdout: '' });
     expect(mustRun('sh', ['-c', '. "$1" && printf %s "$GOOS/$GOARCH"', 'x', file])).toBe('linux/amd64');
+    // A directory named as the file: one line, exit 2, nothing written beside it; the same for --reset.
+    const out = path.dirname(file);
+    for (const args of [[...TARGET, '--format', 'sh'], ['--reset']]) {
+      const intoDir = await runXcc(['env', ...args, '--write', out], { env });
+      expect(intoDir).toMatchObject({ exitCode: 2, stdout: '' });
+      expect(intoDir.stderr).toBe(
+        `xcc: --write ${out} is a directory; name the file to write, like --write ${path.join(out, 'xcc.env')}\n`,
+      );
+      expect(readdirSync(out)).toEqual(['xcc.env.sh']);
+    }
     // dotenv has no quoting for a value holding both quotes and `$` (CC here, in a directory named with
     // all of them): refused, naming the formats that can say it, and nothing written.
     const dotenv = await runXcc(['env', ...TARGET, '--format', 'dotenv', '--write', `${file}.env`], { env });

@@ -19,6 +19,7 @@ export type Category =
   | 'crashes'
   | 'concurrency'
   | 'bad-input'
+  | 'shell-injection'
   | 'fuzzing';
 
 export interface CategoryResult {

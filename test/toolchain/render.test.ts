@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,13 @@ import {
   renderGithubPath,
   renderUnset,
 } from '../../src/toolchain/render.js';
+import {
+  hasPythonDotenv,
+  parseEnv0,
+  parseGithubEnv,
+  readWithNodeEnvFile,
+  readWithPythonDotenv,
+} from '../support/env-readers.js';
 import { hasCommand, requireOrSkip } from '../support/tools.js';
 
 /** Values chosen to break naive quoting in at least one of the formats. */
@@ -27,6 +34,11 @@ const NASTY: Record<string, string> = {
   XCC_T_BANG: '!bang! !!',
   XCC_T_META: 'a&b|c<d>e^f;g*h?[i]~#j',
   XCC_T_BACKSLASH: 'C:\\Program Files\\xcc\\',
+  XCC_T_UNC: '\\\\server\\share\\x',
+  XCC_T_TRAILING_BACKSLASH: 'C:\\dir\\',
+  XCC_T_BACKSLASH_N: 'a\\nb \\t',
+  // cmd: after a quote in the value, cmd reads `&|<>^()` as operators until the next quote.
+  XCC_T_QUOTE_META: 'a"b&echo INJECTED&c|d<e>f^g(h)"i&j"k^l',
   XCC_T_UNICODE: 'ünïcødé ✓ 日本語 \u{1F600}',
   XCC_T_CURLY: '‘curly’ ‚low‛',
   XCC_T_EMPTY: '',
@@ -46,17 +58,10 @@ function tempFile(name: string, text: string): string {
   return file;
 }
 
-/** `env -0` prints NAME=value records separated by NUL: exact for any value. */
-function parseEnv0(output: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const record of output.split('\0')) {
-    const eq = record.indexOf('=');
-    if (eq > 0) vars[record.slice(0, eq)] = record.slice(eq + 1);
-  }
-  return vars;
-}
-
-function pick(vars: Record<string, string>, names: readonly string[]): Record<string, string | undefined> {
+function pick(
+  vars: Record<string, string | null>,
+  names: readonly string[],
+): Record<string, string | null | undefined> {
   return Object.fromEntries(names.map((name) => [name, vars[name]]));
 }
 
@@ -99,43 +104,51 @@ describe('renderEnv in real shells', () => {
 });
 
 describe('dotenv', () => {
-  const representable = Object.fromEntries(
-    Object.entries(NASTY).filter(([name]) => !['XCC_T_BOTHQ', 'XCC_T_CR'].includes(name)),
-  );
+  /**
+   * What no quoting makes both readers agree on: both quotes with `$`, a carriage return, `${` (which
+   * python-dotenv expands everywhere), and backslashes python-dotenv reads as escapes inside the quotes a
+   * space needs.
+   */
+  const REFUSED = ['XCC_T_BOTHQ', 'XCC_T_DOLLAR', 'XCC_T_BACKSLASH', 'XCC_T_CR'];
+  const representable = Object.fromEntries(Object.entries(NASTY).filter(([name]) => !REFUSED.includes(name)));
+
+  it('refuses exactly the values no quoting carries through both readers', () => {
+    const refused = Object.entries(NASTY)
+      .filter(([name, value]) => {
+        try {
+          renderEnv({ [name]: value }, 'dotenv');
+          return false;
+        } catch (error) {
+          expect(error).toBeInstanceOf(XccError);
+          return true;
+        }
+      })
+      .map(([name]) => name);
+    expect(refused).toEqual(REFUSED);
+  });
 
   it("round-trips through Node's own --env-file parser", () => {
     const file = tempFile('.env', renderEnv(representable, 'dotenv'));
-    const output = execFileSync(
-      process.execPath,
-      [`--env-file=${file}`, '-e', 'process.stdout.write(JSON.stringify(process.env))'],
-      { encoding: 'utf8', env: {} },
-    );
-    expect(pick(JSON.parse(output), Object.keys(representable))).toEqual(representable);
+    expect(pick(readWithNodeEnvFile(file), Object.keys(representable))).toEqual(representable);
   });
 
-  it('round-trips through python-dotenv', (context) => {
-    const probe = spawnSync('python3', ['-c', 'import dotenv'], { stdio: 'ignore' });
-    if (probe.status !== 0)
+  it('round-trips through python-dotenv, which expands $-braces and reads backslash escapes', (context) => {
+    if (!hasPythonDotenv())
       return requireOrSkip(context, 'python-dotenv is not installed (pip install python-dotenv)');
-    // python-dotenv expands ${NAME} and reads backslash escapes even inside single quotes: values with
-    // those are only exact in the Node/Compose dialect (see the README's dotenv note).
-    const portable = Object.fromEntries(
-      Object.entries(representable).filter(([, value]) => !value.includes('\\') && !value.includes('${')),
-    );
-    const file = tempFile('.env', renderEnv(portable, 'dotenv'));
-    const output = execFileSync(
-      'python3',
-      ['-c', 'import dotenv, json, sys; print(json.dumps(dotenv.dotenv_values(sys.argv[1])))', file],
-      { encoding: 'utf8' },
-    );
-    expect(pick(JSON.parse(output), Object.keys(portable))).toEqual(portable);
+    const file = tempFile('.env', renderEnv(representable, 'dotenv'));
+    expect(pick(readWithPythonDotenv(file), Object.keys(representable))).toEqual(representable);
   });
 
-  it('refuses values it cannot represent, naming the variable', () => {
+  it('refuses values it cannot represent, naming the variable and why', () => {
     expect(() => renderEnv({ CC: `'"\n` }, 'dotenv')).toThrow(XccError);
     expect(() => renderEnv({ CC: `it's $HOME` }, 'dotenv')).toThrow(
       /the value of CC contains .* which the dotenv format cannot represent; use --format sh or --format json/,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${HOME} is the point
+    expect(() => renderEnv({ CC: '/x/${HOME}/cc' }, 'dotenv')).toThrow(
+      'the value of CC contains "${" (python-dotenv expands it), which the dotenv format cannot represent',
+    );
+    expect(() => renderEnv({ CC: 'C:\\a b\\' }, 'dotenv')).toThrow(/contains a backslash that python-dotenv/);
   });
 });
 
@@ -156,6 +169,7 @@ describe('cmd', () => {
       env: { ...process.env, WINEDEBUG: '-all' },
       timeout: 120_000,
     });
+    expect(output.split('\r\n').filter((line) => line.startsWith('INJECTED'))).toEqual([]);
     const vars = Object.fromEntries(
       output
         .split('\r\n')
@@ -167,7 +181,7 @@ describe('cmd', () => {
   }, 180_000);
 
   it('doubles % and refuses newlines', () => {
-    expect(renderEnv({ A: '100%', B: 'a"b&c' }, 'cmd')).toBe('set "A=100%%"\nset "B=a"b&c"\n');
+    expect(renderEnv({ A: '100%', B: 'a"b&c' }, 'cmd')).toBe('set "A=100%%"\nset "B=a"b^&c"\n');
     expect(() => renderEnv({ A: 'x\ny' }, 'cmd')).toThrow(/the value of A contains a newline/);
   });
 });
@@ -179,26 +193,6 @@ describe('pwsh', () => {
 });
 
 describe('github', () => {
-  /** GitHub's runner reads `NAME<<DELIM` and takes lines up to the first line equal to DELIM. */
-  function parseGithubEnv(text: string): Record<string, string> {
-    const vars: Record<string, string> = {};
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      const heredoc = line.indexOf('<<');
-      if (heredoc > 0) {
-        const name = line.slice(0, heredoc);
-        const delimiter = line.slice(heredoc + 2);
-        const value: string[] = [];
-        for (i++; lines[i] !== delimiter; i++) value.push(lines[i]!);
-        vars[name] = value.join('\n');
-      } else if (line.includes('=')) {
-        vars[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
-      }
-    }
-    return vars;
-  }
-
   it('round-trips every value through the heredoc syntax', () => {
     expect(parseGithubEnv(renderEnv(NASTY, 'github'))).toEqual(NASTY);
   });

@@ -1,6 +1,7 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { CAC } from 'cac';
-import { UsageError } from '../../errors.js';
+import { UsageError, XccError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { resolveTarget, subArchFields } from '../../target/index.js';
 import {
@@ -83,8 +84,30 @@ export function registerEnv(cli: CAC): void {
 }
 
 async function output(text: string, file: string | undefined): Promise<void> {
-  if (file === undefined) writeStdout(text);
-  else await writeFileAtomic(file, text);
+  if (file === undefined) return writeStdout(text);
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(
+      `--write ${file} is a directory; name the file to write, like --write ${path.join(file, 'xcc.env')}`,
+    );
+  }
+  await writeFileAtomic(file, text).catch((error: unknown) => {
+    throw cannotWrite(file, error);
+  });
+}
+
+async function appendTo(file: string, text: string): Promise<void> {
+  await appendFile(file, text).catch((error: unknown) => {
+    throw cannotWrite(file, error);
+  });
+}
+
+/** A file the user named that cannot be written (permissions, a read-only disk...): one line. */
+function cannotWrite(file: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined) return error;
+  return new XccError(`cannot write ${file} (${code}); check that its directory exists and is writable`, {
+    cause: error,
+  });
 }
 
 /**
@@ -105,8 +128,12 @@ async function appendToGithub(
       '--format github needs GITHUB_ENV (set by GitHub Actions); outside Actions use --format sh or dotenv',
     );
   }
-  await appendFile(GITHUB_ENV, renderEnv(env, 'github'));
-  if (GITHUB_PATH) await appendFile(GITHUB_PATH, renderGithubPath([dir]));
+  // Everything is rendered (and so checked) before anything is appended: a refused value must not leave
+  // half of the variables for later steps.
+  const envText = renderEnv(env, 'github');
+  const pathText = GITHUB_PATH ? renderGithubPath([dir]) : undefined;
+  await appendTo(GITHUB_ENV, envText);
+  if (GITHUB_PATH && pathText !== undefined) await appendTo(GITHUB_PATH, pathText);
   process.stderr.write(
     `xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${GITHUB_PATH ? ` and added ${dir} to PATH` : ''}\n`,
   );
