@@ -12,6 +12,14 @@ import { version as xccVersion } from '../version.js';
 export const MANIFEST = 'toolchain.json';
 
 /**
+ * The shape of what a provision writes (wrappers, env files). Bump it whenever their text changes for a
+ * reason the cached copies must not outlive, such as a quoting fix: toolchains written by the same xcc
+ * version but an older format are then provisioned again instead of being served from the cache.
+ * 2: wrapper defaults assigned as single-quoted words (no command substitution through cache paths).
+ */
+export const TOOLCHAIN_FORMAT = 2;
+
+/**
  * One directory per (zig, target), at a stable path so that shells and CI scripts can source its env files
  * directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers.
  */
@@ -34,11 +42,18 @@ export async function cachedToolchain(
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as {
       xcc: string;
+      format?: number;
       env: Record<string, string>;
       bin: string;
     };
-    // A manifest from another xcc version (or an older layout without `bin`) means: provision again.
-    if (manifest.xcc !== xccVersion() || typeof manifest.bin !== 'string') return undefined;
+    // A manifest from another xcc version or format (or an older layout without `bin`) means: provision again.
+    if (
+      manifest.xcc !== xccVersion() ||
+      manifest.format !== TOOLCHAIN_FORMAT ||
+      typeof manifest.bin !== 'string'
+    ) {
+      return undefined;
+    }
     return { env: manifest.env, bin: manifest.bin };
   } catch {
     return undefined;

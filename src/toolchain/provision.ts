@@ -7,7 +7,7 @@ import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
-import { MANIFEST, toolchainDir } from './cached.js';
+import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
 import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
@@ -89,7 +89,7 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const envFiles = await writeEnvFiles(dir, toolchainEnv);
   await writeIfChanged(
     path.join(dir, MANIFEST),
-    `${JSON.stringify({ xcc: xccVersion(), zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
+    `${JSON.stringify({ xcc: xccVersion(), format: TOOLCHAIN_FORMAT, zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
   );
   return { target, zig, dir, bin: path.dirname(tools.cc!), tools, env: toolchainEnv, envFiles };
 }
