@@ -250,7 +250,7 @@ function openNewSync(file: string, mode: number, entry: string): number {
   }
 }
 
-function tooLong(entry: string, size: number): Error {
+export function tooLong(entry: string, size: number): Error {
   return refuse(entry, `it holds more data than the ${size} bytes it declares`);
 }
 
