@@ -6,7 +6,7 @@ import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
-import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong } from './extract-target.js';
+import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
 import { decodeXz, type XzDecoder } from './xz.js';
 
 export { ArchiveError } from './archive-paths.js';
@@ -280,6 +280,7 @@ async function unpackZip(
   const tracker = new RootTracker(rule);
   const source = trackedFileSource(zipFile);
   const reader = openSync(zipFile, 'r');
+  const writes = new InFlight(ZIP_WRITES_IN_FLIGHT);
   try {
     const directory = await unzipper.Open.custom(source).catch((error: unknown) => {
       throw new ArchiveError(`The zip file is corrupt (${messageOf(error)})`, { cause: error });
@@ -292,15 +293,22 @@ async function unpackZip(
     let bytesIn = 0;
     for (const { file, segments } of members) {
       options.signal?.throwIfAborted();
-      const data = () => memberData(zipFile, reader, file, options.signal);
-      await unpackZipMember(target, file, segments, data);
+      const small = smallMember(reader, file, segments, target);
+      if (small) await writes.add(small);
+      else {
+        await writes.drain();
+        const data = () => memberData(zipFile, reader, file, options.signal);
+        await unpackZipMember(target, file, segments, data);
+      }
       bytesIn += file.compressedSize;
       options.onProgress?.(bytesIn);
     }
+    await writes.drain();
     tracker.check();
     await target.finish();
     return { entries: tracker.members, bytes: target.totalBytes };
   } finally {
+    await writes.settle();
     source.close();
     closeSync(reader);
   }
@@ -334,7 +342,7 @@ async function unpackZipMember(
   if (file.compressionMethod !== ZIP_STORED && file.compressionMethod !== ZIP_DEFLATED) {
     throw refuse(name, `unsupported zip compression method ${file.compressionMethod}`);
   }
-  const mode = file.versionMadeBy >> 8 === ZIP_MADE_ON_UNIX ? file.externalFileAttributes >>> 16 : 0;
+  const mode = unixMode(file);
   const type = mode & S_IFMT;
   if (type === S_IFDIR || (type === 0 && name.endsWith('/'))) return target.directory(name, segments);
   if (type === S_IFLNK) {
@@ -351,6 +359,77 @@ async function unpackZipMember(
     );
   }
   return target.file(name, segments, { mode, size: file.uncompressedSize, data: data() });
+}
+
+function unixMode(file: ZipFile): number {
+  return file.versionMadeBy >> 8 === ZIP_MADE_ON_UNIX ? file.externalFileAttributes >>> 16 : 0;
+}
+
+/** Small-file writes kept in flight at once: enough to keep the disk busy while the next members inflate. */
+const ZIP_WRITES_IN_FLIGHT = 8;
+
+/**
+ * A small regular member, read and inflated now and handed to the target to write in the background; or
+ * undefined for anything else (large, a directory or link, or a member `unpackZipMember` will refuse).
+ */
+function smallMember(
+  reader: number,
+  file: ZipFile,
+  segments: string[],
+  target: ExtractTarget,
+): Promise<void> | undefined {
+  const mode = unixMode(file);
+  const type = mode & S_IFMT;
+  const regular = type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
+  const supported = file.compressionMethod === ZIP_STORED || file.compressionMethod === ZIP_DEFLATED;
+  if (!regular || !supported || file.flags & ZIP_ENCRYPTED || !isSmall(file)) return undefined;
+  const bytes =
+    file.compressedSize === 0
+      ? Buffer.alloc(0)
+      : smallMemberData(reader, file, memberDataOffset(reader, file));
+  if (bytes.byteLength !== file.uncompressedSize)
+    throw tooShort(file.path, file.uncompressedSize, bytes.byteLength);
+  if (bytes.byteLength === 0 && file.crc32 >>> 0 !== 0)
+    throw refuse(file.path, 'its data does not match its CRC-32');
+  return target.fileBytes(file.path, segments, mode, bytes);
+}
+
+function isSmall(file: ZipFile): boolean {
+  return file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES;
+}
+
+/**
+ * At most `limit` writes at once. A failure is thrown by the next `add` or `drain`, once every write
+ * still running has settled, so no file is left open behind an error.
+ */
+class InFlight {
+  readonly #pending = new Set<Promise<void>>();
+  readonly #limit: number;
+  #failure: { error: unknown } | undefined;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  async add(write: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = write
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+    if (this.#pending.size >= this.#limit) await Promise.race(this.#pending);
+    if (this.#failure) await this.drain();
+  }
+
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.#pending);
+  }
 }
 
 const LOCAL_HEADER = 30;
@@ -379,7 +458,7 @@ async function* memberData(
     return;
   }
   const start = memberDataOffset(reader, file);
-  if (file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES) {
+  if (isSmall(file)) {
     yield smallMemberData(reader, file, start);
     return;
   }
