@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstallEvent } from '../../src/zig/events.js';
 import { releaseFileName } from '../../src/zig/host.js';
+import { ensureZig } from '../../src/zig/install.js';
 import { zipArchive } from '../support/archives.js';
 import { runXcc } from '../support/cli.js';
 import type { MirrorServer } from '../support/mirror-server.js';
@@ -11,7 +13,7 @@ import { needTestZig } from '../support/provided-zig.js';
 import { type PypiFile, startPypiServer } from '../support/pypi-server.js';
 import { cacheState, lines, recordCategory } from '../support/reliability.js';
 import { type TestCertificates, testCertificates } from '../support/test-ca.js';
-import { sha256Hex, type TestZig, testZigHost, type ZigArtifact } from '../support/test-zig.js';
+import { fileSha256, sha256Hex, type TestZig, testZigHost, type ZigArtifact } from '../support/test-zig.js';
 import { zigIndex } from '../support/zig-mirror.js';
 
 /**
@@ -247,6 +249,33 @@ describe('xcc install --from a wheel', { timeout: 300_000 }, () => {
     expect(result.exitCode).toBe(2);
     expect(existsSync(b.ran)).toBe(false);
     expect(cacheState(b.home)).toMatchObject({ tmp: [], zig: [] });
+  });
+
+  it('installs a wheel xcc pins no hash for when the lock file pins it', async (context) => {
+    const test = needTestZig(context);
+    const b = await box('from-locked');
+    const wheel = await writeWheel(b, UNPINNED);
+    const { env } = await serve(test, [], { tls: false });
+    const events: InstallEvent[] = [];
+    const locked = {
+      file: releaseFileName(UNPINNED, test.hostKey),
+      size: test.release.size,
+      sha256: sha256Hex('never fetched'),
+      pypi: { file: path.basename(wheel), size: (await stat(wheel)).size, sha256: await fileSha256(wheel) },
+    };
+
+    const zig = await ensureZig({
+      from: wheel,
+      locked,
+      env: { ...process.env, XCC_HOME: b.home, XCC_ZIG_INDEX: env.XCC_ZIG_INDEX },
+      onEvent: (event) => events.push(event),
+    });
+
+    expect(zig).toMatchObject({ version: UNPINNED, source: 'file', cached: false });
+    expect(events.find((event) => event.type === 'verified')).toMatchObject({
+      checks: ['sha256 (pinned in the lock file)'],
+    });
+    expect(existsSync(b.ran)).toBe(true);
   });
 
   it('refuses a wheel under the pinned name with other bytes, without running it', async (context) => {
