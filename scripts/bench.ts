@@ -3,7 +3,7 @@
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
  * docs/bench-table.md (scripts/bench-table.ts).
  *
- *   npm run bench -- [--runs 7] [--only env,wrapper,install,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
+ *   npm run bench -- [--runs 7] [--only env,wrapper,install,pypi,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
  *
  * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
  * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startZigPypi } from '../test/support/pypi-server.js';
 import { prepareTestZig, type TestZig, testCacheDir } from '../test/support/test-zig.js';
 import { startZigMirror, type ZigMirror } from '../test/support/zig-mirror.js';
 import { type Command, measure, paired, type Summary, summarize } from './bench/measure.js';
@@ -47,6 +48,7 @@ const CASES: Record<string, (context: Context) => Promise<BenchCase[]>> = {
   env: benchEnv,
   wrapper: benchWrapper,
   install: benchInstall,
+  pypi: benchPypi,
   concurrent: benchConcurrent,
   gobuild: benchGoBuild,
   startup: benchStartup,
@@ -227,6 +229,18 @@ function wrapperExec(wrapper: string): string[] {
   return line.slice('exec '.length).replace(' "$@"', '').split(' ');
 }
 
+/** Before each run of a cold install: no cache, an empty output directory for the baseline, the disk flushed. */
+function coldStart(home: string, out: string): () => Promise<void> {
+  return async () => {
+    await rm(home, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out);
+    // Each run writes some 19,000 files; without this, the disk is still writing one run's back while
+    // the next is measured.
+    flushDisk();
+  };
+}
+
 /** 3. A cold install from the loopback mirror against the shell pipeline on the same file. */
 async function benchInstall(context: Context): Promise<BenchCase[]> {
   const url = `${context.mirror.base}/${context.zig.release.fileName}`;
@@ -235,14 +249,7 @@ async function benchInstall(context: Context): Promise<BenchCase[]> {
   const result = await paired({
     name: 'cold install',
     runs: Math.max(3, Math.ceil(context.runs / 2)),
-    prepare: async () => {
-      await rm(home, { recursive: true, force: true });
-      await rm(out, { recursive: true, force: true });
-      await mkdir(out);
-      // Each run writes some 19,000 files; without this, the disk is still writing one run's back while
-      // the next is measured.
-      flushDisk();
-    },
+    prepare: coldStart(home, out),
     baseline: () => ({
       argv: [
         'bash',
@@ -263,6 +270,45 @@ async function benchInstall(context: Context): Promise<BenchCase[]> {
       notes: { maxRssMiB: 200, peakRssMiB: Math.max(...result.subject.samples.map((s) => s.rssMiB)) },
     },
   ];
+}
+
+/**
+ * 3b. The path of machines that cannot reach ziglang.org or a mirror: the pinned PyPI wheel from a loopback
+ * index, against curl and unzip of the same wheel from the same server into a fresh directory.
+ */
+async function benchPypi(context: Context): Promise<BenchCase[]> {
+  const pypi = await startZigPypi(context.zig);
+  const { fileName, size } = context.zig.wheel;
+  const url = `${pypi.url}/packages/${fileName}`;
+  const home = path.join(context.scratch, 'pypi-home');
+  const out = path.join(context.scratch, 'unzip-out');
+  try {
+    const result = await paired({
+      name: 'pypi install',
+      runs: Math.max(3, Math.ceil(context.runs / 2)),
+      prepare: coldStart(home, out),
+      baseline: () => ({
+        argv: ['bash', '-c', `curl -sf '${url}' -o '${out}/w.whl' && unzip -q '${out}/w.whl' -d '${out}'`],
+      }),
+      subject: () =>
+        xcc(['install', context.zig.version, '--source', 'pypi', '--quiet'], {
+          XCC_HOME: home,
+          XCC_PYPI_INDEX_URL: pypi.indexUrl,
+        }),
+      log,
+    });
+    return [
+      {
+        id: 'pypi',
+        title: `cold install of the PyPI wheel ${fileName} (${(size / 2 ** 20).toFixed(0)} MiB) from a loopback index`,
+        baseline: { name: 'curl -o w.whl && unzip w.whl', ...result.baseline },
+        subject: { name: 'xcc install --source pypi (sha256, extract, zig version)', ...result.subject },
+        target: { metric: 'wallMs', maxRatio: 1.3 },
+      },
+    ];
+  } finally {
+    await pypi.close();
+  }
 }
 
 /** 4. Eight installs at once on a cold cache: one download, and about the time of one install. */

@@ -1,5 +1,5 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { link, open, readdir, symlink } from 'node:fs/promises';
+import { link, open, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirectory } from '../fs-atomic.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
@@ -127,6 +127,27 @@ export class ExtractTarget {
     }
   }
 
+  /**
+   * A file whose bytes are already in memory (a small zip member), written through the thread pool: the
+   * caller keeps several in flight, so the disk's work overlaps with inflating the next members.
+   * Admission happens before the first await, so members are admitted in archive order all the same.
+   */
+  async fileBytes(
+    entry: string,
+    segments: readonly string[],
+    mode: number,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    // Recorded before the first await: a later member that repeats or climbs through this one is refused
+    // as such even while this write is in flight.
+    this.#kinds.set(this.#admitNamed(entry, segments), 'file');
+    this.#reserveBytes(entry, bytes.byteLength);
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    await writeFile(this.#absolute(segments), bytes, { flag: 'wx', mode: fileMode(mode) }).catch(
+      collision(entry),
+    );
+  }
+
   /** Records a symlink (and makes its directory); the link itself is created by `finish()`. */
   async symlink(entry: string, segments: readonly string[], target: string): Promise<void> {
     const key = this.#admitNamed(entry, segments);
@@ -250,11 +271,11 @@ function openNewSync(file: string, mode: number, entry: string): number {
   }
 }
 
-function tooLong(entry: string, size: number): Error {
+export function tooLong(entry: string, size: number): Error {
   return refuse(entry, `it holds more data than the ${size} bytes it declares`);
 }
 
-function tooShort(entry: string, size: number, written: number): Error {
+export function tooShort(entry: string, size: number, written: number): Error {
   return refuse(entry, `it holds ${written} bytes, not the ${size} it declares`);
 }
 

@@ -11,6 +11,7 @@ import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
 import { type LoadedIndex, loadIndex } from './index-source.js';
 import { communityMirrors, userMirrors } from './mirrors.js';
 import { pinnedCatalog, zigReleases } from './pinned.js';
+import { parseWheelName, zigVersionOfPypi } from './pypi.js';
 import {
   findRelease,
   indexCatalog,
@@ -22,7 +23,7 @@ import {
 import type { SourceName } from './sources/names.js';
 import type { SourceContext, ZigSource } from './sources/source.js';
 import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
-import { pypiWheelSource } from './sources/wheel.js';
+import { checkLocalWheel, localWheelSource, pypiWheelSource, type WheelDigest } from './sources/wheel.js';
 import { isDiskFull, openStore, type Store } from './store.js';
 import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
 import { isDevVersion, isZigVersion } from './version.js';
@@ -91,9 +92,10 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   if (options.from !== undefined && options.sources !== undefined) {
     throw new UsageError('--from installs the archive it names and takes no --source; pass one or the other');
   }
-  const spec = parseVersionSpec(
-    options.spec ?? (options.from ? versionInArchiveName(options.from) : undefined),
-  );
+  // Checked before the cache: `--from` names a file to install, and a name that is no file is an error
+  // even when the version it would give is installed already.
+  const from = options.from === undefined ? undefined : await localFrom(options.from);
+  const spec = parseVersionSpec(options.spec ?? (from ? versionInFileName(from.path) : undefined));
 
   // An exact version that is installed needs neither the index nor the network.
   const known = exactVersion(spec);
@@ -113,7 +115,7 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
     refuseOffline(env, version, options.from);
 
     const started = clock.monotonic();
-    const sources = await planSources({ version, host, loaded, options, http, env, home, clock });
+    const sources = await planSources({ version, host, loaded, options, from, http, env, home, clock });
     const context = { version, host, platform, http, env, emit, signal: options.signal, options };
     const { install, built } = await store.ensure(
       version,
@@ -220,6 +222,7 @@ interface PlanInput {
   host: string;
   loaded: LoadedIndex;
   options: EnsureZigOptions;
+  from: LocalFrom | undefined;
   http: HttpClient;
   env: Env;
   home: string;
@@ -228,15 +231,16 @@ interface PlanInput {
 
 /** The sources to try, in order, each already knowing which bytes it must deliver. */
 async function planSources(input: PlanInput): Promise<ZigSource[]> {
-  const { version, host, loaded, options } = input;
+  const { version, host, loaded, options, from } = input;
   const trust = { pinned: zigReleases(), index: loaded.index, privateIndex: loaded.privateIndex };
-  const archive = withLock(
-    expectedDigest({ version, host, source: 'tarball' }, trust),
-    options.locked,
-  ) as ArchiveDigest;
-  if (options.from !== undefined) return [await localSource(options.from, archive)];
+  const archiveDigest = () =>
+    withLock(expectedDigest({ version, host, source: 'tarball' }, trust), options.locked) as ArchiveDigest;
+  const wheelDigest = () =>
+    withLock(expectedDigest({ version, host, source: 'pypi' }, trust), options.locked?.pypi) as WheelDigest;
+  if (from !== undefined) return [await localSource(from, { version, host, archiveDigest, wheelDigest })];
 
-  const wheel = withLock(expectedDigest({ version, host, source: 'pypi' }, trust), options.locked?.pypi);
+  const archive = archiveDigest();
+  const wheel = wheelDigest();
   const explicit = options.sources !== undefined;
   const mirrors = userMirrors(input.env);
   const names = options.sources ?? (mirrors ? ['mirror', 'pypi'] : ['mirror', 'ziglang.org', 'pypi']);
@@ -247,7 +251,7 @@ async function planSources(input: PlanInput): Promise<ZigSource[]> {
       sources.push(...bases.map((base) => mirrorSource(base, archive)));
     } else if (name === 'ziglang.org') {
       sources.push(officialSource(version, archive));
-    } else if (wheel.kind !== 'signature-only' && (wheel.kind === 'sha256' || explicit)) {
+    } else if (wheel.kind === 'sha256' || explicit) {
       sources.push(pypiWheelSource(wheel));
     }
   }
@@ -305,27 +309,61 @@ function officialSource(version: string, archive: ArchiveDigest): ZigSource {
   });
 }
 
-async function localSource(from: string, archive: ArchiveDigest): Promise<ZigSource> {
+/** What `--from` names: a release archive or a `ziglang` wheel, or a directory holding one. */
+interface LocalFrom {
+  path: string;
+  isDirectory: boolean;
+}
+
+async function localFrom(from: string): Promise<LocalFrom> {
   const info = await stat(from).catch(() => {
     throw new UsageError(`--from ${from}: no such file or directory`);
   });
-  const file = info.isDirectory() ? path.join(from, archive.file) : from;
-  if (path.basename(file) !== archive.file) {
-    throw new UsageError(
-      `--from ${from}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
-    );
-  }
-  if (!(await stat(file).catch(() => undefined))?.isFile()) {
-    throw new UsageError(
-      `--from ${from}: ${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
-    );
-  }
-  return localArchiveSource(file, archive);
+  return { path: from, isDirectory: info.isDirectory() };
 }
 
-/** The version a release archive's name carries (`zig-x86_64-linux-0.15.2.tar.xz` -> `0.15.2`). */
-function versionInArchiveName(from: string): string | undefined {
-  const match = /-(\d+\.\d+\.\d+(?:-dev\.\d+\+[0-9a-f]+)?)\.(?:tar\.xz|zip)$/.exec(path.basename(from));
+/**
+ * The source for `--from`. A wheel is checked against its pinned hash (it has no signature); an archive
+ * against its hash and the `.minisig` beside it. A directory may hold either: the archive is looked for
+ * first, then the pinned wheel (where `pip download ziglang==<version> --no-deps` puts it).
+ */
+async function localSource(
+  from: LocalFrom,
+  plan: { version: string; host: string; archiveDigest: () => ArchiveDigest; wheelDigest: () => WheelDigest },
+): Promise<ZigSource> {
+  const wheelIn = (file: string) =>
+    localWheelSource(file, checkLocalWheel(file, plan.wheelDigest(), plan.version, plan.host));
+  if (!from.isDirectory && from.path.endsWith('.whl')) return wheelIn(from.path);
+  const archive = plan.archiveDigest();
+  const file = from.isDirectory ? path.join(from.path, archive.file) : from.path;
+  if (path.basename(file) !== archive.file) {
+    throw new UsageError(
+      `--from ${from.path}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
+    );
+  }
+  if (await isFile(file)) return localArchiveSource(file, archive);
+  const wheel = plan.wheelDigest();
+  if (wheel.kind === 'sha256' && (await isFile(path.join(from.path, wheel.file)))) {
+    return wheelIn(path.join(from.path, wheel.file));
+  }
+  throw new UsageError(
+    `--from ${from.path}: ${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+  );
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() === true;
+}
+
+/**
+ * The Zig version a release archive's or a `ziglang` wheel's name carries (`zig-x86_64-linux-0.15.2.tar.xz`,
+ * `ziglang-0.13.0.post1-py3-none-macosx_12_0_arm64.whl`).
+ */
+function versionInFileName(from: string): string | undefined {
+  const name = path.basename(from);
+  const wheel = parseWheelName(name);
+  if (wheel?.project === zigConfig().pypi.project) return zigVersionOfPypi(wheel.version);
+  const match = /-(\d+\.\d+\.\d+(?:-dev\.\d+\+[0-9a-f]+)?)\.(?:tar\.xz|zip)$/.exec(name);
   return match?.[1];
 }
 

@@ -68,7 +68,37 @@ export function selectWheel(
 /** Whether a `ziglang` wheel file name carries a platform tag this host runs. */
 export function isWheelForHost(filename: string, host: string, config: ZigPypiConfig): boolean {
   const tag = config.platformTags[host];
-  return tag !== undefined && wheelPlatformTags(filename, config.project).some(matches(tag));
+  const wheel = parseWheelName(filename);
+  return tag !== undefined && wheel?.project === config.project && wheel.platforms.some(matches(tag));
+}
+
+/** The parts of a wheel's file name. */
+export interface WheelName {
+  project: string;
+  /** PEP 440, as published: `0.13.0.post1`. */
+  version: string;
+  /** `manylinux_2_12_x86_64.manylinux2010_x86_64` -> both tags. */
+  platforms: string[];
+}
+
+/**
+ * The binary distribution format's file name, `{project}-{version}(-{build})?-{python}-{abi}-{platform}.whl`
+ * (packaging.python.org, "Binary distribution format"), each part from its own character set: so a name
+ * that passes is a plain base name, never `..` and never holding a path separator. Anything else:
+ * undefined.
+ */
+export function parseWheelName(filename: string): WheelName | undefined {
+  const match =
+    /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([A-Za-z0-9_.!+]+)(?:-\d[A-Za-z0-9_.]*)?-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-([A-Za-z0-9_.]+)\.whl$/.exec(
+      filename,
+    );
+  if (match === null) return undefined;
+  return { project: match[1]!, version: match[2]!, platforms: match[3]!.split('.') };
+}
+
+/** The Zig release a `ziglang` PyPI version carries: `0.13.0.post1` -> `0.13.0`. */
+export function zigVersionOfPypi(pypiVersion: string): string {
+  return pypiVersion.replace(/\.post\d+$/, '');
 }
 
 /**
@@ -78,14 +108,6 @@ export function isWheelForHost(filename: string, host: string, config: ZigPypiCo
 function fileUrl(file: PypiFile, config: ZigPypiConfig): string {
   const digest = file.blake2b256;
   return `${config.filesUrl}/${digest.slice(0, 2)}/${digest.slice(2, 4)}/${digest.slice(4)}/${file.filename}`;
-}
-
-/** `ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.whl` -> its platform tags. */
-function wheelPlatformTags(filename: string, project: string): string[] {
-  const prefix = `${project}-`;
-  if (!filename.startsWith(prefix) || !filename.endsWith('.whl')) return [];
-  const parts = filename.slice(prefix.length, -'.whl'.length).split('-');
-  return parts.length === 4 ? parts[3]!.split('.') : [];
 }
 
 /** `manylinux_*_x86_64` matches `manylinux_2_12_x86_64`: `*` stands for a `<major>_<minor>` version. */

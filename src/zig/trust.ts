@@ -57,7 +57,7 @@ export type ExpectedDigest =
     }
   /** A dev build the index no longer lists: only its minisign signature (with the file: check) vouches. */
   | { kind: 'signature-only'; file: string; reason: string }
-  /** No pinned wheel: the caller may ask PyPI itself, trusting its TLS. */
+  /** No pinned wheel: only `--source pypi` may take the index's word, over TLS or with XCC_PYPI_ALLOW_HTTP (sources/wheel.ts). */
   | { kind: 'unpinned-wheel'; reason: string };
 
 export function expectedDigest(query: TrustQuery, data: TrustData): ExpectedDigest {

@@ -372,6 +372,8 @@ describe.concurrent('malicious release archives through the installer', { timeou
         XCC_HOME: box.home,
         XCC_ZIG_INDEX: `${mirror.url}/zip${attack.index}/index.json`,
         XCC_PYPI_INDEX_URL: pypi.indexUrl,
+        // The loopback index is plain http: what is attacked here is the extractor, not the transport.
+        XCC_PYPI_ALLOW_HTTP: '1',
       },
     });
 

@@ -187,7 +187,7 @@ describe('xcc install from PyPI', { timeout: 300_000 }, () => {
     const result = await runXcc(['install', test.version, '--json'], {
       env: { XCC_HOME: home, XCC_ZIG_MIRROR: `${deadUrl}/zig`, XCC_PYPI_INDEX_URL: pypi.indexUrl },
     });
-    expect(result.stderr).toContain('verified sha256 (pinned in xcc)');
+    expect(result.stderr).toContain('verified sha256 (pinned in xcc, toolchains/zig-releases.json)');
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ version: test.version, source: 'pypi' });
     const simple = pypi.requests.find((request) => request.path.endsWith('/ziglang/'));

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XccError } from '../../src/errors.js';
 import { zigConfig } from '../../src/zig/config.js';
-import { type PypiFile, parsePypiProject, pypiVersionsFor, selectWheel } from '../../src/zig/pypi.js';
+import {
+  type PypiFile,
+  parsePypiProject,
+  parseWheelName,
+  pypiVersionsFor,
+  selectWheel,
+  zigVersionOfPypi,
+} from '../../src/zig/pypi.js';
 import { projectRoot } from '../support/paths.js';
 
 // A real snapshot of PyPI's project JSON for `ziglang` (see its $comment).
@@ -147,5 +154,42 @@ describe('parsePypiProject', () => {
   ])('rejects %s, naming the place', (text, message) => {
     expect(() => parsePypiProject(text, 'pypi.json')).toThrow(XccError);
     expect(() => parsePypiProject(text, 'pypi.json')).toThrow(message);
+  });
+});
+
+describe('parseWheelName', () => {
+  it.each([
+    [
+      'ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.musllinux_1_1_x86_64.whl',
+      {
+        project: 'ziglang',
+        version: '0.15.2',
+        platforms: ['manylinux_2_12_x86_64', 'manylinux2010_x86_64', 'musllinux_1_1_x86_64'],
+      },
+    ],
+    [
+      'ziglang-0.13.0.post1-1-py3-none-win_arm64.whl',
+      { project: 'ziglang', version: '0.13.0.post1', platforms: ['win_arm64'] },
+    ],
+  ])('reads %s', (name, expected) => {
+    expect(parseWheelName(name)).toEqual(expected);
+  });
+
+  it.each([
+    'ziglang-0.16.0-py3-none-x/../../../../../escaped.manylinux_2_12_x86_64.whl',
+    'ziglang-0.16.0-py3-none-..\\..\\escaped.whl',
+    '/etc/ziglang-0.16.0-py3-none-any.whl',
+    'ziglang-0.16.0-py3-none-any.whl/',
+    'ziglang-0.16.0-py3-none.whl',
+    'ziglang-0.16.0-py3-none-any.tar.gz',
+    '..',
+    'ziglang-0.16.0-py3-none-any\n.whl',
+  ])('refuses %j', (name) => {
+    expect(parseWheelName(name)).toBeUndefined();
+  });
+
+  it('maps a post release to the Zig it carries', () => {
+    expect(zigVersionOfPypi('0.13.0.post1')).toBe('0.13.0');
+    expect(zigVersionOfPypi('0.15.2')).toBe('0.15.2');
   });
 });

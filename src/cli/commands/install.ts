@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CAC } from 'cac';
+import { isEnabled } from '../../env-flag.js';
 import { UsageError } from '../../errors.js';
 import { resolveTarget } from '../../target/index.js';
 import type { ProjectConfig } from '../../toolchain/config.js';
@@ -35,7 +36,7 @@ export function registerInstall(cli: CAC): void {
     })
     .option(
       '--from <path>',
-      'Install a release archive on disk (its .minisig beside it), or a directory holding it',
+      'Install a release archive on disk (its .minisig beside it), a pinned ziglang wheel, or a directory holding one',
       {
         type: [textValue],
       },
@@ -58,9 +59,10 @@ export function registerInstall(cli: CAC): void {
     .example('  xcc install --frozen     # CI: exactly what xcc.lock.json pins')
     .example('  xcc install --source pypi')
     .example('  xcc install --from ./zig-x86_64-linux-0.15.2.tar.xz')
+    .example('  xcc install --from ./wheels  # where pip download ziglang==0.15.2 --no-deps -d wheels put it')
     .example('  xcc install --prewarm linux/arm64,windows/amd64   # a first go build without minutes of libc')
     .action(async (version: string | undefined, flags: InstallFlags) => {
-      if (isSet(process.env.XCC_SKIP_INSTALL)) {
+      if (isEnabled(process.env.XCC_SKIP_INSTALL)) {
         if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
         return;
       }
@@ -152,8 +154,4 @@ function parseSources<T extends string>(text: string | undefined, known: readonl
     }
   }
   return names as T[];
-}
-
-function isSet(value: string | undefined): boolean {
-  return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value.toLowerCase());
 }

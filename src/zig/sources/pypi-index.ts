@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError, XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
 import type { HttpClient } from '../http.js';
+import { parseWheelName } from '../pypi.js';
 
 /**
  * Finding the `ziglang` wheels on a Python package index, the way pip would: the same index setting
@@ -92,13 +93,23 @@ function checkUrl(value: string, from: string): string {
   );
 }
 
-/** The project's files, from `<index>/<project>/`, as JSON (PEP 691) or HTML (PEP 503). */
+export interface ProjectPage {
+  /** Where the listing finally came from (after redirects): its scheme says whether TLS carried it. */
+  url: string;
+  files: IndexedFile[];
+}
+
+/**
+ * The project's files, from `<index>/<project>/`, as JSON (PEP 691) or HTML (PEP 503). A listed name that
+ * is not a plain file name, or that ends in `.whl` without being a wheel's name, refuses the whole page:
+ * an index that lies about names may lie about the rest.
+ */
 export async function listProjectFiles(
   http: HttpClient,
   indexUrl: string,
   project: string,
   signal?: AbortSignal,
-): Promise<IndexedFile[]> {
+): Promise<ProjectPage> {
   const pageUrl = `${indexUrl}/${project}/`;
   const answer = await http.getText(pageUrl, {
     signal,
@@ -110,7 +121,16 @@ export async function listProjectFiles(
   });
   if (answer.status !== 200) throw new XccError(`${pageUrl}: unexpected answer ${answer.status}`);
   const body = answer.body.trimStart();
-  return body.startsWith('{') ? parseSimpleJson(body, answer.url) : parseSimpleHtml(body, answer.url);
+  const files = body.startsWith('{') ? parseSimpleJson(body, answer.url) : parseSimpleHtml(body, answer.url);
+  for (const { filename } of files) {
+    const plain = /^[\w.+!-]+$/.test(filename) && filename !== '.' && filename !== '..';
+    if (!plain || (/\.whl$/i.test(filename) && parseWheelName(filename) === undefined)) {
+      throw new XccError(
+        `${pageUrl} lists ${JSON.stringify(filename)}, which is not a wheel file name (name-version-python-abi-platform.whl, no path): refusing the index`,
+      );
+    }
+  }
+  return { url: answer.url, files };
 }
 
 export function parseSimpleJson(text: string, pageUrl: string): IndexedFile[] {

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -79,6 +79,15 @@ export async function downloadToFile(
   const digest = new DigestStream();
   await pipeline(download.body, digest, createWriteStream(file), { signal: context.signal });
   return { url: download.url, ...digest.result() };
+}
+
+/** A file on disk (`--from`), hashed as a download would be. */
+export async function hashFile(file: string): Promise<Downloaded> {
+  const digest = new DigestStream();
+  await pipeline(createReadStream(file), digest, async (source) => {
+    for await (const _ of source);
+  });
+  return { url: file, ...digest.result() };
 }
 
 /** What a file's sha256 (and size, when known) must be, and who says so (for messages). */

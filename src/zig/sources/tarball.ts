@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../../errors.js';
-import { DigestStream } from '../digest.js';
 import { extractTarXz, extractZip } from '../extract.js';
 import type { ExpectedDigest } from '../trust.js';
 import { checkZigVersion } from '../zig-binary.js';
@@ -13,6 +11,7 @@ import {
   checkSignatureFile,
   type Downloaded,
   downloadToFile,
+  hashFile,
   type SourceContext,
   type ZigSource,
 } from './source.js';
@@ -66,14 +65,6 @@ export function localArchiveSource(file: string, expected: ArchiveDigest): ZigSo
       return { host: context.host, source: 'file', url: `file://${path.resolve(file)}`, sha256: got.sha256 };
     },
   };
-}
-
-async function hashFile(file: string): Promise<Downloaded> {
-  const digest = new DigestStream();
-  await pipeline(createReadStream(file), digest, async (source) => {
-    for await (const _ of source);
-  });
-  return { url: file, ...digest.result() };
 }
 
 async function verifyAndExtract(options: {
