@@ -5,6 +5,7 @@ import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
+import { redactUrls } from '../redact.js';
 import { version } from '../version.js';
 
 /**
@@ -72,8 +73,14 @@ export const MAX_REDIRECTS = 5;
 /** What kind of failure an HttpError is: the installer picks the next source on any of them. */
 export type HttpFailure = 'status' | 'network' | 'timeout' | 'tls' | 'redirect';
 
+/**
+ * What the HTTP module reports (errors, retries, progress) names the URL with its credentials hidden
+ * (redactUrls): it ends up in messages, progress lines and logs. The URLs callers request with, and the
+ * final URL of a response, stay whole: a relative link is resolved against them.
+ */
 export class HttpError extends XccError {
   override name = 'HttpError';
+  /** The URL asked for, credentials hidden. */
   readonly url: string;
   readonly failure: HttpFailure;
   /** What went wrong, without the URL (the message is `cannot fetch <url>: <detail>`). */
@@ -94,10 +101,13 @@ export class HttpError extends XccError {
     retryAfterMs?: number;
     cause?: unknown;
   }) {
-    super(`cannot fetch ${fields.url}: ${fields.detail}`, { cause: fields.cause });
-    this.url = fields.url;
+    const url = redactUrls(fields.url);
+    // A redirect's detail names where it led, with whatever that URL carries.
+    const detail = redactUrls(fields.detail);
+    super(`cannot fetch ${url}: ${detail}`, { cause: fields.cause });
+    this.url = url;
     this.failure = fields.failure;
-    this.detail = fields.detail;
+    this.detail = detail;
     this.status = fields.status;
     this.retryable = fields.retryable ?? false;
     this.retryAfterMs = fields.retryAfterMs;
@@ -107,13 +117,15 @@ export class HttpError extends XccError {
 /** Thrown before any connection is made when the user asked for no network at all. */
 export class OfflineError extends XccError {
   override name = 'OfflineError';
+  /** The URL asked for, credentials hidden. */
   readonly url: string;
   /** The variable that switched the network off, as `NAME=value`. */
   readonly setting: string;
 
   constructor(url: string, setting: string) {
-    super(`cannot fetch ${url}: the network is switched off (${setting})`);
-    this.url = url;
+    const shown = redactUrls(url);
+    super(`cannot fetch ${shown}: the network is switched off (${setting})`);
+    this.url = shown;
     this.setting = setting;
   }
 }
@@ -165,7 +177,7 @@ function proxyUrl(name: string, value: string): string {
   const url = value.includes('://') ? value : `http://${value}`;
   if (!URL.canParse(url) || !PROXY_PROTOCOLS.includes(new URL(url).protocol)) {
     throw new UsageError(
-      `${name}=${value} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
+      `${name}=${redactUrls(value)} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
     );
   }
   return url;
@@ -176,6 +188,7 @@ export function userAgent(): string {
 }
 
 export interface RetryEvent {
+  /** Credentials hidden. */
   url: string;
   /** 1 for the first retry. */
   attempt: number;
@@ -184,6 +197,7 @@ export interface RetryEvent {
 }
 
 export interface Progress {
+  /** Credentials hidden. */
   url: string;
   /** The caller's label for where the bytes come from (a mirror's name), echoed back. */
   source: string | undefined;
@@ -367,7 +381,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (!failure.retryable || done >= retry.retries) throw failure;
     const delayMs = retryDelay(failure, done, retry, clock);
     if (delayMs === undefined || clock.monotonic() + delayMs > call.deadlineAt) throw failure;
-    options.onRetry?.({ url: call.url, attempt: done + 1, delayMs, error: failure });
+    options.onRetry?.({ url: failure.url, attempt: done + 1, delayMs, error: failure });
     await clock.sleep(delayMs, call.signal).catch((error: unknown) => {
       throw classify(call, error, timeouts);
     });
@@ -387,7 +401,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     let bytes = 0;
     /** What the caller's `onChunk` threw: its own failure (a full disk), not the network's. */
     let consumerFailed: { error: unknown } | undefined;
-    const report = () => download.onProgress?.({ url: call.url, source: download.source, bytes, total });
+    const shown = redactUrls(call.url);
+    const report = () => download.onProgress?.({ url: shown, source: download.source, bytes, total });
     report();
     for (let resumes = 0; ; ) {
       try {
@@ -598,7 +613,7 @@ function classify(call: Call, error: unknown, timeouts: Timeouts): HttpError {
     return fail(
       'network',
       'the proxy requires credentials (HTTP 407); put them in the proxy URL, as in ' +
-        'HTTPS_PROXY=http://user:password@proxy:port',
+        'HTTPS_PROXY=http://<user>:<password>@proxy:port',
     );
   }
   if (TRANSIENT_CODES.has(code)) return fail('network', `the connection broke (${code}: ${message})`, true);

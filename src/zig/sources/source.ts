@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
+import { redactUrls } from '../../redact.js';
 import { Digest } from '../digest.js';
 import type { InstallEventHandler } from '../events.js';
 import type { HttpClient } from '../http.js';
@@ -68,7 +69,7 @@ export async function downloadToFile(
   context.emit({
     type: 'download-start',
     source,
-    url: download.url,
+    url: redactUrls(download.url),
     file: path.basename(file),
     size: download.size ?? knownSize,
   });
