@@ -325,10 +325,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const visited = new Set([url]);
     let current = url;
     for (let hops = 0; ; hops++) {
-      const response = await request(current, {
+      const authenticated = withBasicAuth(current, headers);
+      const response = await request(authenticated.url, {
         dispatcher,
         method: 'GET',
-        headers,
+        headers: authenticated.headers,
         signal: call.signal,
         headersTimeout: timeouts.idleMs,
         bodyTimeout: timeouts.idleMs,
@@ -551,6 +552,26 @@ function certificateAuthorities(env: Env): string[] | undefined {
   };
   const extra = env.NODE_EXTRA_CA_CERTS ? [read('NODE_EXTRA_CA_CERTS', env.NODE_EXTRA_CA_CERTS)] : [];
   return [...tls.rootCertificates, ...extra, read('npm_config_cafile', npmCaFile)];
+}
+
+/**
+ * `user:password@` in a URL is Basic authentication, as curl and pip read it (undici would ignore it). A
+ * redirect keeps it only when it resolves to a URL that still has it: a relative one, on the same origin.
+ */
+function withBasicAuth(url: string, headers: Record<string, string>) {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { url, headers };
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const credentials = Buffer.from(`${decode(parsed.username)}:${decode(parsed.password)}`).toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers: { ...headers, authorization: `Basic ${credentials}` } };
 }
 
 function statusError(url: string, status: number, retryAfter: number | undefined): HttpError {

@@ -424,6 +424,29 @@ describe('headers', () => {
   });
 });
 
+describe('credentials in the URL', () => {
+  it('sends user:password@ as Basic authentication, to that origin only, and never shows it', async () => {
+    const elsewhere = await start((_, response) => response.end('moved'));
+    const server = await start((request, response) => {
+      if (request.headers.authorization !== `Basic ${Buffer.from('user:p@ss word').toString('base64')}`) {
+        response.statusCode = 401;
+      } else if (request.url === '/a') {
+        response.writeHead(302, { location: '/b' });
+      } else if (request.url === '/b') {
+        response.writeHead(302, { location: `${elsewhere.origin}/c` });
+      }
+      response.end();
+    });
+    const { http } = client();
+    const withCredentials = (path: string) => server.origin.replace('://', '://user:p%40ss%20word@') + path;
+    await expect(http.getText(withCredentials('/ok'))).resolves.toMatchObject({ status: 200 });
+    await expect(http.getText(withCredentials('/a'))).resolves.toMatchObject({ body: 'moved' });
+    expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined();
+    const error = await failure(http.getText(server.origin.replace('://', '://user:wrong@')));
+    expect(error.message).toBe(`cannot fetch ${server.origin.replace('://', '://****@')}: HTTP 401`);
+  });
+});
+
 describe('offline switch', () => {
   it.each([
     [{ XCC_OFFLINE: '1' }, 'XCC_OFFLINE=1'],
