@@ -1,5 +1,6 @@
 import { type CAC, cac } from 'cac';
 import { isXccError } from '../errors.js';
+import { redactUrls } from '../redact.js';
 import { version } from '../version.js';
 import { commands, commandsFor } from './commands/index.js';
 import { protectTextValues } from './option-text.js';
@@ -49,22 +50,25 @@ export async function runMain(argv: readonly string[]): Promise<void> {
 class CliUsageError extends Error {}
 
 function report(error: unknown, debug: boolean): number {
+  // Whatever put a URL into a message (an index page, a setting, an error of a library), its
+  // credentials are not printed: users paste this output into issues and CI logs.
+  const print = (text: string) => process.stderr.write(`${redactUrls(text)}\n`);
   if (isXccError(error)) {
-    process.stderr.write(`xcc: ${error.message}\n`);
-    if (debug) process.stderr.write(`${stackWithCauses(error)}\n`);
+    print(`xcc: ${error.message}`);
+    if (debug) print(stackWithCauses(error));
     return error.exitCode;
   }
   if (error instanceof CliUsageError || (error instanceof Error && error.name === 'CACError')) {
     // cac's messages quote with backticks; keep one quoting style across xcc's output.
     const message = lowerFirst((error as Error).message).replaceAll('`', "'");
-    process.stderr.write(`xcc: ${message}; run 'xcc --help' for usage\n`);
+    print(`xcc: ${message}; run 'xcc --help' for usage`);
     return 2;
   }
   if (debug) {
-    process.stderr.write(`${stackWithCauses(error)}\n`);
+    print(stackWithCauses(error));
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`xcc: internal error: ${message} (run again with --debug for details)\n`);
+    print(`xcc: internal error: ${message} (run again with --debug for details)`);
   }
   return 1;
 }

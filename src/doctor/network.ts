@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
+import { redactUrls } from '../redact.js';
 import { zigConfig } from '../zig/config.js';
 import { releaseFileName, zigHostKey } from '../zig/host.js';
 import { createHttpClient, type HttpClient, HttpError, offlineSetting, proxySettings } from '../zig/http.js';
@@ -30,6 +31,7 @@ export interface NetworkCheckOptions {
 }
 
 interface Probe {
+  /** Credentials hidden: it is shown. */
   url: string;
   /** Undefined when it answered 200; else what went wrong, in a few words. */
   problem: string | undefined;
@@ -96,7 +98,7 @@ async function probeUrl(http: HttpClient, url: string, timeoutMs: number, clock:
     // The detail's advice (after the first ';') is the check's fix; the cause is enough here.
     problem = error.status === undefined ? error.detail.split(';')[0]! : `HTTP ${error.status}`;
   }
-  return { url, problem, durationMs: Math.round(clock.monotonic() - started) };
+  return { url: redactUrls(url), problem, durationMs: Math.round(clock.monotonic() - started) };
 }
 
 /** `through proxy http://proxy:3128` (credentials left out), or nothing when connecting directly. */

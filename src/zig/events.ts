@@ -1,3 +1,5 @@
+import { redactUrls } from '../redact.js';
+
 /**
  * What an install reports while it works. The library only emits these; the CLI decides how to show
  * them (a progress bar on a terminal, a line per step in CI and postinstall, nothing with --quiet).
@@ -20,3 +22,19 @@ export type InstallEvent =
   | { type: 'warning'; message: string };
 
 export type InstallEventHandler = (event: InstallEvent) => void;
+
+/**
+ * `handler` with every string of every event redacted (redactUrls): events name URLs and repeat error
+ * messages, and callers print and log them.
+ */
+export function redactingHandler(handler: InstallEventHandler): InstallEventHandler {
+  return (event) =>
+    handler(
+      Object.fromEntries(
+        Object.entries(event).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? redactUrls(value) : value,
+        ]),
+      ) as InstallEvent,
+    );
+}

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import tls from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
+import { redactUrls } from '../redact.js';
 import { version } from '../version.js';
 
 /**
@@ -72,8 +73,14 @@ export const MAX_REDIRECTS = 5;
 /** What kind of failure an HttpError is: the installer picks the next source on any of them. */
 export type HttpFailure = 'status' | 'network' | 'timeout' | 'tls' | 'redirect';
 
+/**
+ * What the HTTP module reports (errors, retries, progress) names the URL with its credentials hidden
+ * (redactUrls): it ends up in messages, progress lines and logs. The URLs callers request with, and the
+ * final URL of a response, stay whole: a relative link is resolved against them.
+ */
 export class HttpError extends XccError {
   override name = 'HttpError';
+  /** The URL asked for, credentials hidden. */
   readonly url: string;
   readonly failure: HttpFailure;
   /** What went wrong, without the URL (the message is `cannot fetch <url>: <detail>`). */
@@ -94,10 +101,13 @@ export class HttpError extends XccError {
     retryAfterMs?: number;
     cause?: unknown;
   }) {
-    super(`cannot fetch ${fields.url}: ${fields.detail}`, { cause: fields.cause });
-    this.url = fields.url;
+    const url = redactUrls(fields.url);
+    // A redirect's detail names where it led, with whatever that URL carries.
+    const detail = redactUrls(fields.detail);
+    super(`cannot fetch ${url}: ${detail}`, { cause: fields.cause });
+    this.url = url;
     this.failure = fields.failure;
-    this.detail = fields.detail;
+    this.detail = detail;
     this.status = fields.status;
     this.retryable = fields.retryable ?? false;
     this.retryAfterMs = fields.retryAfterMs;
@@ -107,13 +117,15 @@ export class HttpError extends XccError {
 /** Thrown before any connection is made when the user asked for no network at all. */
 export class OfflineError extends XccError {
   override name = 'OfflineError';
+  /** The URL asked for, credentials hidden. */
   readonly url: string;
   /** The variable that switched the network off, as `NAME=value`. */
   readonly setting: string;
 
   constructor(url: string, setting: string) {
-    super(`cannot fetch ${url}: the network is switched off (${setting})`);
-    this.url = url;
+    const shown = redactUrls(url);
+    super(`cannot fetch ${shown}: the network is switched off (${setting})`);
+    this.url = shown;
     this.setting = setting;
   }
 }
@@ -165,7 +177,7 @@ function proxyUrl(name: string, value: string): string {
   const url = value.includes('://') ? value : `http://${value}`;
   if (!URL.canParse(url) || !PROXY_PROTOCOLS.includes(new URL(url).protocol)) {
     throw new UsageError(
-      `${name}=${value} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
+      `${name}=${redactUrls(value)} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
     );
   }
   return url;
@@ -176,6 +188,7 @@ export function userAgent(): string {
 }
 
 export interface RetryEvent {
+  /** Credentials hidden. */
   url: string;
   /** 1 for the first retry. */
   attempt: number;
@@ -184,6 +197,7 @@ export interface RetryEvent {
 }
 
 export interface Progress {
+  /** Credentials hidden. */
   url: string;
   /** The caller's label for where the bytes come from (a mirror's name), echoed back. */
   source: string | undefined;
@@ -219,10 +233,15 @@ export interface Download {
   /** Content-Length, when the server sent it. */
   size: number | undefined;
   /**
-   * The body. A broken connection is resumed with a Range request when the server allows it. Destroy
-   * the stream when not reading it to the end: that closes the connection.
+   * Reads the body to its end, handing each chunk to `onChunk` as it arrives; a broken connection is
+   * resumed with a Range request when the server allows it. `onChunk` must be done with the chunk when it
+   * returns (hash it, write it with writeSync): it is never waited for, and a slow one holds up the reading
+   * of the socket instead (see NEVER_FULL). What it throws ends the download and is thrown as it is.
+   * Call `read` or `cancel` at once, and once: until then, undici keeps what arrives in memory.
    */
-  body: Readable;
+  read(onChunk: (chunk: Buffer) => void): Promise<void>;
+  /** Lets go of a body that will not be read: closes its connection. */
+  cancel(): void;
 }
 
 export interface TextRequestOptions extends RequestOptions {
@@ -245,6 +264,18 @@ export interface HttpClient {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_MAX_TEXT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The high-water mark of every response body: never reached, so a body never pushes back on undici.
+ * undici 7 pauses its HTTP/1 parser when a body's buffer is full, and if the server closes the connection
+ * while it is paused (a server that closes after each response, as HTTP/1.0 ones and many small mirrors
+ * do, and whose whole response arrived while the reader was behind), it throws an AssertionError from the
+ * socket's 'end' handler that nothing can catch: the process dies (nodejs/undici#5360; fixed in undici 8,
+ * which needs Node 22.19). So bodies are read by `flow`, whose consumer is synchronous: a slow consumer
+ * holds up the event loop, and with it the reading of the socket, so the TCP window is the backpressure
+ * and memory holds about one chunk.
+ */
+const NEVER_FULL = Number.MAX_SAFE_INTEGER;
 
 /** One request in flight: the merged signals and when it must be over. */
 interface Call {
@@ -294,13 +325,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const visited = new Set([url]);
     let current = url;
     for (let hops = 0; ; hops++) {
-      const response = await request(current, {
+      const authenticated = withBasicAuth(current, headers);
+      const response = await request(authenticated.url, {
         dispatcher,
         method: 'GET',
-        headers,
+        headers: authenticated.headers,
         signal: call.signal,
         headersTimeout: timeouts.idleMs,
         bodyTimeout: timeouts.idleMs,
+        highWaterMark: NEVER_FULL,
       });
       const location = response.headers.location;
       if (!REDIRECT_STATUSES.has(response.statusCode) || typeof location !== 'string') {
@@ -349,32 +382,47 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (!failure.retryable || done >= retry.retries) throw failure;
     const delayMs = retryDelay(failure, done, retry, clock);
     if (delayMs === undefined || clock.monotonic() + delayMs > call.deadlineAt) throw failure;
-    options.onRetry?.({ url: call.url, attempt: done + 1, delayMs, error: failure });
+    options.onRetry?.({ url: failure.url, attempt: done + 1, delayMs, error: failure });
     await clock.sleep(delayMs, call.signal).catch((error: unknown) => {
       throw classify(call, error, timeouts);
     });
   }
 
-  async function* resumingBody(call: Call, first: Opened, download: DownloadOptions): AsyncGenerator<Buffer> {
+  /** Reads a download's body to its end, resuming it from where it broke (see `Download.read`). */
+  async function readResuming(
+    call: Call,
+    first: Opened,
+    download: DownloadOptions,
+    onChunk: (chunk: Buffer) => void,
+  ): Promise<void> {
     const total = contentLength(first.response.headers);
     const validator = resumeValidator(first.response.headers);
     let current: Opened | undefined = first;
     let broken: HttpError | undefined;
     let bytes = 0;
-    const report = () => download.onProgress?.({ url: call.url, source: download.source, bytes, total });
+    /** What the caller's `onChunk` threw: its own failure (a full disk), not the network's. */
+    let consumerFailed: { error: unknown } | undefined;
+    const shown = redactUrls(call.url);
+    const report = () => download.onProgress?.({ url: shown, source: download.source, bytes, total });
     report();
     for (let resumes = 0; ; ) {
       try {
         current ??= await openRange(call, first.url, bytes, validator, broken);
         const speed = speedGuard(call.url, timeouts, clock);
-        for await (const chunk of current.response.body as AsyncIterable<Buffer>) {
+        await flow(current.response.body, (chunk) => {
+          try {
+            onChunk(chunk);
+          } catch (error) {
+            consumerFailed = { error };
+            throw error;
+          }
           bytes += chunk.length;
-          speed(chunk.length);
           report();
-          yield chunk;
-        }
+          speed(chunk.length);
+        });
         return;
       } catch (error) {
+        if (consumerFailed) throw consumerFailed.error;
         current = undefined;
         broken = classify(call, error, timeouts);
         await backoff(call, broken, resumes++);
@@ -415,15 +463,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async download(url, downloadOptions = {}) {
       const call = begin(url, downloadOptions);
       const first = await withRetries(call, () => open(call, url, call.headers, (status) => status === 200));
-      const body = Readable.from(resumingBody(call, first, downloadOptions), { objectMode: false });
-      // Destroying the stream mid-way ends the generator's `for await`, which releases the response; a
-      // generator that never started ends nothing, so a body destroyed before it was read must let go of
-      // the response here, or its connection (and `close()`) waits for ever: Node then exits with code 13.
-      body.once('close', () => {
-        // Destroyed unfinished, undici's body emits "Request aborted": nobody reads it any more.
-        first.response.body.on('error', () => undefined).destroy();
-      });
-      return { url: first.url, size: contentLength(first.response.headers), body };
+      return {
+        url: first.url,
+        size: contentLength(first.response.headers),
+        read: (onChunk) => readResuming(call, first, downloadOptions, onChunk),
+        // A body nobody reads must still let go of its response, or its connection (and `close()`) waits
+        // for ever: Node then exits with code 13. Destroyed unfinished, undici's body emits "Request
+        // aborted": nobody reads it any more.
+        cancel: () => first.response.body.on('error', () => undefined).destroy(),
+      };
     },
 
     async getText(url, textOptions = {}) {
@@ -506,6 +554,26 @@ function certificateAuthorities(env: Env): string[] | undefined {
   return [...tls.rootCertificates, ...extra, read('npm_config_cafile', npmCaFile)];
 }
 
+/**
+ * `user:password@` in a URL is Basic authentication, as curl and pip read it (undici would ignore it). A
+ * redirect keeps it only when it resolves to a URL that still has it: a relative one, on the same origin.
+ */
+function withBasicAuth(url: string, headers: Record<string, string>) {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { url, headers };
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const credentials = Buffer.from(`${decode(parsed.username)}:${decode(parsed.password)}`).toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers: { ...headers, authorization: `Basic ${credentials}` } };
+}
+
 function statusError(url: string, status: number, retryAfter: number | undefined): HttpError {
   return new HttpError({
     url,
@@ -566,7 +634,7 @@ function classify(call: Call, error: unknown, timeouts: Timeouts): HttpError {
     return fail(
       'network',
       'the proxy requires credentials (HTTP 407); put them in the proxy URL, as in ' +
-        'HTTPS_PROXY=http://user:password@proxy:port',
+        'HTTPS_PROXY=http://<user>:<password>@proxy:port',
     );
   }
   if (TRANSIENT_CODES.has(code)) return fail('network', `the connection broke (${code}: ${message})`, true);
@@ -646,17 +714,35 @@ function speedGuard(url: string, timeouts: Timeouts, clock: Clock): (bytes: numb
   };
 }
 
+/**
+ * Reads an undici body to its end in flowing mode, handing each chunk to `onChunk` before the next one is
+ * read, so the body never pushes back on undici (see NEVER_FULL). What `onChunk` throws destroys the body,
+ * which closes its connection, and rejects with that error.
+ */
+function flow(body: Dispatcher.ResponseData['body'], onChunk: (chunk: Buffer) => void): Promise<void> {
+  let failed = false;
+  body.on('data', (chunk: Buffer) => {
+    if (failed) return;
+    try {
+      onChunk(chunk);
+    } catch (error) {
+      failed = true;
+      body.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  return finished(body);
+}
+
 async function readText(
-  body: AsyncIterable<Buffer>,
+  body: Dispatcher.ResponseData['body'],
   maxBytes: number,
   url: string,
   speed: (bytes: number) => void,
 ): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
-  for await (const chunk of body) {
+  await flow(body, (chunk) => {
     bytes += chunk.length;
-    speed(chunk.length);
     if (bytes > maxBytes) {
       throw new HttpError({
         url,
@@ -666,6 +752,7 @@ async function readText(
       });
     }
     chunks.push(chunk);
-  }
+    speed(chunk.length);
+  });
   return Buffer.concat(chunks).toString('utf8');
 }

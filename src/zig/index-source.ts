@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import type { Env } from '../home.js';
+import { redactUrls } from '../redact.js';
 import { zigConfig } from './config.js';
 import type { HttpClient } from './http.js';
 import { parseIndex, type ZigIndex } from './releases.js';
@@ -35,7 +36,7 @@ export async function loadIndex(options: {
     // The user's own index replaces the official one; failing to read it is an error, not a fallback.
     const text = await readLocation(privateLocation, options);
     return {
-      index: parseIndex(text, `XCC_ZIG_INDEX (${privateLocation})`),
+      index: parseIndex(text, `XCC_ZIG_INDEX (${redactUrls(privateLocation)})`),
       privateIndex: true,
       problem: undefined,
     };

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { type Env, xccHome } from '../home.js';
 import { zigConfig } from './config.js';
-import type { InstallEvent, InstallEventHandler } from './events.js';
+import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
 import { type LoadedIndex, loadIndex } from './index-source.js';
@@ -82,7 +82,7 @@ export interface Zig {
 
 export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   const env = options.env ?? process.env;
-  const emit = options.onEvent ?? (() => {});
+  const emit = options.onEvent ? redactingHandler(options.onEvent) : () => {};
   if (env.XCC_ZIG) return adoptExisting(env.XCC_ZIG, options.spec, emit);
 
   const platform = options.platform ?? process.platform;

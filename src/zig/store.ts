@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { isErrnoCode, makeDirectory, renameFoundTarget, renameRetrying } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
+import { redactUrls } from '../redact.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -169,6 +170,8 @@ export function openStore(options: StoreOptions = {}): Store {
     const marker: InstallMarker = {
       version,
       ...source,
+      // Stays on disk and is shown by `xcc ls`: a private mirror's credentials must not.
+      url: redactUrls(source.url),
       installedAt: new Date(clock.now()).toISOString(),
       bytes: await diskUsage(stage),
     };

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { isXccError, type XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome } from '../home.js';
+import { redactUrls } from '../redact.js';
 import type { HttpClient } from './http.js';
 
 /**
@@ -34,6 +35,7 @@ export interface CachedTextOptions {
 }
 
 interface Entry {
+  /** Credentials hidden (redactUrls): the file name's hash tells URLs that differ only in them apart. */
   url: string;
   body: string;
   etag: string | undefined;
@@ -69,7 +71,13 @@ export async function fetchCachedText(
     response.status === 304
       ? // getText accepts a 304 only when it sent the cached copy's validators, so `cached` exists.
         { ...cached!, fetchedAt }
-      : { url, body: response.body, etag: response.etag, lastModified: response.lastModified, fetchedAt };
+      : {
+          url: redactUrls(url),
+          body: response.body,
+          etag: response.etag,
+          lastModified: response.lastModified,
+          fetchedAt,
+        };
   await writeFileAtomic(file, JSON.stringify(entry));
   return {
     body: entry.body,
@@ -93,7 +101,9 @@ function entryFile(home: string, url: string): string {
 async function readEntry(file: string, url: string): Promise<Entry | undefined> {
   try {
     const entry = JSON.parse(await readFile(file, 'utf8')) as Entry;
-    return entry.url === url && typeof entry.body === 'string' && typeof entry.fetchedAt === 'number'
+    return entry.url === redactUrls(url) &&
+      typeof entry.body === 'string' &&
+      typeof entry.fetchedAt === 'number'
       ? entry
       : undefined;
   } catch {

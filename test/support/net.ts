@@ -48,6 +48,31 @@ export async function serve(handler: Handler, tls?: { key: string; cert: string 
   };
 }
 
+/**
+ * A server that answers every connection by writing `response` (status line, headers and body, as raw
+ * bytes) and closing its side at once, as a plain HTTP/1.0 server does: the client sees the headers, the
+ * body and the FIN back to back, whatever pace it reads at. Its `requests` stays empty (nothing is parsed).
+ */
+export async function serveRaw(response: Buffer): Promise<TestServer> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.end(response));
+  });
+  const port = await listen(server);
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    requests: [],
+    connections: () => connections,
+    close: () => closeAll(server, sockets),
+  };
+}
+
 export interface TestProxy {
   url: string;
   /** `CONNECT host:port` for tunnels, `GET http://...` for plain forwarded requests. */

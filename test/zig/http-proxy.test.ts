@@ -76,7 +76,7 @@ describe('proxy for http:// URLs (in this process)', () => {
       expect(error).toMatchObject({ failure: 'network', retryable: false });
       expect((error as HttpError).message).toBe(
         `cannot fetch ${scheme}://127.0.0.1:9/index.json: the proxy requires credentials (HTTP 407); ` +
-          'put them in the proxy URL, as in HTTPS_PROXY=http://user:password@proxy:port',
+          'put them in the proxy URL, as in HTTPS_PROXY=http://<user>:<password>@proxy:port',
       );
       expect(through.log.map((entry) => entry.method)).toEqual([scheme === 'http' ? 'GET' : 'CONNECT']);
     },

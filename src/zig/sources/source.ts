@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
-import { DigestStream } from '../digest.js';
+import { redactUrls } from '../../redact.js';
+import { Digest } from '../digest.js';
 import type { InstallEventHandler } from '../events.js';
 import type { HttpClient } from '../http.js';
 import {
@@ -49,7 +49,10 @@ export interface Downloaded {
   size: number;
 }
 
-/** Streams `url` into `file`, hashing on the way; progress goes to the context's event handler. */
+/**
+ * Streams `url` into `file`, hashing on the way; progress goes to the context's event handler. Each chunk
+ * is written synchronously, as the HTTP module asks (`Download.read`): a slow disk holds up the socket.
+ */
 export async function downloadToFile(
   url: string,
   file: string,
@@ -66,27 +69,33 @@ export async function downloadToFile(
   context.emit({
     type: 'download-start',
     source,
-    url: download.url,
+    url: redactUrls(download.url),
     file: path.basename(file),
     size: download.size ?? knownSize,
   });
   if (knownSize !== undefined && download.size !== undefined && download.size !== knownSize) {
-    download.body.destroy();
+    download.cancel();
     throw new XccError(
       `${source} announced ${download.size} bytes for ${path.basename(file)}, which has ${knownSize}: it serves another file, or a broken one`,
     );
   }
-  const digest = new DigestStream();
-  await pipeline(download.body, digest, createWriteStream(file), { signal: context.signal });
+  const digest = new Digest();
+  const fd = openSync(file, 'w');
+  try {
+    await download.read((chunk) => {
+      digest.update(chunk);
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    });
+  } finally {
+    closeSync(fd);
+  }
   return { url: download.url, ...digest.result() };
 }
 
 /** A file on disk (`--from`), hashed as a download would be. */
 export async function hashFile(file: string): Promise<Downloaded> {
-  const digest = new DigestStream();
-  await pipeline(createReadStream(file), digest, async (source) => {
-    for await (const _ of source);
-  });
+  const digest = new Digest();
+  for await (const chunk of createReadStream(file)) digest.update(chunk as Buffer);
   return { url: file, ...digest.result() };
 }
 
