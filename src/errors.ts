@@ -1,6 +1,9 @@
+import { redactUrls } from './redact.js';
+
 /**
  * Errors a user can fix. The message is one line that says what went wrong and how to fix it;
  * the CLI prints it without a stack (unless --debug). Anything else thrown is a bug and shows its stack.
+ * Its message never carries a URL's credentials (redactUrls): library callers log it too.
  */
 export class XccError extends Error {
   override name = 'XccError';
@@ -8,7 +11,7 @@ export class XccError extends Error {
   readonly exitCode: 1 | 2;
 
   constructor(message: string, options: { exitCode?: 1 | 2; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactUrls(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.exitCode = options.exitCode ?? 1;
   }
 }

@@ -177,7 +177,7 @@ function proxyUrl(name: string, value: string): string {
   const url = value.includes('://') ? value : `http://${value}`;
   if (!URL.canParse(url) || !PROXY_PROTOCOLS.includes(new URL(url).protocol)) {
     throw new UsageError(
-      `${name}=${redactUrls(value)} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
+      `${name}=${value} is not a proxy URL; write it like http://proxy.example:3128 (or unset it)`,
     );
   }
   return url;

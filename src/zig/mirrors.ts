@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import type { Env } from '../home.js';
-import { redactUrls } from '../redact.js';
 import { zigConfig } from './config.js';
 import type { HttpClient } from './http.js';
 import { fetchCachedText } from './text-cache.js';
@@ -41,11 +40,11 @@ export function userMirrors(env: Env): string[] | undefined {
       url = new URL(entry);
     } catch {
       throw new UsageError(
-        `XCC_ZIG_MIRROR: "${redactUrls(entry)}" is not a URL; give base URLs separated by commas, like https://mirror.example/zig`,
+        `XCC_ZIG_MIRROR: "${entry}" is not a URL; give base URLs separated by commas, like https://mirror.example/zig`,
       );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new UsageError(`XCC_ZIG_MIRROR: "${redactUrls(entry)}" is not an http(s) URL`);
+      throw new UsageError(`XCC_ZIG_MIRROR: "${entry}" is not an http(s) URL`);
     }
     return entry.replace(/\/+$/, '');
   });

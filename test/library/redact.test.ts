@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError, XccError } from '../../src/errors.js';
 import { redactUrls } from '../../src/redact.js';
 
 describe('redactUrls', () => {
@@ -28,5 +29,20 @@ describe('redactUrls', () => {
     ['HTTPS_PROXY=http://<user>:<password>@proxy:port', 'HTTPS_PROXY=http://<user>:<password>@proxy:port'],
   ])('%s -> %s', (text, expected) => {
     expect(redactUrls(text)).toBe(expected);
+  });
+});
+
+describe('XccError', () => {
+  // Library callers log error messages as they are: a message built from a credentialed index URL
+  // (pypi-index.ts, wheel.ts) must not carry the credentials out.
+  it('redacts the URLs in its message, and keeps its exit code', () => {
+    const error = new UsageError(
+      'https://__token__:pypi-AgE@index.example/simple/ziglang/: unexpected answer 404',
+    );
+    expect(error.message).toBe('https://****@index.example/simple/ziglang/: unexpected answer 404');
+    expect(error.exitCode).toBe(2);
+    expect(new XccError('see https://m.example/f?token=abc').message).toBe(
+      'see https://m.example/f?token=****',
+    );
   });
 });
