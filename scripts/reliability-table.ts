@@ -24,6 +24,7 @@ const ORDER: Category[] = [
   'mirror-faults',
   'tampering',
   'archive-attacks',
+  'cache-attacks',
   'crashes',
   'concurrency',
   'bad-input',

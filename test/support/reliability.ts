@@ -16,6 +16,7 @@ export type Category =
   | 'mirror-faults'
   | 'tampering'
   | 'archive-attacks'
+  | 'cache-attacks'
   | 'crashes'
   | 'concurrency'
   | 'bad-input'

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { CACHE_FILE_MODE } from '../../cache-safety.js';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
 import { DigestStream } from '../digest.js';
@@ -77,7 +78,10 @@ export async function downloadToFile(
     );
   }
   const digest = new DigestStream();
-  await pipeline(download.body, digest, createWriteStream(file), { signal: context.signal });
+  // Never writable by others, whatever the umask: the bytes are read again after they were verified.
+  await pipeline(download.body, digest, createWriteStream(file, { mode: CACHE_FILE_MODE }), {
+    signal: context.signal,
+  });
   return { url: download.url, ...digest.result() };
 }
 
