@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
+import { chmod, lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { XccError } from './errors.js';
 import { isErrnoCode, makeDirectory } from './fs-atomic.js';
@@ -80,7 +80,7 @@ async function walk(home: string, target: string | undefined, create: boolean): 
   return true;
 }
 
-/** The home with the links on its way resolved, checked; undefined when it does not exist (and is not to be made). */
+/** The home, links on its way resolved, checked; undefined when it does not exist and is not to be made. */
 async function realHome(home: string, create: boolean): Promise<string | undefined> {
   let real: string;
   try {
@@ -119,11 +119,8 @@ async function checkEntry(home: string, shown: string, real: string, create: boo
   } catch (error) {
     if (!isErrnoCode(error, 'ENOENT')) throw error;
     if (!create) return false;
-    await mkdir(real, CACHE_DIRECTORY_MODE).catch((mkdirError: unknown) => {
-      if (!isErrnoCode(mkdirError, 'EEXIST')) throw mkdirError;
-    });
-    info = await lstat(real);
-    if (info.isDirectory()) await chmod(real, CACHE_DIRECTORY_MODE);
+    await makeDirectory(real, CACHE_DIRECTORY_MODE);
+    info = await lstat(real); // made now, or by another process meanwhile: checked all the same
   }
   if (info.isSymbolicLink()) {
     const to = await readlink(real).catch(() => '?');
@@ -148,7 +145,7 @@ async function checkOwnerAndMode(home: string, shown: string, real: string, info
   const octal = `0${mode.toString(8)}`;
   if (mode & 0o002) {
     throw new UnsafeCacheError(
-      `${shown} is writable by others (mode ${octal}): anyone could plant a zig that xcc runs; run 'chmod -R go-w ${shQuote(home)}' if nobody else used it, else remove the cache`,
+      `${shown} is writable by others (mode ${octal}): anyone could plant a zig that xcc runs; run chmod -R go-w ${shQuote(home)} if nobody else used it, else remove the cache`,
     );
   }
   if (!(mode & 0o020)) return;
@@ -162,7 +159,7 @@ async function checkOwnerAndMode(home: string, shown: string, real: string, info
     }
   }
   throw new UnsafeCacheError(
-    `${shown} is writable by group ${info.gid} (mode ${octal}): its members could plant a zig that xcc runs; run 'chmod -R g-w ${shQuote(home)}' if they never used it, else set XCC_HOME to a directory of your own`,
+    `${shown} is writable by group ${info.gid} (mode ${octal}): its members could plant a zig that xcc runs; run chmod -R g-w ${shQuote(home)} if they never used it, else set XCC_HOME to a directory of your own`,
   );
 }
 
