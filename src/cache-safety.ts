@@ -32,9 +32,14 @@ export const CACHE_EXECUTABLE_MODE = 0o755;
 /** A cache that someone else could have written to: the user must fix it (exit 2). */
 export class UnsafeCacheError extends XccError {
   override name = 'UnsafeCacheError';
+  /** What is wrong, and the fix (the message is both: `<problem>; <fix>`), for `xcc doctor`. */
+  readonly problem: string;
+  readonly fix: string;
 
-  constructor(message: string) {
-    super(message, { exitCode: 2 });
+  constructor(problem: string, fix: string) {
+    super(`${problem}; ${fix}`, { exitCode: 2 });
+    this.problem = problem;
+    this.fix = fix;
   }
 }
 
@@ -125,7 +130,8 @@ async function checkEntry(home: string, shown: string, real: string, create: boo
   if (info.isSymbolicLink()) {
     const to = await readlink(real).catch(() => '?');
     throw new UnsafeCacheError(
-      `${shown} is a symlink (to ${to}), which xcc never makes: cleaning the cache would follow it out; remove it (rm ${shQuote(shown)}) or set XCC_HOME to another directory`,
+      `${shown} is a symlink (to ${to}), which xcc never makes: cleaning the cache would follow it out`,
+      `remove it (rm ${shQuote(shown)}) or set XCC_HOME to another directory`,
     );
   }
   await checkOwnerAndMode(home, shown, real, info);
@@ -138,14 +144,16 @@ async function checkOwnerAndMode(home: string, shown: string, real: string, info
   if (user === undefined) return;
   if (info.uid !== user.uid && info.uid !== 0) {
     throw new UnsafeCacheError(
-      `${shown} is owned by uid ${info.uid}, not by you (uid ${user.uid}) or root: its owner could plant a zig that xcc runs; remove it, or set XCC_HOME to a directory of your own`,
+      `${shown} is owned by uid ${info.uid}, not by you (uid ${user.uid}) or root: its owner could plant a zig that xcc runs`,
+      'remove it, or set XCC_HOME to a directory of your own',
     );
   }
   const mode = info.mode & 0o7777;
   const octal = `0${mode.toString(8)}`;
   if (mode & 0o002) {
     throw new UnsafeCacheError(
-      `${shown} is writable by others (mode ${octal}): anyone could plant a zig that xcc runs; run chmod -R go-w ${shQuote(home)} if nobody else used it, else remove the cache`,
+      `${shown} is writable by others (mode ${octal}): anyone could plant a zig that xcc runs`,
+      `run chmod -R go-w ${shQuote(home)} if nobody else used it, else remove the cache`,
     );
   }
   if (!(mode & 0o020)) return;
@@ -159,7 +167,8 @@ async function checkOwnerAndMode(home: string, shown: string, real: string, info
     }
   }
   throw new UnsafeCacheError(
-    `${shown} is writable by group ${info.gid} (mode ${octal}): its members could plant a zig that xcc runs; run chmod -R g-w ${shQuote(home)} if they never used it, else set XCC_HOME to a directory of your own`,
+    `${shown} is writable by group ${info.gid} (mode ${octal}): its members could plant a zig that xcc runs`,
+    `run chmod -R g-w ${shQuote(home)} if they never used it, else set XCC_HOME to a directory of your own`,
   );
 }
 

@@ -281,6 +281,23 @@ describe('a planted zig in a cache that others can write', { timeout: 60_000 }, 
   });
 });
 
+describe('xcc doctor on a cache others can write', { timeout: 120_000 }, () => {
+  it('reports the Zig check as failed with the fix, and still runs the other checks', async () => {
+    const home = path.join(await freshDir('doctor'), 'home');
+    mkdirSync(home);
+    chmodSync(home, 0o777);
+    const result = await runXcc(['doctor', '--json'], { env: { XCC_HOME: home, XCC_OFFLINE: '1' } });
+    expect(result.exitCode, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout) as { checks: Array<Record<string, string>> };
+    expect(report.checks.find((check) => check.id === 'zig')).toMatchObject({
+      status: 'fail',
+      detail: `${home} is writable by others (mode 0777): anyone could plant a zig that xcc runs`,
+      fix: `run chmod -R go-w '${home}' if nobody else used it, else remove the cache`,
+    });
+    expect(report.checks.map((check) => check.id)).toContain('cache');
+  });
+});
+
 /** Every entry below `dir` (and `dir` itself) with its permission bits, without following symlinks. */
 function modes(dir: string): Map<string, { mode: number; kind: 'dir' | 'file' | 'link' }> {
   const result = new Map<string, { mode: number; kind: 'dir' | 'file' | 'link' }>();
