@@ -34,7 +34,7 @@ import { zigIndex } from '../support/zig-mirror.js';
 recordCategory(
   'cache-attacks',
   'Cache attacks',
-  'Symlinks planted at v1, v1/tmp, v1/locks, v1/zig and an install directory, pointing at a victim with day-old files, meet prune and install; a cache root, install directory or zig owned by another user or writable by group or world holds a planted zig that writes a marker, and env, exec and install must refuse it; a cache left group-writable by an old umask is repaired; installs under umask 000 and 077 leave exactly 0755 directories and 0644/0755 files.',
+  'Symlinks planted at v1, v1/tmp, v1/locks, v1/zig and an install directory, pointing at a victim with day-old files, meet prune and install; a cache root, install directory or zig owned by another user or writable by group or world holds a planted zig that writes a marker, and env, exec and install must refuse it (doctor reports it); a cache left group-writable by an old umask is repaired; installs under umask 000 and 077 leave exactly 0755 directories and 0644/0755 files.',
 );
 
 const DAY_MS = 24 * 60 * 60 * 1000;
