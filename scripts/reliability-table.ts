@@ -25,6 +25,7 @@ const ORDER: Category[] = [
   'tampering',
   'archive-attacks',
   'pypi',
+  'cache-attacks',
   'crashes',
   'concurrency',
   'bad-input',

@@ -32,7 +32,10 @@ export async function renameRetrying(
   }
 }
 
-/** Writes `file` so that a reader sees the old bytes or the new ones, never a mix: temp file + rename. */
+/**
+ * Writes `file` so that a reader sees the old bytes or the new ones, never a mix: temp file + rename. With
+ * `mode`, the file gets exactly that mode whatever the umask; without, the umask decides (a user's file).
+ */
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
@@ -41,8 +44,10 @@ export async function writeFileAtomic(
   await makeDirectory(path.dirname(file));
   const temp = `${file}.${process.pid}-${crypto().randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, data);
-    // Before the rename: an executable must never be visible without its exec bit.
+    // Created new (never through a link left at that name) and never more open than asked, even briefly.
+    await writeFile(temp, data, { flag: 'wx', mode: options.mode ?? 0o666 });
+    // Before the rename: an executable must never be visible without its exec bit; and the umask may
+    // have taken bits that were asked for.
     if (options.mode !== undefined) await chmod(temp, options.mode);
     await renameRetrying(temp, file, options);
   } catch (error) {
@@ -51,16 +56,24 @@ export async function writeFileAtomic(
   }
 }
 
+/** Creates `file`, which must not exist yet, with exactly `mode` whatever the umask. */
+export async function writeNewFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  await writeFile(file, data, { flag: 'wx', mode });
+  await chmod(file, mode);
+}
+
 /**
  * `mkdir -p` that always ends. Node's `mkdir(dir, { recursive: true })` steps back to the parent on ENOENT
  * and forward again on EEXIST, so it spins forever (100% CPU, never settles) where a parent exists but
  * refuses children with ENOENT: anywhere under /proc, or a directory deleted from under a mount
  * (openclaw/openclaw#130807); it also reports a full disk as ENOENT (nodejs/node#42808). Here an ENOENT
- * after the parent was made is final, and every other error is the real one.
+ * after the parent was made is final, and every other error is the real one. With `mode`, each directory
+ * it creates gets exactly that mode whatever the umask; existing ones are left as they are.
  */
 export async function makeDirectory(dir: string, mode?: number): Promise<void> {
   try {
     await mkdir(dir, mode);
+    if (mode !== undefined) await chmod(dir, mode);
     return;
   } catch (error) {
     if (isErrnoCode(error, 'EEXIST')) return expectDirectory(dir, error);
@@ -68,10 +81,13 @@ export async function makeDirectory(dir: string, mode?: number): Promise<void> {
     if (!isErrnoCode(error, 'ENOENT') || parent === dir) throw error;
   }
   await makeDirectory(path.dirname(dir), mode);
-  await mkdir(dir, mode).catch((error: unknown) => {
+  try {
+    await mkdir(dir, mode);
+    if (mode !== undefined) await chmod(dir, mode);
+  } catch (error) {
     if (!isErrnoCode(error, 'EEXIST')) throw error;
     return expectDirectory(dir, error);
-  });
+  }
 }
 
 /** EEXIST from mkdir is success only when what exists is a directory (or a link to one). */

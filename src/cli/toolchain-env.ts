@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { checkCacheEntries, checkCachePath, UnsafeCacheError } from '../cache-safety.js';
 import { cacheLayout, type Env, MARKER_FILE, xccHome, zigCacheDir } from '../home.js';
 import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
-import { cachedToolchain, toolchainDir } from '../toolchain/cached.js';
+import { cachedToolchain, MANIFEST, toolchainDir } from '../toolchain/cached.js';
 import { zigConfig } from '../zig/config.js';
 import { zigHostKey } from '../zig/host.js';
 import { isReleaseVersion } from '../zig/version.js';
+import { zigExecutable } from '../zig/zig-binary.js';
 import type { Reporter } from './progress.js';
 import { chooseZig, type ZigChoice } from './project.js';
 
@@ -40,22 +42,36 @@ async function fromCache(
   const version = choice.spec ?? zigConfig().defaultVersion;
   // Only an exact release can be looked up without the index; an adopted zig (XCC_ZIG) has to be asked.
   if (!isReleaseVersion(version) || env.XCC_ZIG) return undefined;
-  const layout = cacheLayout(xccHome(env));
+  const home = xccHome(env);
+  const layout = cacheLayout(home);
   const target: Target = resolveTarget(request, { zigVersion: version });
   const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
+  // Nothing is read from a cache that others could have written; errors reading it go the slow way.
+  const exists = await checkCachePath(home, path.join(dir, MANIFEST)).catch(unlessUnsafe);
+  if (!exists) return undefined;
   const cached = await cachedToolchain(dir);
   // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
   if (cached === undefined || cached.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env)) return undefined;
   // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), and be the
   // bytes a lock file pins; anything else goes the slow way, which explains what is wrong.
-  const marker = await readFile(path.join(layout.zig, version, MARKER_FILE), 'utf8').then(
+  const install = path.join(layout.zig, version);
+  const marker = await readFile(path.join(install, MARKER_FILE), 'utf8').then(
     (text) => JSON.parse(text) as { sha256?: string },
     () => undefined,
   );
   if (marker === undefined) return undefined;
   const { locked } = choice;
   if (locked && marker.sha256 !== locked.sha256 && marker.sha256 !== locked.pypi?.sha256) return undefined;
+  // What the build will run: the wrappers, and the zig they exec.
+  if (path.dirname(cached.bin) !== dir) return undefined;
+  if (!(await checkCachePath(home, zigExecutable(install)).catch(unlessUnsafe))) return undefined;
+  if (!(await checkCacheEntries(home, cached.bin).catch(unlessUnsafe))) return undefined;
   return { env: cached.env, dir, bin: cached.bin };
+}
+
+function unlessUnsafe(error: unknown): false {
+  if (error instanceof UnsafeCacheError) throw error;
+  return false;
 }
 
 async function provisioned(

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CACHE_DIRECTORY_MODE } from '../cache-safety.js';
 import { formatBytes } from '../cli/format.js';
+import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome, zigCacheDir } from '../home.js';
 import type { CheckResult } from './check.js';
 
@@ -64,7 +66,7 @@ async function directoryCheck(id: string, title: string, dir: string, setting: s
 async function writeProblem(dir: string): Promise<string | undefined> {
   const probe = path.join(dir, `.xcc-doctor-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir, CACHE_DIRECTORY_MODE);
     await writeFile(probe, 'xcc doctor\n');
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;

@@ -1,3 +1,4 @@
+import { UnsafeCacheError } from '../cache-safety.js';
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
 import { zigConfig } from '../zig/config.js';
@@ -27,7 +28,14 @@ export interface ZigCheckOptions {
 export async function checkZig(options: ZigCheckOptions): Promise<CheckResult[]> {
   const { env } = options;
   if (env.XCC_ZIG) return [await adoptedZigCheck(env.XCC_ZIG, options)];
-  const installs = await openStore({ home: options.home, env, platform: options.platform }).list();
+  let installs: ListedInstall[];
+  try {
+    installs = await openStore({ home: options.home, env, platform: options.platform }).list();
+  } catch (error) {
+    // The rest of the report is still worth having; builds through xcc refuse this cache.
+    if (!(error instanceof UnsafeCacheError)) throw error;
+    return [{ id: 'zig', title: 'Zig', status: 'fail', detail: error.problem, fix: error.fix }];
+  }
   const checks = [choiceCheck(installs, options)];
   for (const install of installs) checks.push(await installCheck(install, options));
   return checks;

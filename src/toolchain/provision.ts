@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CACHE_EXECUTABLE_MODE, CACHE_FILE_MODE, ensureCacheDir } from '../cache-safety.js';
 import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
@@ -75,7 +76,8 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
       `zig cannot use ${JSON.stringify(zigCache)} as its cache (a line break in the path); set XCC_ZIG_CACHE_DIR or XCC_HOME to a path without one`,
     );
   }
-  const tools = await writeWrappers({ dir, zig, target, zigCache, platform });
+  await ensureCacheDir(home, dir);
+  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
@@ -95,13 +97,14 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
 }
 
 async function writeWrappers(options: {
+  home: string;
   dir: string;
   zig: Zig;
   target: Target;
   zigCache: string;
   platform: NodeJS.Platform;
 }): Promise<Record<string, string>> {
-  const { dir, zig, target, zigCache, platform } = options;
+  const { home, dir, zig, target, zigCache, platform } = options;
   const windowsHost = platform === 'win32';
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
@@ -141,10 +144,11 @@ async function writeWrappers(options: {
   const digest = createHash('sha256');
   for (const [, wrapper] of specs) digest.update(render(wrapper, '/xcc-bin'));
   const bin = path.join(dir, `bin-${digest.digest('hex').slice(0, 10)}`);
+  await ensureCacheDir(home, bin);
   const tools: Record<string, string> = {};
   for (const [name, wrapper] of specs) {
     const file = path.join(bin, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);
-    await writeIfChanged(file, render(wrapper, bin), 0o755);
+    await writeIfChanged(file, render(wrapper, bin), CACHE_EXECUTABLE_MODE);
     tools[name] = file;
   }
   return tools;
@@ -168,8 +172,11 @@ async function writeEnvFiles(
   return files;
 }
 
-/** Atomic, and skipped when the bytes are already there: mtimes only move when content does. */
-async function writeIfChanged(file: string, text: string, mode?: number): Promise<void> {
+/**
+ * Atomic, and skipped when the bytes are already there: mtimes only move when content does. The directory
+ * was checked and made by ensureCacheDir; the mode does not depend on the umask.
+ */
+async function writeIfChanged(file: string, text: string, mode = CACHE_FILE_MODE): Promise<void> {
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current === text) return;
   await writeFileAtomic(file, text, { mode });

@@ -1,5 +1,5 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { link, open, readdir, symlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
+import { link, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirectory } from '../fs-atomic.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
@@ -45,8 +45,9 @@ const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXC
  * Symlinks are validated when they arrive but created only in `finish()`, after every file: while files
  * are written, the tree holds no symlink at all, so no write can be redirected through one. A member whose
  * path goes through an (announced) symlink, a file, or repeats an earlier member is refused. Files are
- * created with O_EXCL, modes are normalized to 0755/0644 (exec bit kept, no setuid, no owner), mtimes are
- * the time of extraction (a reinstalled toolchain must look newer to make and ccache, not older).
+ * created with O_EXCL, modes are exactly 0755/0644 whatever the umask (exec bit kept, no setuid, no owner;
+ * directories 0755), mtimes are the time of extraction (a reinstalled toolchain must look newer to make
+ * and ccache, not older).
  *
  * Why not node-tar's Unpack: on Zig 0.15.2 it peaks at ~195 MiB RSS (it runs ahead of the disk with
  * thousands of pending entries; this writer: ~115 MiB), it chowns to the archive's uid/gid when run as
@@ -71,7 +72,7 @@ export class ExtractTarget {
   /** Opens `root` for extraction; it is created if missing and must be empty (a leftover could hold a symlink). */
   static async create(root: string, limits: ExtractLimits = DEFAULT_LIMITS): Promise<ExtractTarget> {
     const absolute = path.resolve(root);
-    await makeDirectory(absolute);
+    await makeDirectory(absolute, 0o755);
     const leftovers = await readdir(absolute);
     if (leftovers.length > 0) throw new Error(`extraction directory ${absolute} is not empty`);
     return new ExtractTarget(absolute, limits);
@@ -115,6 +116,7 @@ export class ExtractTarget {
       collision(entry),
     );
     try {
+      await handle.chmod(fileMode(mode));
       let written = 0;
       for await (const chunk of data) {
         written += chunk.byteLength;
@@ -143,9 +145,15 @@ export class ExtractTarget {
     this.#kinds.set(this.#admitNamed(entry, segments), 'file');
     this.#reserveBytes(entry, bytes.byteLength);
     await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
-    await writeFile(this.#absolute(segments), bytes, { flag: 'wx', mode: fileMode(mode) }).catch(
+    const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
       collision(entry),
     );
+    try {
+      await handle.chmod(fileMode(mode)); // the archive's mode, not the umask's
+      await handle.writeFile(bytes);
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Records a symlink (and makes its directory); the link itself is created by `finish()`. */
@@ -257,6 +265,7 @@ async function readExactly(entry: string, size: number, data: AsyncIterable<Uint
 function writeNewFileSync(file: string, bytes: Uint8Array, mode: number, entry: string): void {
   const fd = openNewSync(file, mode, entry);
   try {
+    fchmodSync(fd, mode); // the umask may have taken bits: the mode is the archive's, not the umask's
     for (let offset = 0; offset < bytes.byteLength; ) offset += writeSync(fd, bytes, offset);
   } finally {
     closeSync(fd);

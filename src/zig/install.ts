@@ -1,8 +1,10 @@
-import { mkdir, realpath, rm, stat } from 'node:fs/promises';
+import { realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
+import { CACHE_DIRECTORY_MODE } from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
+import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome } from '../home.js';
 import { zigConfig } from './config.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
@@ -399,7 +401,7 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
       failures.push(`  ${source.name}: ${reason}`);
       context.emit({ type: 'source-failed', source: source.name, reason });
       await rm(stage, { recursive: true, force: true });
-      await mkdir(stage, { recursive: true });
+      await makeDirectory(stage, CACHE_DIRECTORY_MODE);
     } finally {
       await store.discard(scratch);
     }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { open, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { CACHE_DIRECTORY_MODE, CACHE_FILE_MODE } from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode, makeDirectory, renameFoundTarget } from '../fs-atomic.js';
+import { isErrnoCode, makeDirectory, renameFoundTarget, writeNewFile } from '../fs-atomic.js';
 
 /**
  * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` holding one file,
@@ -157,12 +158,12 @@ export function createLocker(options: LockerOptions): Locker {
       acquiredAt: new Date(clock.now()).toISOString(),
     };
     const name = `owner-${owner.token}.json`;
-    await makeDirectory(options.dir);
+    await makeDirectory(options.dir, CACHE_DIRECTORY_MODE);
     // Named like the store's temp dirs, so that its cleanup removes one left by a process killed here.
     const candidate = path.join(options.trash, `lock-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
-    await makeDirectory(candidate);
+    await makeDirectory(candidate, CACHE_DIRECTORY_MODE);
     try {
-      await writeFile(path.join(candidate, name), `${JSON.stringify(owner)}\n`);
+      await writeNewFile(path.join(candidate, name), `${JSON.stringify(owner)}\n`, CACHE_FILE_MODE);
       await rename(candidate, dir);
     } catch (error) {
       await rm(candidate, { recursive: true, force: true });

@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
+import {
+  CACHE_DIRECTORY_MODE,
+  CACHE_FILE_MODE,
+  checkCacheEntries,
+  checkCachePath,
+  ensureCacheDir,
+} from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
-import { isErrnoCode, makeDirectory, renameFoundTarget, renameRetrying } from '../fs-atomic.js';
+import {
+  isErrnoCode,
+  makeDirectory,
+  renameFoundTarget,
+  renameRetrying,
+  writeFileAtomic,
+  writeNewFile,
+} from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import { redactUrls } from '../redact.js';
 import {
@@ -18,6 +32,7 @@ import {
   type LockOwner,
   type LockTimings,
 } from './lock.js';
+import { zigExecutable } from './zig-binary.js';
 
 /**
  * The cache of Zig installs: `<root>/zig/<version>/` holds a complete, verified install, or does not
@@ -133,7 +148,8 @@ export interface Store {
 }
 
 export function openStore(options: StoreOptions = {}): Store {
-  const layout = cacheLayout(options.home ?? xccHome(options.env ?? process.env));
+  const home = options.home ?? xccHome(options.env ?? process.env);
+  const layout = cacheLayout(home);
   const clock = options.clock ?? systemClock;
   const platform = options.platform ?? process.platform;
   const host = options.host ?? currentHost();
@@ -153,16 +169,26 @@ export function openStore(options: StoreOptions = {}): Store {
   /** Temp names carry host and pid, so a later run can tell whether their owner is still alive. */
   async function tempDir(kind: 'stage' | 'trash'): Promise<string> {
     const dir = path.join(layout.tmp, `${kind}-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
-    await makeDirectory(dir).catch((error: unknown) => {
+    try {
+      await ensureCacheDir(home, layout.tmp);
+      await makeDirectory(dir, CACHE_DIRECTORY_MODE);
+    } catch (error) {
       throw cacheError(layout.root, error, 'write');
-    });
+    }
     return dir;
   }
 
+  /** An install is found only where nobody else could have put it, and its zig likewise (it gets run). */
   async function find(version: string): Promise<ZigInstall | undefined> {
     const dir = installDir(version);
-    const marker = await readMarker(dir);
-    return marker?.version === version ? { version, dir, marker } : undefined;
+    const exists = await checkCachePath(home, dir).catch((error: unknown) => {
+      if (isErrnoCode(error, 'ENOENT', 'ENOTDIR')) return false;
+      throw error;
+    });
+    const marker = exists ? await readMarker(dir) : undefined;
+    if (marker?.version !== version) return undefined;
+    await checkCachePath(home, zigExecutable(dir, platform));
+    return { version, dir, marker };
   }
 
   async function commit(stage: string, version: string, source: InstallSource) {
@@ -175,8 +201,10 @@ export function openStore(options: StoreOptions = {}): Store {
       installedAt: new Date(clock.now()).toISOString(),
       bytes: await diskUsage(stage),
     };
-    await writeFile(path.join(stage, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
-    await makeDirectory(layout.zig);
+    await writeFileAtomic(path.join(stage, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, {
+      mode: CACHE_FILE_MODE,
+    });
+    await ensureCacheDir(home, layout.zig);
     for (let attempt = 1; ; attempt++) {
       try {
         await renameRetrying(stage, target, { platform, clock });
@@ -209,12 +237,19 @@ export function openStore(options: StoreOptions = {}): Store {
 
   /** The lock directory is the first thing an install writes: a cache that cannot be written fails here. */
   async function acquire(key: string, lockOptions?: AcquireOptions): Promise<LockHandle> {
-    return locker.acquire(key, lockOptions).catch((error: unknown) => {
+    try {
+      await ensureCacheDir(home, layout.tmp);
+      await ensureCacheDir(home, layout.locks);
+      await checkCacheEntries(home, layout.locks);
+      return await locker.acquire(key, lockOptions);
+    } catch (error) {
       throw cacheError(layout.root, error, 'write');
-    });
+    }
   }
 
+  /** Removes what dead processes left in tmp/ (checked first: a link there would lead the removal out). */
   async function cleanTemp(): Promise<string[]> {
+    if (!(await checkCachePath(home, layout.tmp))) return [];
     const names = await readdir(layout.tmp).catch((error: unknown) => {
       if (isErrnoCode(error, 'ENOENT')) return [];
       throw error;
@@ -240,15 +275,17 @@ export function openStore(options: StoreOptions = {}): Store {
   }
 
   async function lastUsed(install: ZigInstall): Promise<Date> {
-    const info = await stat(path.join(install.dir, LAST_USED_FILE)).catch(() => undefined);
+    const info = await lstat(path.join(install.dir, LAST_USED_FILE)).catch(() => undefined);
     return info ? info.mtime : new Date(install.marker.installedAt);
   }
 
   async function list(): Promise<ListedInstall[]> {
-    const names = await readdir(layout.zig).catch((error: unknown) => {
-      if (isErrnoCode(error, 'ENOENT')) return [];
-      throw cacheError(layout.root, error, 'read');
-    });
+    const names = await checkCachePath(home, layout.zig)
+      .then((exists) => (exists ? readdir(layout.zig) : []))
+      .catch((error: unknown) => {
+        if (isErrnoCode(error, 'ENOENT')) return [];
+        throw cacheError(layout.root, error, 'read');
+      });
     const installs: ListedInstall[] = [];
     for (const name of names.filter((entry) => VERSION_PATTERN.test(entry))) {
       const install = await find(name);
@@ -263,7 +300,12 @@ export function openStore(options: StoreOptions = {}): Store {
       throw new UsageError('prune: --all cannot be combined with --keep or --older-than');
     }
     const result: PruneResult = { removed: [], skipped: [], bytesFreed: 0, temp: [], oldLayouts: [], dryRun };
-    for (const install of selectForPrune(await list(), pruneOptions, clock.now())) {
+    const installs = await list();
+    // Lock directories are read, and those of dead holders cleared: none may lead out of the cache.
+    await checkCacheEntries(home, layout.locks).catch((error: unknown) => {
+      throw cacheError(layout.root, error, 'read');
+    });
+    for (const install of selectForPrune(installs, pruneOptions, clock.now())) {
       const outcome = dryRun ? await probe(install) : await removeInstall(install);
       if (typeof outcome === 'string') {
         result.skipped.push({ version: install.version, reason: outcome });
@@ -316,11 +358,13 @@ export function openStore(options: StoreOptions = {}): Store {
     async markUsed(version) {
       const file = path.join(installDir(version), LAST_USED_FILE);
       const now = clock.now();
-      const info = await stat(file).catch(() => undefined);
-      if (info && now - info.mtimeMs < DAY_MS) return;
+      const info = await lstat(file).catch(() => undefined);
+      if (info && (now - info.mtimeMs < DAY_MS || !info.isFile())) return;
       const when = new Date(now);
       // A read-only cache (a baked image, a shared mount) still works; it just cannot record use.
-      await (info ? utimes(file, when, when) : writeFile(file, '')).catch(() => undefined);
+      await (info ? utimes(file, when, when) : writeNewFile(file, '', CACHE_FILE_MODE)).catch(
+        () => undefined,
+      );
     },
 
     stage: () => tempDir('stage'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CACHE_FILE_MODE, checkCachePath, ensureCacheDir, UnsafeCacheError } from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isXccError, type XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
@@ -49,8 +50,14 @@ export async function fetchCachedText(
   options: CachedTextOptions,
 ): Promise<CachedText> {
   const clock = options.clock ?? systemClock;
-  const file = entryFile(options.home ?? xccHome(), url);
-  const cached = await readEntry(file, url);
+  const home = options.home ?? xccHome();
+  const file = entryFile(home, url);
+  // A cache that others could write is refused; one that cannot be read is only a cache miss.
+  const readable = await checkCachePath(home, file).catch((error: unknown) => {
+    if (error instanceof UnsafeCacheError) throw error;
+    return false;
+  });
+  const cached = readable ? await readEntry(file, url) : undefined;
   if (cached && clock.now() - cached.fetchedAt < options.ttlMs) {
     return { body: cached.body, fetchedAt: cached.fetchedAt, origin: 'cache', stale: false };
   }
@@ -78,7 +85,8 @@ export async function fetchCachedText(
           lastModified: response.lastModified,
           fetchedAt,
         };
-  await writeFileAtomic(file, JSON.stringify(entry));
+  await ensureCacheDir(home, path.dirname(file));
+  await writeFileAtomic(file, JSON.stringify(entry), { mode: CACHE_FILE_MODE });
   return {
     body: entry.body,
     fetchedAt,

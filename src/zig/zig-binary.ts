@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { execa } from 'execa';
 import { XccError } from '../errors.js';
 
-/** The zig executable inside an install directory. */
+/** The zig executable inside an install directory. Light to import: the store and `xcc env` check it. */
 export function zigExecutable(dir: string, platform: NodeJS.Platform = process.platform): string {
   return path.join(dir, platform === 'win32' ? 'zig.exe' : 'zig');
 }
 
 /** What `zig version` prints: the one fact that proves which Zig a directory really holds. */
 export async function zigVersionOf(zig: string): Promise<string> {
+  const { execa } = await import('execa');
   const result = await execa(zig, ['version'], { timeout: 60_000, reject: false, stdin: 'ignore' });
   if (result.failed) {
     const detail = String(result.stderr ?? '').trim() || String(result.shortMessage ?? '');

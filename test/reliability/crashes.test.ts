@@ -236,7 +236,8 @@ async function installOnTmpfs(test: TestZig, size: string, mirrors: string[]) {
     script,
     [
       'set -u',
-      'mount -t tmpfs -o size="$SIZE" tmpfs "$MNT" || exit 99',
+      // mode: a fresh tmpfs is 1777, world-writable, which xcc refuses as a cache (cache-attacks.test.ts).
+      'mount -t tmpfs -o size="$SIZE",mode=0755 tmpfs "$MNT" || exit 99',
       '"$NODE" "$CLI" install "$VERSION" --source mirror >"$OUT/stdout" 2>"$OUT/stderr"',
       'echo $? >"$OUT/code"',
       '(cd "$MNT" && find . -mindepth 1 | sort) >"$OUT/left"',

@@ -17,6 +17,7 @@ export type Category =
   | 'tampering'
   | 'archive-attacks'
   | 'pypi'
+  | 'cache-attacks'
   | 'crashes'
   | 'concurrency'
   | 'bad-input'

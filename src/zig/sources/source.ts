@@ -1,6 +1,7 @@
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CACHE_FILE_MODE } from '../../cache-safety.js';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
 import { redactUrls } from '../../redact.js';
@@ -80,7 +81,9 @@ export async function downloadToFile(
     );
   }
   const digest = new Digest();
-  const fd = openSync(file, 'w');
+  // Never writable by others, whatever the umask: the bytes are read again after they were verified.
+  const fd = openSync(file, 'w', CACHE_FILE_MODE);
+  fchmodSync(fd, CACHE_FILE_MODE);
   try {
     await download.read((chunk) => {
       digest.update(chunk);
