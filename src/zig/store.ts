@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { isErrnoCode, makeDirectory, renameFoundTarget, renameRetrying } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
+import type { FilesSummary } from './install-manifest.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -40,6 +41,8 @@ export interface InstallSource {
   source: string;
   url: string;
   sha256: string;
+  /** What the files were when verified (install-manifest.ts); absent in installs of older xcc versions. */
+  files?: FilesSummary;
 }
 
 export interface InstallMarker extends InstallSource {
