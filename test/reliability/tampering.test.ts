@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
+import { zigConfig } from '../../src/zig/config.js';
 import { releaseFileName } from '../../src/zig/host.js';
+import { formatKeyId, parsePublicKey } from '../../src/zig/minisign.js';
+import { zigReleases } from '../../src/zig/pinned.js';
 import { runXcc } from '../support/cli.js';
 import {
   generateMinisignKey,
@@ -14,6 +17,7 @@ import {
   signFile,
 } from '../support/minisign.js';
 import { type Body, type Fault, type MirrorServer, startMirrorServer } from '../support/mirror-server.js';
+import { fixturesDir } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { type PypiServer, startPypiServer } from '../support/pypi-server.js';
 import { cacheState, lines, recordCategory } from '../support/reliability.js';
@@ -30,7 +34,7 @@ import { zigIndex } from '../support/zig-mirror.js';
 recordCategory(
   'tampering',
   'Tampering',
-  'A flipped byte (caught by sha256, and by minisign alone for a dev build), a valid signature of an older Zig, the older Zig itself, another key, a forged key id, malformed and edited .minisig files, legacy and file-less signatures, a wrong sha256 or size in the index, a Zig whose `zig version` differs or does not run, and PyPI wheels that differ from the pinned hash: each refused with its own message.',
+  "A flipped byte (caught by sha256, and by minisign alone for a dev build), a valid signature of an older Zig, the older Zig itself, another key, a forged key id, malformed and edited .minisig files, legacy and file-less signatures, a wrong sha256 or size in the index, a Zig whose `zig version` differs or does not run, and PyPI wheels that differ from the pinned hash: each refused with its own message; the same through the pinned table with Zig's real key (other bytes under Zig's real signature, a real signature of another version, another key, a trusted key override without the pinned bytes); and an installed Zig changed afterwards (zig swapped, padded to its size, files added, edited, removed, re-moded, symlinked, its file record replaced): refused by env, exec, install --frozen, verify and doctor as each checks.",
 );
 
 interface Served {
@@ -212,6 +216,77 @@ const CASES: TamperCase[] = [
   },
 ];
 
+/**
+ * The default path: no index override, so the hashes come from xcc's pinned table
+ * (toolchains/zig-releases.json) and signatures must verify with Zig's own key (or XCC_ZIG_PUBKEY). The
+ * only mirror is a loopback one (XCC_ZIG_MIRROR). Zig's real signature of 0.15.1 for x86_64-linux is a
+ * fixture, so these cases run on that host.
+ */
+interface PinnedCase {
+  name: string;
+  version: string;
+  /** Trust the test key (XCC_ZIG_PUBKEY) instead of Zig's. */
+  testKey?: boolean;
+  serve(test: TestZig): Promise<{ tarball: Body; signature: Body }>;
+  reason: (test: TestZig) => RegExp;
+}
+
+const REAL_SIGNATURE_0_15_1 = path.join(fixturesDir, 'minisign', 'zig-x86_64-linux-0.15.1.tar.xz.minisig');
+/** As xcc prints it: Zig's key from toolchains/zig.json, the one on ziglang.org/download. */
+const ZIG_KEY_ID = formatKeyId(parsePublicKey(zigConfig().publicKey).keyId);
+
+const PINNED_CASES: PinnedCase[] = [
+  {
+    name: "pinned path: other bytes of the pinned size under Zig's real signature of 0.15.1",
+    version: '0.15.1',
+    serve: async (test) => {
+      const pinned = zigReleases().index['0.15.1']!['x86_64-linux']!;
+      const bytes = Buffer.alloc(pinned.size);
+      (await readFile(test.release.path)).copy(bytes);
+      return { tarball: bytes, signature: { file: REAL_SIGNATURE_0_15_1 } };
+    },
+    reason: () =>
+      new RegExp(
+        `: zig-x86_64-linux-0\\.15\\.1\\.tar\\.xz from \\S+ has sha256 [0-9a-f]{64}, expected ${zigReleases().index['0.15.1']!['x86_64-linux']!.sha256} \\(pinned\\): the file was altered$`,
+      ),
+  },
+  {
+    name: "pinned path: Zig's real signature of 0.15.1 served for 0.15.2",
+    version: '0.15.2',
+    serve: async (test) => ({
+      tarball: { file: test.release.path },
+      signature: { file: REAL_SIGNATURE_0_15_1 },
+    }),
+    reason: () =>
+      /: the signature is for zig-x86_64-linux-0\.15\.1\.tar\.xz, not zig-x86_64-linux-0\.15\.2\.tar\.xz: possible downgrade/,
+  },
+  {
+    name: "pinned path: a build signed by another key than Zig's",
+    version: '0.15.2',
+    serve: async (test) => ({
+      tarball: { file: test.release.path },
+      signature: { file: test.release.signaturePath },
+    }),
+    reason: () =>
+      new RegExp(
+        `: signed by minisign key [0-9A-F]{16}, but the trusted key is ${ZIG_KEY_ID}; .*XCC_ZIG_PUBKEY`,
+      ),
+  },
+  {
+    name: 'pinned path: a build signed by a key trusted through XCC_ZIG_PUBKEY, but not the pinned bytes',
+    version: '0.15.2',
+    testKey: true,
+    serve: async (test) => ({
+      tarball: { file: test.release.path },
+      signature: { file: test.release.signaturePath },
+    }),
+    reason: (test) =>
+      new RegExp(
+        `: \\S+ announced ${test.release.size} bytes for zig-x86_64-linux-0\\.15\\.2\\.tar\\.xz, which has ${zigReleases().index['0.15.2']!['x86_64-linux']!.size}: it serves another file`,
+      ),
+  },
+];
+
 let zig: TestZig | undefined;
 let key: MinisignKey;
 let mirror: MirrorServer;
@@ -275,6 +350,29 @@ describe.concurrent('a mirror that serves other bytes than the trusted ones', { 
 
     expect(result.exitCode, result.stderr).toBe(1);
     const line = sourceLine(result.stderr, version, test);
+    expect(line.startsWith(`  ${new URL(mirror.url).host}: `), line).toBe(true);
+    expect(line).toMatch(tamper.reason(test));
+    expect(cacheState(home)).toMatchObject({ tmp: [], zig: [] });
+  });
+
+  it.for(PINNED_CASES.map((tamper, index) => ({ ...tamper, index })))('$name', async (tamper, context) => {
+    const test = needTestZig(context);
+    if (test.hostKey !== 'x86_64-linux') context.skip('the real Zig signature fixture is for x86_64-linux');
+    const prefix = `/pinned${tamper.index}`;
+    const file = `${prefix}/${releaseFileName(tamper.version, test.hostKey)}`;
+    const served = await tamper.serve(test);
+    mirror.setFile(file, served.tarball);
+    mirror.setFile(`${file}.minisig`, served.signature);
+    const home = await freshHome();
+    const result = await runXcc(['install', tamper.version, '--source', 'mirror'], {
+      env: {
+        XCC_HOME: home,
+        XCC_ZIG_MIRROR: `${mirror.url}${prefix}`,
+        ...(tamper.testKey ? { XCC_ZIG_PUBKEY: test.key.publicKey } : {}),
+      },
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    const line = sourceLine(result.stderr, tamper.version, test);
     expect(line.startsWith(`  ${new URL(mirror.url).host}: `), line).toBe(true);
     expect(line).toMatch(tamper.reason(test));
     expect(cacheState(home)).toMatchObject({ tmp: [], zig: [] });
