@@ -17,13 +17,13 @@ import { crypto } from '../lazy-crypto.js';
 /**
  * What an install held when it was verified, so that a later change to it is noticed.
  *
- * At commit, once the archive passed sha256 and minisign, was extracted and `zig version` matched, every
+ * Just before the commit, once the archive passed sha256 and minisign, was extracted and `zig version` matched, every
  * entry of the stage is recorded in FILES_MANIFEST (inside the install, so it appears and disappears with
  * it): path, type and mode, size, and the sha256 of the content (of the link text for a symlink). The
  * marker then carries a summary: the manifest's own sha256, and the zig executable's size, mtime and
  * sha256 for the check that runs on every use (see checkExecutable).
  *
- * Two depths of check, for two costs (Zig 0.15.2 for x86_64-linux: 19,302 entries, 300 MB, 172 MB of it
+ * Two depths of check, for two costs (Zig 0.15.2 for x86_64-linux: 19,301 entries, 300 MB, 172 MB of it
  * the zig executable):
  * - verifyInstallFiles re-hashes every file and compares the tree both ways (a missing, changed or added
  *   file, a mode change, a file turned into a symlink): `xcc verify`, `xcc doctor`, `xcc install --frozen`.
@@ -116,15 +116,23 @@ export async function verifyInstallFiles(
   const recorded = new Map(loaded.manifest.entries.map((entry) => [entry[0], entry]));
   const differences: Array<[string, string]> = [];
   const seen = new Set<string>();
-  for (const { relative, info } of walk(dir)) {
-    seen.add(relative);
-    const expected = recorded.get(relative);
-    if (expected === undefined) {
-      differences.push([relative, 'added']);
-      continue;
+  try {
+    for (const { relative, info } of walk(dir)) {
+      seen.add(relative);
+      const expected = recorded.get(relative);
+      if (expected === undefined) {
+        differences.push([relative, 'added']);
+        continue;
+      }
+      const problem = compareEntry(dir, expected, info);
+      if (problem !== undefined) differences.push([relative, problem]);
     }
-    const problem = compareEntry(dir, expected, info);
-    if (problem !== undefined) differences.push([relative, problem]);
+  } catch (error) {
+    // Something in the install cannot be read (a directory made unreadable, an entry swapped mid-walk):
+    // that is a change too, and the walk cannot go on.
+    if (!isErrnoCode(error, 'EACCES', 'EPERM', 'ELOOP', 'ENOENT', 'ENOTDIR', 'EISDIR')) throw error;
+    const where = error.path === undefined ? '.' : path.relative(dir, error.path).split(path.sep).join('/');
+    return { kind: 'changed', differences: [`${where || '.'}: unreadable (${error.code})`] };
   }
   for (const name of recorded.keys()) if (!seen.has(name)) differences.push([name, 'missing']);
   if (differences.length === 0) return { kind: 'verified', entries: recorded.size };
@@ -304,6 +312,7 @@ function hashFile(file: string): string {
   const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   try {
     const hash = crypto().createHash('sha256');
+    chunk ??= Buffer.allocUnsafe(1024 * 1024);
     for (;;) {
       const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
@@ -315,8 +324,11 @@ function hashFile(file: string): string {
   }
 }
 
-/** One read buffer for every file: the reads are synchronous, so no two hashes share it at once. */
-const chunk = Buffer.allocUnsafe(1024 * 1024);
+/**
+ * One read buffer for every file (the reads are synchronous, so no two hashes share it at once), made on
+ * first use: most runs of the warm `xcc env` hash nothing.
+ */
+let chunk: Buffer | undefined;
 
 function sha256(text: string): string {
   return crypto().createHash('sha256').update(text).digest('hex');
