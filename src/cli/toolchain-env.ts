@@ -6,6 +6,7 @@ import { resolveTarget, type Target, type TargetRequest } from '../target/index.
 import { cachedToolchain, MANIFEST, toolchainDir } from '../toolchain/cached.js';
 import { zigConfig } from '../zig/config.js';
 import { zigHostKey } from '../zig/host.js';
+import { checkExecutable } from '../zig/install-manifest.js';
 import { isReleaseVersion } from '../zig/version.js';
 import { zigExecutable } from '../zig/zig-binary.js';
 import type { Reporter } from './progress.js';
@@ -52,11 +53,12 @@ async function fromCache(
   const cached = await cachedToolchain(dir);
   // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
   if (cached === undefined || cached.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env)) return undefined;
-  // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), and be the
-  // bytes a lock file pins; anything else goes the slow way, which explains what is wrong.
-  const install = path.join(layout.zig, version);
-  const marker = await readFile(path.join(install, MARKER_FILE), 'utf8').then(
-    (text) => JSON.parse(text) as { sha256?: string },
+  // The Zig the wrappers point at must still be there (`xcc prune` may have removed it), be the bytes a
+  // lock file pins, and its executable the file that was verified (one stat when nothing changed);
+  // anything else goes the slow way, which explains what is wrong.
+  const installDir = path.join(layout.zig, version);
+  const marker = await readFile(path.join(installDir, MARKER_FILE), 'utf8').then(
+    (text) => JSON.parse(text) as { sha256?: string; files?: unknown },
     () => undefined,
   );
   if (marker === undefined) return undefined;
@@ -64,8 +66,9 @@ async function fromCache(
   if (locked && marker.sha256 !== locked.sha256 && marker.sha256 !== locked.pypi?.sha256) return undefined;
   // What the build will run: the wrappers, and the zig they exec.
   if (path.dirname(cached.bin) !== dir) return undefined;
-  if (!(await checkCachePath(home, zigExecutable(install)).catch(unlessUnsafe))) return undefined;
+  if (!(await checkCachePath(home, zigExecutable(installDir)).catch(unlessUnsafe))) return undefined;
   if (!(await checkCacheEntries(home, cached.bin).catch(unlessUnsafe))) return undefined;
+  if ((await checkExecutable(installDir, marker.files)) !== undefined) return undefined;
   return { env: cached.env, dir, bin: cached.bin };
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
 import { zigConfig } from '../zig/config.js';
 import type { LockedArtifacts } from '../zig/install.js';
+import { firstDifferences, reinstallCommand, verifyInstallFiles } from '../zig/install-manifest.js';
 import { parseVersionSpec } from '../zig/releases.js';
 import { type ListedInstall, openStore } from '../zig/store.js';
 import { zigExecutable } from '../zig/zig-binary.js';
@@ -37,7 +38,11 @@ export async function checkZig(options: ZigCheckOptions): Promise<CheckResult[]>
     return [{ id: 'zig', title: 'Zig', status: 'fail', detail: error.problem, fix: error.fix }];
   }
   const checks = [choiceCheck(installs, options)];
-  for (const install of installs) checks.push(await installCheck(install, options));
+  for (const install of installs) {
+    const files = await filesCheck(install, options);
+    // A Zig whose files changed since they were verified is not run, not even for 'zig version'.
+    checks.push(files.status === 'fail' ? notRunCheck(install) : await installCheck(install, options), files);
+  }
   return checks;
 }
 
@@ -116,6 +121,35 @@ function choiceCheck(installs: readonly ListedInstall[], options: ZigCheckOption
   };
 }
 
+/** Every file of an install is what was verified (install-manifest.ts): the full check, about a second. */
+async function filesCheck(install: ListedInstall, options: ZigCheckOptions): Promise<CheckResult> {
+  const [verdict, durationMs] = await timed(options.clock, () =>
+    verifyInstallFiles(install.dir, install.marker),
+  );
+  const id = `zig-files:${install.version}`;
+  const title = `Zig ${install.version} files`;
+  const fix = reinstallCommand(install.version);
+  if (verdict.kind === 'verified') {
+    const detail = `all ${verdict.entries} entries are as verified at install (sha256 of every file, modes, no file added)`;
+    return { id, title, status: 'pass', detail, durationMs };
+  }
+  if (verdict.kind === 'unrecorded') {
+    const detail = `cannot be checked: ${verdict.reason}; xcc uses it as it is`;
+    return { id, title, status: 'warn', detail, fix, durationMs };
+  }
+  const detail = `changed after xcc verified it, so xcc refuses to use it: ${firstDifferences(verdict.differences, 3)}`;
+  return { id, title, status: 'fail', detail, fix, durationMs };
+}
+
+function notRunCheck(install: ListedInstall): CheckResult {
+  return {
+    id: `zig:${install.version}`,
+    title: `Zig ${install.version}`,
+    status: 'skip',
+    detail: `'zig version' not run: the install changed after it was verified (see the files check)`,
+  };
+}
+
 /** An installed Zig runs and says the version it is filed under. */
 async function installCheck(install: ListedInstall, options: ZigCheckOptions): Promise<CheckResult> {
   const zig = zigExecutable(install.dir, options.platform);
@@ -139,7 +173,7 @@ async function installCheck(install: ListedInstall, options: ZigCheckOptions): P
     title,
     status: 'fail',
     detail: `${zig}: ${problem} (the install is damaged; ${record})`,
-    fix: `xcc prune --all && xcc install ${install.version}`,
+    fix: reinstallCommand(install.version),
     durationMs,
   };
 }

@@ -11,6 +11,13 @@ import { type InstallEvent, type InstallEventHandler, redactingHandler } from '.
 import { currentHostKey, zigHostKey } from './host.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
 import { type LoadedIndex, loadIndex } from './index-source.js';
+import {
+  changedInstallMessage,
+  checkExecutable,
+  unrecordedInstallMessage,
+  verifyInstallFiles,
+  writeFilesManifest,
+} from './install-manifest.js';
 import { communityMirrors, userMirrors } from './mirrors.js';
 import { pinnedCatalog, zigReleases } from './pinned.js';
 import { parseWheelName, zigVersionOfPypi } from './pypi.js';
@@ -26,7 +33,7 @@ import type { SourceName } from './sources/names.js';
 import type { SourceContext, ZigSource } from './sources/source.js';
 import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
 import { checkLocalWheel, localWheelSource, pypiWheelSource, type WheelDigest } from './sources/wheel.js';
-import { isDiskFull, openStore, type Store } from './store.js';
+import { type InstallSource, isDiskFull, openStore, type Store, type ZigInstall } from './store.js';
 import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
 import { isDevVersion, isZigVersion } from './version.js';
 import { zigExecutable, zigVersionOf } from './zig-binary.js';
@@ -55,6 +62,11 @@ export interface EnsureZigOptions {
    * the source of a cached install.
    */
   locked?: LockedArtifacts;
+  /**
+   * Check a cached install file by file against the record made when it was verified (`install --frozen`);
+   * otherwise only its zig executable is checked (install-manifest.ts says why).
+   */
+  verifyFiles?: boolean;
   onEvent?: InstallEventHandler;
   signal?: AbortSignal;
   clock?: Clock;
@@ -101,8 +113,7 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
 
   // An exact version that is installed needs neither the index nor the network.
   const known = exactVersion(spec);
-  const hit =
-    known === undefined ? undefined : await findInstalled(store, known, platform, emit, options.locked);
+  const hit = known === undefined ? undefined : await findInstalled(store, known, platform, emit, options);
   if (hit) return hit;
 
   const clock = options.clock ?? systemClock;
@@ -112,7 +123,7 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
     const catalog = await catalogFor(loaded, store);
     const { version, warning } = resolveVersion(spec, catalog);
     emit({ type: 'resolved', spec: options.spec ?? 'default', version, ...(warning ? { warning } : {}) });
-    const installed = await findInstalled(store, version, platform, emit, options.locked);
+    const installed = await findInstalled(store, version, platform, emit, options);
     if (installed) return installed;
     refuseOffline(env, version, options.from);
 
@@ -121,7 +132,7 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
     const context = { version, host, platform, http, env, emit, signal: options.signal, options };
     const { install, built } = await store.ensure(
       version,
-      (stage) => tryInOrder(sources, stage, store, context),
+      async (stage) => recordFiles(stage, await tryInOrder(sources, stage, store, context), platform),
       {
         signal: options.signal,
         onWait: ({ owner }) => emit({ type: 'waiting', version, pid: owner?.pid, hostname: owner?.hostname }),
@@ -162,7 +173,7 @@ async function findInstalled(
   version: string,
   platform: NodeJS.Platform,
   emit: InstallEventHandler,
-  locked: LockedArtifacts | undefined,
+  { locked, verifyFiles }: Pick<EnsureZigOptions, 'locked' | 'verifyFiles'>,
 ): Promise<Zig | undefined> {
   const install = await store.find(version);
   if (install === undefined) return undefined;
@@ -171,6 +182,7 @@ async function findInstalled(
       `the cached Zig ${version} was installed from bytes (sha256 ${install.marker.sha256}) that the lock file does not name; remove it with 'xcc prune --all' and install again`,
     );
   }
+  await checkInstallFiles(install, verifyFiles === true);
   await store.markUsed(version);
   emit({ type: 'cached', version, dir: install.dir });
   return {
@@ -180,6 +192,21 @@ async function findInstalled(
     source: install.marker.source,
     cached: true,
   };
+}
+
+/** A cached install is used only while it is what was verified: its executable always, every file if asked. */
+async function checkInstallFiles(install: ZigInstall, full: boolean): Promise<void> {
+  const { version, dir, marker } = install;
+  if (!full) {
+    const change = await checkExecutable(dir, marker.files);
+    if (change !== undefined) throw new XccError(changedInstallMessage(version, dir, [change]));
+    return;
+  }
+  const verdict = await verifyInstallFiles(dir, marker);
+  if (verdict.kind === 'changed')
+    throw new XccError(changedInstallMessage(version, dir, verdict.differences));
+  if (verdict.kind === 'unrecorded')
+    throw new XccError(unrecordedInstallMessage(version, dir, verdict.reason));
 }
 
 /**
@@ -409,6 +436,16 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
   throw new XccError(
     `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with --from`,
   );
+}
+
+/** The last step before the commit: the files as they were verified, for later checks (install-manifest.ts). */
+async function recordFiles(
+  stage: string,
+  source: InstallSource,
+  platform: NodeJS.Platform,
+): Promise<InstallSource> {
+  const executable = path.basename(zigExecutable(stage, platform));
+  return { ...source, files: await writeFilesManifest(stage, { archiveSha256: source.sha256, executable }) };
 }
 
 /**

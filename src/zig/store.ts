@@ -22,6 +22,7 @@ import {
 } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import { redactUrls } from '../redact.js';
+import type { FilesSummary } from './install-manifest.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -56,6 +57,8 @@ export interface InstallSource {
   source: string;
   url: string;
   sha256: string;
+  /** What the files were when verified (install-manifest.ts); absent in installs of older xcc versions. */
+  files?: FilesSummary;
 }
 
 export interface InstallMarker extends InstallSource {

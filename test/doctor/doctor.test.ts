@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { type CheckResult, runDoctor } from '../../src/doctor/index.js';
 import { checkNetwork, escalateUnreachable } from '../../src/doctor/network.js';
 import { checkTarget } from '../../src/doctor/target.js';
 import { checkZig } from '../../src/doctor/zig.js';
+import { MARKER_FILE } from '../../src/home.js';
 import type { TargetRequest } from '../../src/target/index.js';
 import { ensureZig } from '../../src/zig/install.js';
 import { zigExecutable } from '../../src/zig/zig-binary.js';
@@ -184,19 +186,43 @@ describe('Zig', { timeout: 300_000 }, () => {
     );
   });
 
-  it('a damaged install (its zig prints another version) fails with the fix', async (context) => {
+  it('a changed install fails its files check and is not run; one without a record is run and fails on its version', async (context) => {
     const test = needTestZig(context);
     const home = await scratch('home-damaged');
     await ensureZig({ spec: test.version, home, env: mirrorEnv(test, home) });
-    const zig = zigExecutable(path.join(home, 'v1', 'zig', test.version));
-    await writeFile(zig, '#!/bin/sh\necho 0.0.1\n');
+    const dir = path.join(home, 'v1', 'zig', test.version);
+    const zig = zigExecutable(dir);
+    // Prints the version and leaves a trace: the files check must keep doctor from running it.
+    await writeFile(zig, `#!/bin/sh\ntouch "$0.ran"\necho 0.0.1\n`);
     await chmod(zig, 0o755);
-    const found = byId(await checkZig({ ...zigOptions(home), spec: test.version }));
-    expect(found[`zig:${test.version}`]).toMatchObject({
+    const changed = byId(await checkZig({ ...zigOptions(home), spec: test.version }));
+    expect(changed[`zig-files:${test.version}`]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^changed after xcc verified it, so xcc refuses to use it: zig: \d+ bytes, recorded \d+$/,
+      ),
+      fix: `xcc prune --all && xcc install ${test.version}`,
+    });
+    expect(changed[`zig:${test.version}`]).toMatchObject({ status: 'skip' });
+    expect(existsSync(`${zig}.ran`)).toBe(false);
+
+    // An install from before xcc recorded files: nothing to compare with, so a warning, and the old check.
+    const markerFile = path.join(dir, MARKER_FILE);
+    const { files: _files, ...older } = JSON.parse(await readFile(markerFile, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await writeFile(markerFile, JSON.stringify(older));
+    const unrecorded = byId(await checkZig({ ...zigOptions(home), spec: test.version }));
+    expect(unrecorded[`zig-files:${test.version}`]).toMatchObject({
+      status: 'warn',
+      fix: `xcc prune --all && xcc install ${test.version}`,
+    });
+    expect(unrecorded[`zig:${test.version}`]).toMatchObject({
       status: 'fail',
       fix: `xcc prune --all && xcc install ${test.version}`,
     });
-    expect(found[`zig:${test.version}`]!.detail).toContain(
+    expect(unrecorded[`zig:${test.version}`]!.detail).toContain(
       `'zig version' prints "0.0.1", not ${test.version}`,
     );
   });

@@ -12,6 +12,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   env: async () => (await import('./env.js')).registerEnv,
   exec: async () => (await import('./exec.js')).registerExec,
   install: async () => (await import('./install.js')).registerInstall,
+  verify: async () => (await import('./verify.js')).registerVerify,
   lock: async () => (await import('./lock.js')).registerLock,
   ls: async () => (await import('./ls.js')).registerLs,
   prune: async () => (await import('./prune.js')).registerPrune,

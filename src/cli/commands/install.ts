@@ -41,7 +41,10 @@ export function registerInstall(cli: CAC): void {
         type: [textValue],
       },
     )
-    .option('--frozen', 'Fail unless xcc.lock.json matches the project config (for CI)')
+    .option(
+      '--frozen',
+      'Fail unless xcc.lock.json matches the project config and the cached Zig every file it had when verified (for CI)',
+    )
     .option('--allow-legacy-minisign', 'Accept legacy minisign signatures (algorithm Ed, over the raw file)')
     .option(
       '--prewarm <targets>',
@@ -75,6 +78,7 @@ export function registerInstall(cli: CAC): void {
         const zig = await ensureZig({
           spec: choice.spec,
           locked: choice.locked,
+          verifyFiles: flags.frozen === true,
           sources: parseSources(singleValue('--source', flags.source), SOURCE_NAMES),
           from: singleValue('--from', flags.from),
           allowLegacyMinisign: flags.allowLegacyMinisign,
