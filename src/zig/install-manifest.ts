@@ -8,9 +8,10 @@ import {
   readSync,
   type Stats,
 } from 'node:fs';
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isErrnoCode } from '../fs-atomic.js';
+import { CACHE_FILE_MODE } from '../cache-safety.js';
+import { isErrnoCode, writeFileAtomic } from '../fs-atomic.js';
 import { MARKER_FILE } from '../home.js';
 import { crypto } from '../lazy-crypto.js';
 
@@ -85,7 +86,7 @@ export async function writeFilesManifest(
   if (executable === undefined) throw new Error(`${dir}: no ${options.executable} to record`);
   const manifest: FilesManifest = { format: FORMAT, archiveSha256: options.archiveSha256, entries };
   const text = `${JSON.stringify(manifest)}\n`;
-  await writeFile(path.join(dir, FILES_MANIFEST), text);
+  await writeFileAtomic(path.join(dir, FILES_MANIFEST), text, { mode: CACHE_FILE_MODE });
   return {
     manifest: { sha256: sha256(text), entries: entries.length },
     executable: {
