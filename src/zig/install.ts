@@ -9,6 +9,7 @@ import type { InstallEvent, InstallEventHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
 import { type LoadedIndex, loadIndex } from './index-source.js';
+import type { MinisignPublicKey } from './minisign.js';
 import { communityMirrors, userMirrors } from './mirrors.js';
 import { pinnedCatalog, zigReleases } from './pinned.js';
 import {
@@ -114,7 +115,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
 
     const started = clock.monotonic();
     const sources = await planSources({ version, host, loaded, options, http, env, home, clock });
-    const context = { version, host, platform, http, env, emit, signal: options.signal, options };
+    // A setting the user must fix (a malformed XCC_ZIG_PUBKEY) is refused before anything is staged.
+    const publicKey = trustedPublicKey(env);
+    const context = { version, host, platform, http, env, emit, signal: options.signal, options, publicKey };
     const { install, built } = await store.ensure(
       version,
       (stage) => tryInOrder(sources, stage, store, context),
@@ -338,6 +341,7 @@ interface TryContext {
   emit: InstallEventHandler;
   signal: AbortSignal | undefined;
   options: EnsureZigOptions;
+  publicKey: MinisignPublicKey;
 }
 
 /** Each source in turn into a clean stage; the first that verifies wins. The error lists them all. */
@@ -348,7 +352,6 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
     const sourceContext: SourceContext = {
       ...context,
       scratch,
-      publicKey: trustedPublicKey(context.env),
       allowLegacyMinisign: context.options.allowLegacyMinisign ?? false,
     };
     try {
