@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { TargetRequest } from '../target/index.js';
+import { parsePlatform } from '../target/platform.js';
 import type { PrewarmEvent, PrewarmLanguage } from '../toolchain/prewarm.js';
 import type { Zig } from '../zig/install.js';
 import { formatDuration } from './format.js';
@@ -44,8 +45,13 @@ function printEvent(event: PrewarmEvent): void {
 export function prewarmList(values: string[] | undefined, cxx: boolean): string[] {
   if (cxx && values === undefined)
     throw new UsageError('--cxx says what --prewarm builds; add --prewarm <targets>');
-  return (values ?? [])
+  const targets = (values ?? [])
     .flatMap((value) => value.split(','))
     .map((name) => name.trim())
     .filter(Boolean);
+  if (values !== undefined && targets.length === 0)
+    throw new UsageError('--prewarm names no target; give targets like --prewarm linux/arm64,windows/amd64');
+  // A target that does not parse is refused now, not after the Zig is downloaded.
+  for (const target of targets) parsePlatform(target);
+  return targets;
 }

@@ -12,6 +12,14 @@ import { forZig, parseZigVersion } from './zig-version.js';
  * Anything that cannot be built (unknown names, no cgo, no zig libc, bad versions) is a UsageError
  * whose one-line message says what to change.
  */
+/**
+ * Whether the target's Go runtime needs a macOS SDK (darwin): known from the target alone, before any Zig
+ * is chosen, so that a missing SDK is refused before a download. Throws the parse error of a bad target.
+ */
+export function needsMacosSdk(target: string): boolean {
+  return targetsData().goos[parsePlatform(target).goos]?.needsSdk ?? false;
+}
+
 export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOptions): Target {
   const zig = parseZigVersion(zigVersion);
   const platform = parsePlatform(request.target);

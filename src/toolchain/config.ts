@@ -73,10 +73,12 @@ const LIBCS: readonly Libc[] = ['musl', 'glibc', 'mingw'];
 /** Validates a config document; every mistake names where it is and what would be right. */
 export function parseProjectConfig(document: unknown, file: string, field?: string): ProjectConfig {
   const where = (at: string) => `${file}: ${field ? `${field}.` : ''}${at}`;
-  if (!isObject(document))
+  if (!isObject(document)) {
+    const what = field ? `${file}: "${field}"` : file;
     throw new UsageError(
-      `${where('').replace(/: $/, '')} must be an object like {"targets": ["linux/arm64"]}`,
+      `${what} must be an object like {"targets": ["linux/arm64"]}, got ${show(document)}`,
     );
+  }
   for (const key of Object.keys(document)) {
     if (key !== 'zig' && key !== 'targets') {
       throw new UsageError(`${where(key)} is not a setting xcc knows; use "zig" and "targets"`);

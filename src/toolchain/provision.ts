@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_EXECUTABLE_MODE, CACHE_FILE_MODE, ensureCacheDir } from '../cache-safety.js';
 import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
-import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
+import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../target/index.js';
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';
@@ -58,13 +58,9 @@ const ENV_FILES: Partial<Record<EnvFormat, string>> = {
 export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
+  await checkMacosSdk(options.target);
   const zig = options.zigInstall ?? (await ensureZig(options));
   const target = resolveTarget(options.target, { zigVersion: zig.version });
-  if (target.needsSdk && target.macosSdk === null) {
-    throw new XccError(
-      `${target.port} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
-    );
-  }
   const home = options.home ?? xccHome(env);
   const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
@@ -94,6 +90,37 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     `${JSON.stringify({ xcc: xccVersion(), format: TOOLCHAIN_FORMAT, zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
   );
   return { target, zig, dir, bin: path.dirname(tools.cc!), tools, env: toolchainEnv, envFiles };
+}
+
+/**
+ * A darwin target needs the macOS SDK (Go's runtime links Apple frameworks only it has): input the user
+ * must fix (exit 2), checked before the Zig is downloaded. An SDK is a directory with SDKSettings.json
+ * (every Xcode SDK since macOS 10.14; SDKSettings.plist before that).
+ */
+async function checkMacosSdk(request: TargetRequest): Promise<void> {
+  if (!needsMacosSdk(request.target)) return;
+  const fix =
+    'pass --macos-sdk /path/to/MacOSX.sdk (a directory holding SDKSettings.json) or set SDKROOT to one';
+  const sdk = request.macosSdk;
+  if (sdk === undefined || sdk === '') {
+    throw new UsageError(
+      `${request.target.trim()} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
+    );
+  }
+  const found = await stat(sdk).catch(() => undefined);
+  if (found === undefined) throw new UsageError(`the macOS SDK ${sdk} does not exist; ${fix}`);
+  if (!found.isDirectory()) throw new UsageError(`the macOS SDK ${sdk} is not a directory; ${fix}`);
+  const settings = ['SDKSettings.json', 'SDKSettings.plist'].map((name) => path.join(sdk, name));
+  const kept = await Promise.all(
+    settings.map((file) =>
+      stat(file).then(
+        (entry) => entry.isFile(),
+        () => false,
+      ),
+    ),
+  );
+  if (!kept.includes(true))
+    throw new UsageError(`the macOS SDK ${sdk} is not one: it has no SDKSettings.json; ${fix}`);
 }
 
 async function writeWrappers(options: {

@@ -34,17 +34,22 @@ export async function loadIndex(options: {
   const privateLocation = env.XCC_ZIG_INDEX?.trim();
   if (privateLocation) {
     // The user's own index replaces the official one; failing to read it is an error, not a fallback.
-    const text = await readLocation(privateLocation, options);
+    const parse = (text: string) => parseIndex(text, `XCC_ZIG_INDEX (${redactUrls(privateLocation)})`);
     return {
-      index: parseIndex(text, `XCC_ZIG_INDEX (${redactUrls(privateLocation)})`),
+      index: parse(await readLocation(privateLocation, { ...options, accept: parse })),
       privateIndex: true,
       problem: undefined,
     };
   }
   const url = zigConfig().indexUrl;
   try {
-    const cached = await fetchCachedText(options.http, url, { ...options, ttlMs: INDEX_TTL_MS });
-    return { index: parseIndex(cached.body, url), privateIndex: false, problem: cached.error?.message };
+    const parse = (text: string) => parseIndex(text, url);
+    const cached = await fetchCachedText(options.http, url, {
+      ...options,
+      ttlMs: INDEX_TTL_MS,
+      accept: parse,
+    });
+    return { index: parse(cached.body), privateIndex: false, problem: cached.error?.message };
   } catch (error) {
     if (options.signal?.aborted || !(error instanceof XccError)) throw error;
     return { index: undefined, privateIndex: false, problem: error.message };
@@ -53,7 +58,13 @@ export async function loadIndex(options: {
 
 async function readLocation(
   location: string,
-  options: { http: HttpClient; home: string; clock: Clock; signal?: AbortSignal },
+  options: {
+    http: HttpClient;
+    home: string;
+    clock: Clock;
+    signal?: AbortSignal;
+    accept: (body: string) => void;
+  },
 ): Promise<string> {
   if (/^https?:\/\//i.test(location)) {
     const cached = await fetchCachedText(options.http, location, { ...options, ttlMs: INDEX_TTL_MS });

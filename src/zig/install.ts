@@ -18,6 +18,7 @@ import {
   verifyInstallFiles,
   writeFilesManifest,
 } from './install-manifest.js';
+import type { MinisignPublicKey } from './minisign.js';
 import { communityMirrors, userMirrors } from './mirrors.js';
 import { pinnedCatalog, zigReleases } from './pinned.js';
 import { parseWheelName, zigVersionOfPypi } from './pypi.js';
@@ -129,7 +130,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
 
     const started = clock.monotonic();
     const sources = await planSources({ version, host, loaded, options, from, http, env, home, clock });
-    const context = { version, host, platform, http, env, emit, signal: options.signal, options };
+    // A setting the user must fix (a malformed XCC_ZIG_PUBKEY) is refused before anything is staged.
+    const publicKey = trustedPublicKey(env);
+    const context = { version, host, platform, http, env, emit, signal: options.signal, options, publicKey };
     const { install, built } = await store.ensure(
       version,
       async (stage) => recordFiles(stage, await tryInOrder(sources, stage, store, context), platform),
@@ -405,6 +408,7 @@ interface TryContext {
   emit: InstallEventHandler;
   signal: AbortSignal | undefined;
   options: EnsureZigOptions;
+  publicKey: MinisignPublicKey;
 }
 
 /** Each source in turn into a clean stage; the first that verifies wins. The error lists them all. */
@@ -415,7 +419,6 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
     const sourceContext: SourceContext = {
       ...context,
       scratch,
-      publicKey: trustedPublicKey(context.env),
       allowLegacyMinisign: context.options.allowLegacyMinisign ?? false,
     };
     try {

@@ -33,6 +33,12 @@ export interface CachedTextOptions {
   home?: string;
   clock?: Clock;
   signal?: AbortSignal;
+  /**
+   * Throws when a new body is not what the caller can use (an HTML page served with status 200 where an
+   * index belongs): such a body is never cached, so the next run asks the server again instead of
+   * failing on the same garbage until the TTL runs out.
+   */
+  accept?: (body: string) => void;
 }
 
 interface Entry {
@@ -73,6 +79,7 @@ export async function fetchCachedText(
     if (!cached || options.signal?.aborted || !isXccError(error)) throw error;
     return { body: cached.body, fetchedAt: cached.fetchedAt, origin: 'cache', stale: true, error };
   }
+  if (response.status !== 304) options.accept?.(response.body);
   const fetchedAt = clock.now();
   const entry: Entry =
     response.status === 304

@@ -88,7 +88,11 @@ describe('xcc doctor', { timeout: 120_000 }, () => {
       encoding: 'utf8',
     });
     if (result.status !== 0 && result.status !== 1) {
-      requireOrSkip(context, `cannot make a read-only mount here: ${result.stderr.trim() || result.error}`);
+      requireOrSkip(
+        context,
+        `cannot make a read-only mount here: ${result.stderr.trim() || result.error}`,
+        'run the tests as root (unshare --mount)',
+      );
     }
     expect(result.status).toBe(1);
     const cache = JSON.parse(result.stdout).checks.find((check: { id: string }) => check.id === 'cache');

@@ -11,7 +11,7 @@ import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
 import { mustRun } from '../support/toolchains.js';
-import { hasCommand } from '../support/tools.js';
+import { needCommand } from '../support/tools.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
 /**
@@ -93,10 +93,7 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     const names = Object.keys(vars);
 
     for (const shell of ['bash', 'dash', 'zsh', 'fish']) {
-      if (!hasCommand(shell)) {
-        if (process.env.XCC_E2E === 'require') throw new Error(`${shell} is not installed`);
-        continue;
-      }
+      needCommand(context, shell);
       const format = shell === 'fish' ? 'fish' : 'sh';
       const printed = await runXcc(['env', ...TARGET, '--format', format], { env });
       expect(printed.exitCode).toBe(0);

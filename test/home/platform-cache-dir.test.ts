@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { platformCacheDir, xccHome } from '../../src/home.js';
 import { runXcc } from '../support/cli.js';
+import { needHost } from '../support/tools.js';
 
 /**
  * Where xcc caches without XCC_HOME: each platform's convention (the paths env-paths gives, which xcc
@@ -38,16 +39,14 @@ describe('the platform cache directory', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'xcc-home-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it.runIf(process.platform === 'linux')(
-    '`xcc cache dir` on this machine follows HOME and XDG_CACHE_HOME',
-    async () => {
-      const env = { XCC_HOME: '', HOME: scratch, XDG_CACHE_HOME: '' };
-      const byHome = await runXcc(['cache', 'dir'], { env });
-      expect(byHome.stdout.trim()).toBe(path.join(scratch, '.cache', 'xcc'));
-      const byXdg = await runXcc(['cache', 'dir'], {
-        env: { ...env, XDG_CACHE_HOME: path.join(scratch, 'xdg') },
-      });
-      expect(byXdg.stdout.trim()).toBe(path.join(scratch, 'xdg', 'xcc'));
-    },
-  );
+  it('`xcc cache dir` on this machine follows HOME and XDG_CACHE_HOME', async (context) => {
+    needHost(context, { platform: 'linux' });
+    const env = { XCC_HOME: '', HOME: scratch, XDG_CACHE_HOME: '' };
+    const byHome = await runXcc(['cache', 'dir'], { env });
+    expect(byHome.stdout.trim()).toBe(path.join(scratch, '.cache', 'xcc'));
+    const byXdg = await runXcc(['cache', 'dir'], {
+      env: { ...env, XDG_CACHE_HOME: path.join(scratch, 'xdg') },
+    });
+    expect(byXdg.stdout.trim()).toBe(path.join(scratch, 'xdg', 'xcc'));
+  });
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   generateMinisignKey,
   keyIdDisplay,
@@ -15,14 +15,11 @@ import {
   verifyMinisign,
 } from '../support/minisign.js';
 import { fixturesDir } from '../support/paths.js';
+import { needCommand } from '../support/tools.js';
 
 const fixtures = path.join(fixturesDir, 'minisign');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'xcc-minisign-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function hasMinisign(): boolean {
-  return spawnSync('minisign', ['-v']).status === 0;
-}
 
 /**
  * minisign's unencrypted (`-W`) secret key file: `Ed`, kdf `\0\0`, `B2`, zeroed salt and limits, then
@@ -150,7 +147,8 @@ describe('signatures made by the test signer', () => {
   });
 });
 
-describe.skipIf(!hasMinisign())('the reference minisign (jedisct1/minisign) on the test signer', () => {
+describe('the reference minisign (jedisct1/minisign) on the test signer', () => {
+  beforeEach((context) => needCommand(context, 'minisign'));
   const key = generateMinisignKey();
   const file = path.join(scratch, 'zig-aarch64-linux-0.15.2.tar.xz');
   writeFileSync(file, Buffer.alloc(100_000, 7));

@@ -8,7 +8,7 @@ import { FormatError } from '../../src/inspect/bytes.js';
 import { inspectBytes } from '../../src/inspect/facts.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import { cc, goBuild, goModule, HELLO_C, HELLO_GO, universal } from '../support/builds.js';
-import { hasCommand } from '../support/tools.js';
+import { hasCommand, needCommand } from '../support/tools.js';
 
 /**
  * Garbage in, one line out: random bytes behind every magic number, and real binaries cut short or with
@@ -66,7 +66,8 @@ describe('inspect never crashes', () => {
     );
   });
 
-  it('on random truncations of real binaries', () => {
+  it('on random truncations of real binaries', (context) => {
+    needCommand(context, 'gcc');
     for (const bytes of real.values()) {
       fc.assert(
         fc.property(fc.nat({ max: bytes.length }), (length) => {
@@ -77,7 +78,8 @@ describe('inspect never crashes', () => {
     }
   });
 
-  it('on real binaries with random bytes changed, most of them in the headers', () => {
+  it('on real binaries with random bytes changed, most of them in the headers', (context) => {
+    needCommand(context, 'gcc');
     for (const bytes of real.values()) {
       const position = fc.oneof(fc.nat({ max: 4095 }), fc.nat({ max: bytes.length - 1 }));
       fc.assert(

@@ -9,7 +9,7 @@ import { inspectFile } from '../../src/inspect/report.js';
 import { type Host, judge } from '../../src/inspect/verdicts.js';
 import { goBuild, goModule, HELLO_GO, run, universal } from '../support/builds.js';
 import { fileType, goToolBuildId, goVersionM, llvmNeededLibraries, readelf } from '../support/oracles.js';
-import { hasCommand } from '../support/tools.js';
+import { needCommand } from '../support/tools.js';
 
 /**
  * Go binaries for many GOOS/GOARCH pairs, built here with CGO_ENABLED=0, checked against readelf,
@@ -333,7 +333,7 @@ describe('Go binaries for many targets', () => {
   });
 
   it('reads the imported DLLs and dylibs as llvm-readobj does', async (context) => {
-    if (!hasCommand('llvm-readobj')) return context.skip('llvm-readobj (LLVM) is not installed');
+    needCommand(context, 'llvm-readobj');
     for (const name of ['windows-amd64.exe', 'windows-386.exe', 'darwin-arm64']) {
       expect([...(await only(name)).libraries].sort()).toEqual(llvmNeededLibraries(bin(name)));
     }
@@ -363,7 +363,7 @@ describe('where a Go binary runs', () => {
   });
 
   it('a linux/arm64 binary really runs under the qemu the verdict names', (context) => {
-    if (!hasCommand('qemu-aarch64-static')) return context.skip('qemu-user-static is not installed');
+    needCommand(context, 'qemu-aarch64-static');
     expect(execFileSync('qemu-aarch64-static', [bin('linux-arm64')], { encoding: 'utf8' })).toBe('hello\n');
     expect(execFileSync('qemu-arm-static', [bin('linux-arm-5')], { encoding: 'utf8' })).toBe('hello\n');
   });
@@ -538,7 +538,7 @@ describe('reproducible build flags', () => {
   });
 
   it('a clean checkout stamps its revision; a modified tree is not reproducible', async (context) => {
-    if (!hasCommand('git')) return context.skip('git is not installed');
+    needCommand(context, 'git');
     const repo = goModule(work, 'stamped', { 'main.go': HELLO_GO });
     git(repo, 'init', '-q');
     git(repo, 'add', '.');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { amd64LevelFromFlags, detectHost, goarch, goos } from '../../src/inspect/host.js';
 import { run } from '../support/builds.js';
+import { needHost, requireOrSkip } from '../support/tools.js';
 
 describe('the host in Go words', () => {
   it('names this machine as Go does (go env GOHOSTOS GOHOSTARCH)', () => {
@@ -62,11 +63,11 @@ describe('x86-64 levels from /proc/cpuinfo flags', () => {
   });
 
   it('this machine: the level its CPU flags give, as glibc counts them', (context) => {
-    if (process.platform !== 'linux' || process.arch !== 'x64')
-      return context.skip('needs a linux/amd64 host');
-    // glibc's loader prints the levels this CPU supports, the same psABI definition.
+    needHost(context, { platform: 'linux', arch: 'x64' });
+    // glibc's loader prints the levels this CPU supports, the same psABI definition (glibc 2.33+).
     const loader = run('/lib64/ld-linux-x86-64.so.2', ['--help']);
-    if (loader.status !== 0) return context.skip('no glibc loader that prints its --help');
+    if (loader.status !== 0)
+      requireOrSkip(context, 'no glibc loader that prints its --help', 'run it on glibc 2.33 or newer');
     const supported = [...loader.stdout.matchAll(/x86-64-v(\d) \(supported, searched\)/g)].map((match) =>
       Number(match[1]),
     );

@@ -9,7 +9,8 @@ import { inspectFile } from '../../src/inspect/report.js';
 import { type Host, judge } from '../../src/inspect/verdicts.js';
 import { cc, goBuild, goModule, HELLO_C, HELLO_CGO, run, testZig, zigCc } from '../support/builds.js';
 import { fileType, llvmNeededLibraries, readelf } from '../support/oracles.js';
-import { hasCommand } from '../support/tools.js';
+import { needTestZig } from '../support/provided-zig.js';
+import { needCommand, needHost, requireOrSkip } from '../support/tools.js';
 
 /**
  * Binaries that need a C cross-compiler, built with a real Zig: static musl cgo,
@@ -89,8 +90,9 @@ function zigCacheEnv(): Record<string, string> {
   };
 }
 
+/** XCC_TEST_ZIG stands in for the test Zig; without either, needTestZig skips or fails. */
 function needZig(context: TestContext): void {
-  if (zig === null) context.skip('no test Zig: it could not be prepared and XCC_TEST_ZIG is not set');
+  if (zig === null) needTestZig(context);
 }
 
 async function image(name: string): Promise<BinaryFacts> {
@@ -124,8 +126,8 @@ describe('musl', () => {
         (result) => result.ok,
       ),
     ).toBe(true);
-    if (process.arch === 'x64' && process.platform === 'linux')
-      expect(run(bin('cgo-musl'), []).stdout).toBe('hello from C\n');
+    needHost(context, { platform: 'linux', arch: 'x64' });
+    expect(run(bin('cgo-musl'), []).stdout).toBe('hello from C\n');
   });
 
   it('dynamic musl on a glibc host: the loader is missing, and that is the "no such file or directory"', async (context) => {
@@ -137,10 +139,14 @@ describe('musl', () => {
     expect(texts(facts, LINUX_AMD64, 'libc')).toEqual([
       `needs musl's loader ${oracle.interpreter}: runs on Alpine and other musl systems, not on glibc distributions`,
     ]);
+    needHost(context, { platform: 'linux', arch: 'x64' });
     const host = detectHost();
-    if (host.os !== 'linux' || host.arch !== 'amd64' || host.hasFile?.(oracle.interpreter!)) {
-      return context.skip('this host has the musl loader or is not linux/amd64');
-    }
+    if (host.hasFile?.(oracle.interpreter!))
+      requireOrSkip(
+        context,
+        `this host has musl's loader ${oracle.interpreter}`,
+        'run it on a glibc host without musl (apt-get remove musl)',
+      );
     expect(texts(facts, host, 'host')).toEqual([
       `cannot run on this host (linux/amd64): its loader ${oracle.interpreter} does not exist here, so running it fails with "no such file or directory" (a musl binary: run it on Alpine, or build it static)`,
     ]);
@@ -222,7 +228,7 @@ describe('glibc-versioned cross builds', () => {
     expect(texts(facts, { ...LINUX_AMD64, emulators: ['qemu-aarch64'] }, 'host')).toEqual([
       "runs on this host (linux/amd64) through qemu-aarch64 (binfmt_misc); it is dynamically linked, so qemu also needs the target's loader and libraries (QEMU_LD_PREFIX=<sysroot>)",
     ]);
-    if (!hasCommand('qemu-aarch64-static')) return;
+    needCommand(context, 'qemu-aarch64-static');
     // Without a sysroot, qemu looks for the target's loader on the host: the reason for QEMU_LD_PREFIX.
     const result = run('qemu-aarch64-static', [bin('cgo-arm64-glibc')], {
       env: { ...process.env, QEMU_LD_PREFIX: work },
@@ -239,8 +245,8 @@ describe('libraries the OS does not ship', () => {
     expect(facts.libraries).toContain('answer.dll');
     expect(facts.libc).toBe('ucrt');
     expect(facts.linkage).toBe('dynamic');
-    if (hasCommand('llvm-readobj'))
-      expect([...facts.libraries].sort()).toEqual(llvmNeededLibraries(bin('cgo-dll.exe')));
+    needCommand(context, 'llvm-readobj');
+    expect([...facts.libraries].sort()).toEqual(llvmNeededLibraries(bin('cgo-dll.exe')));
     expect(run('objdump', ['-p', bin('cgo-dll.exe')]).stdout).toContain('DLL Name: answer.dll');
     expect(texts(facts, LINUX_AMD64, 'libraries')).toEqual([
       'self-contained: no, it needs answer.dll, which Windows does not ship; put them next to the .exe or link them statically',
@@ -260,8 +266,8 @@ describe('libraries the OS does not ship', () => {
     expect(facts.libraries).toContain('/usr/lib/libSystem.B.dylib');
     const own = facts.libraries.filter((library) => library !== '/usr/lib/libSystem.B.dylib');
     expect(own).toEqual([expect.stringMatching(/libanswer\.dylib$/)]);
-    if (hasCommand('llvm-readobj'))
-      expect([...facts.libraries].sort()).toEqual(llvmNeededLibraries(bin('mac-answer')).sort());
+    needCommand(context, 'llvm-readobj');
+    expect([...facts.libraries].sort()).toEqual(llvmNeededLibraries(bin('mac-answer')).sort());
     expect(texts(facts, LINUX_AMD64, 'libraries')).toEqual([
       `self-contained: no, it needs ${own[0]}, which macOS does not ship; ship them in the app bundle or link them statically`,
     ]);

@@ -13,6 +13,7 @@ import { cliBin } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { cacheState, recordCategory } from '../support/reliability.js';
 import { type TestZig, testZigKey, type ZigArtifact } from '../support/test-zig.js';
+import { needCommand } from '../support/tools.js';
 import { treeMembers, writeZigArchive, zigScript } from '../support/zig-archives.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
@@ -263,7 +264,7 @@ async function installOnTmpfs(test: TestZig, size: string, mirrors: string[]) {
   });
   if (unshare.status !== 0 || !existsSync(path.join(dir, 'code'))) {
     return {
-      skipped: `cannot mount a tmpfs in a private mount namespace here (unshare exit ${unshare.status}: ${unshare.stderr.trim() || 'mount refused'})`,
+      missing: `cannot mount a tmpfs in a private mount namespace here (unshare exit ${unshare.status}: ${unshare.stderr.trim() || 'mount refused'})`,
     };
   }
   const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -305,12 +306,18 @@ describe.concurrent('a full disk', { timeout: 300_000 }, () => {
     { name: 'during extraction (150 MiB: the archive fits, its 358 MB of files do not)', size: '150m' },
   ])('$name: one clear line, no other source tried, nothing left', async ({ size }, context) => {
     const test = needTestZig(context);
+    needCommand(context, 'unshare');
     const before = spare.count(spare.pathOf(test.release));
     const result = await installOnTmpfs(test, size, [
       `${zigMirror.url}/download/${test.version}`,
       spare.base,
     ]);
-    if ('skipped' in result) return recorder.skip(context, result.skipped ?? 'no tmpfs');
+    if ('missing' in result)
+      return recorder.skip(
+        context,
+        result.missing!,
+        'run the tests as root, or where unprivileged user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1)',
+      );
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).not.toMatch(/internal error|^ {4}at /m);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(

@@ -6,7 +6,8 @@ import { parseAge } from '../../src/cli/format.js';
 import { XccError } from '../../src/errors.js';
 import { proxySettings, retryAfterMs, timeoutSetting } from '../../src/zig/http.js';
 import {
-  type MinisignSignature,
+  MinisignError,
+  type MinisignFailure,
   parsePublicKey,
   parseSignature,
   parseTrustedComment,
@@ -38,7 +39,7 @@ import { recordCategory } from '../support/reliability.js';
 const recorder = recordCategory(
   'fuzzing',
   'Parser fuzzing',
-  'fast-check properties over index.json (random text, mutations of the real index, generated documents, and the resolution and trust code that reads them), .minisig files and public keys (random and mutated real Zig signatures, verified against the real key), PyPI simple-index JSON and HTML, version specs and settings: nothing but a one-line XccError ever escapes.',
+  'fast-check properties over index.json (random text, mutations of the real index, generated documents, and the resolution and trust code that reads them), .minisig files and public keys (random text, and line, character and bit mutations of a real Zig signature, each of which must be refused against the real key: mutations minisign ignores are excluded by construction), PyPI simple-index JSON and HTML, version specs and settings: nothing but a one-line XccError ever escapes.',
   'fuzzed inputs',
 );
 
@@ -197,73 +198,190 @@ describe('index.json', () => {
   });
 });
 
+/**
+ * .minisig files: every mutation of the real Zig signature must be REJECTED, not merely fail cleanly. A
+ * mutation that leaves the signature equivalent is excluded by construction, not caught: minisign ignores
+ * the untrusted comment after its prefix, a `\r` before a line's `\n`, and the final newline (the control
+ * below shows those still verify), so no mutation touches them; every other edit changes a signed byte,
+ * the line structure, or a prefix, and each generator says why it cannot produce the original.
+ */
 describe('.minisig and public keys', () => {
-  const lines = realSignature.split('\n');
-  const lineEdits = fc.array(
-    fc.oneof(
-      fc.record({ kind: fc.constant('drop' as const), at: fc.nat({ max: 4 }) }),
-      fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat({ max: 4 }) }),
-      fc.record({ kind: fc.constant('swap' as const), at: fc.nat({ max: 3 }) }),
-      fc.record({
-        kind: fc.constant('replace' as const),
-        at: fc.nat({ max: 4 }),
-        text: fc.string({ maxLength: 90 }),
-      }),
-    ),
-    { minLength: 1, maxLength: 3 },
-  );
+  const LINES = realSignature.trimEnd().split('\n') as [string, string, string, string];
+  const UNTRUSTED_PREFIX = 'untrusted comment: ';
+  const COMMENT = LINES[2].slice('trusted comment: '.length);
+  const join = (lines: readonly string[]) => `${lines.join('\n')}\n`;
+  // The shortest signed line (the trusted comment, 77 characters) is longer than any replacement below.
+  const SHORTEST_SIGNED_LINE = Math.min(LINES[1].length, LINES[2].length, LINES[3].length);
 
-  /** Parses and, when it parses, verifies against the real Zig key and the real file digest. */
-  function verifyText(text: string) {
-    const signature: MinisignSignature | undefined = clearly(() =>
-      parseSignature(text, 'zig.tar.xz.minisig'),
-    );
-    if (signature === undefined) return;
-    clearly(() =>
+  /**
+   * Parses and verifies against the real Zig key and the real file's digest: undefined when accepted,
+   * else why it was refused. Anything thrown must be a MinisignError with a one-line message.
+   */
+  function refusal(text: string): MinisignFailure | undefined {
+    try {
+      const signature = parseSignature(text, 'zig.tar.xz.minisig');
       verifySignature(
         zigKey,
         signature,
         { blake2b512: realDigest },
         { fileName: 'zig-x86_64-linux-0.15.1.tar.xz' },
-      ),
-    );
-    parseTrustedComment(signature.trustedComment);
+      );
+      parseTrustedComment(signature.trustedComment);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof MinisignError)) throw error;
+      expect(error.message).not.toMatch(/[\n\r]/);
+      return error.reason;
+    }
   }
 
-  it('random text', (context) => {
-    check(context, fc.property(fc.string({ maxLength: 300 }), verifyText));
+  function rejected(text: string): void {
+    expect(refusal(text), JSON.stringify(text)).toBeDefined();
+  }
+
+  it('the control: the real signature verifies, and so do the edits minisign ignores', () => {
+    expect(refusal(realSignature)).toBeUndefined();
+    expect(refusal(realSignature.replaceAll('\n', '\r\n'))).toBeUndefined();
+    expect(refusal(realSignature.trimEnd())).toBeUndefined();
+    expect(refusal(join([`${UNTRUSTED_PREFIX}anything at all`, ...LINES.slice(1)]))).toBeUndefined();
   });
 
-  it('line edits of a real Zig signature (drop, duplicate, swap, replace)', (context) => {
+  it('random text is rejected', (context) => {
+    check(context, fc.property(fc.string({ maxLength: 300 }), rejected));
+  });
+
+  // One edit a case: two could undo each other (a swap twice).
+  const lineEdit = fc.oneof(
+    fc.record({ kind: fc.constant('drop' as const), at: fc.nat({ max: 3 }) }),
+    fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat({ max: 3 }) }),
+    // Two different lines: the four lines differ, so a swap always changes the text.
+    fc.record({
+      kind: fc.constant('swap' as const),
+      at: fc.nat({ max: 3 }),
+      by: fc.integer({ min: 1, max: 3 }),
+    }),
+    // The untrusted comment by a text shorter than its prefix (so it cannot keep the prefix); a signed line
+    // by a text shorter than any signed line (so it cannot be that line, with or without a trailing \r).
+    fc.nat({ max: 3 }).chain((at) =>
+      fc.record({
+        kind: fc.constant('replace' as const),
+        at: fc.constant(at),
+        text: fc.string({ maxLength: at === 0 ? UNTRUSTED_PREFIX.length - 1 : SHORTEST_SIGNED_LINE - 2 }),
+      }),
+    ),
+  );
+
+  it('line edits of a real Zig signature (drop, duplicate, swap, replace) are rejected', (context) => {
     check(
       context,
-      fc.property(lineEdits, (edits) => {
-        const edited = [...lines];
-        for (const edit of edits) {
-          if (edit.kind === 'drop') edited.splice(edit.at, 1);
-          else if (edit.kind === 'duplicate') edited.splice(edit.at, 0, edited[edit.at] ?? '');
-          else if (edit.kind === 'swap')
-            [edited[edit.at], edited[edit.at + 1]] = [edited[edit.at + 1] ?? '', edited[edit.at] ?? ''];
-          else edited[edit.at] = edit.text;
-        }
-        verifyText(edited.join('\n'));
+      fc.property(lineEdit, (edit) => {
+        const edited: string[] = [...LINES];
+        if (edit.kind === 'drop') edited.splice(edit.at, 1);
+        else if (edit.kind === 'duplicate') edited.splice(edit.at, 0, LINES[edit.at]!);
+        else if (edit.kind === 'swap') {
+          const other = (edit.at + edit.by) % 4;
+          [edited[edit.at], edited[other]] = [LINES[other]!, LINES[edit.at]!];
+        } else edited[edit.at] = edit.text;
+        rejected(join(edited));
       }),
     );
   });
 
-  it('character mutations of a real Zig signature', (context) => {
-    check(context, fc.property(mutated(realSignature), verifyText));
+  /**
+   * One character edit inside a signed line (signature, trusted comment, global signature): a character
+   * replaced by a different one, a non-empty run deleted, or a non-empty text inserted before a character
+   * (never at the end, where a lone `\r` would be ignored). In the untrusted comment only its prefix
+   * counts, and only a replaced character surely breaks it (an inserted space after `comment:` would not).
+   */
+  const characterEdit = fc.integer({ min: 0, max: 3 }).chain((line) => {
+    const length = line === 0 ? UNTRUSTED_PREFIX.length : LINES[line]!.length;
+    return fc.nat({ max: length - 1 }).chain((at) => {
+      const replace = fc.record({
+        kind: fc.constant('replace' as const),
+        line: fc.constant(line),
+        at: fc.constant(at),
+        shift: fc.integer({ min: 1, max: 0xffff }),
+      });
+      if (line === 0) return replace;
+      return fc.oneof(
+        replace,
+        fc.record({
+          kind: fc.constant('delete' as const),
+          line: fc.constant(line),
+          at: fc.constant(at),
+          count: fc.integer({ min: 1, max: length - at }),
+        }),
+        fc.record({
+          kind: fc.constant('insert' as const),
+          line: fc.constant(line),
+          at: fc.constant(at),
+          text: fc.string({ minLength: 1, maxLength: 8 }),
+        }),
+      );
+    });
   });
 
-  it('the real signature with any trusted comment, verified (only the global signature can refuse it)', (context) => {
+  it('character edits of a real Zig signature are rejected', (context) => {
     check(
       context,
-      fc.property(fc.string({ maxLength: 120 }), (comment) => {
-        const text = realSignature.replace(
-          /^trusted comment: .*$/m,
-          () => `trusted comment: ${comment.replace(/[\r\n]/g, ' ')}`,
-        );
-        verifyText(text);
+      fc.property(characterEdit, (edit) => {
+        const line = LINES[edit.line]!;
+        const { at } = edit;
+        let changed: string;
+        if (edit.kind === 'replace') {
+          // A code unit shifted by 1..0xffff (mod 0x10000) is never the one it replaces.
+          const unit = String.fromCharCode((line.charCodeAt(at) + edit.shift) % 0x10000);
+          changed = line.slice(0, at) + unit + line.slice(at + 1);
+        } else if (edit.kind === 'delete') changed = line.slice(0, at) + line.slice(at + edit.count);
+        else changed = line.slice(0, at) + edit.text + line.slice(at);
+        const edited: string[] = [...LINES];
+        edited[edit.line] = changed;
+        rejected(join(edited));
+      }),
+    );
+  });
+
+  /** Each byte of a decoded line, by what it is, and the check that must refuse a change to it. */
+  const REGIONS = [
+    { line: 1, from: 0, to: 2, reasons: ['malformed-signature', 'legacy-refused'] },
+    { line: 1, from: 2, to: 10, reasons: ['key-id-mismatch'] },
+    // The global signature covers the signature, and is checked first.
+    { line: 1, from: 10, to: 74, reasons: ['bad-global-signature'] },
+    { line: 3, from: 0, to: 64, reasons: ['bad-global-signature'] },
+  ] as const;
+
+  it('bit flips in the signed bytes (algorithm, key id, signature, global signature) are refused by the check that owns them', (context) => {
+    const flip = fc.constantFrom(...REGIONS).chain((region) =>
+      fc.record({
+        region: fc.constant(region),
+        at: fc.integer({ min: region.from, max: region.to - 1 }),
+        mask: fc.integer({ min: 1, max: 255 }),
+      }),
+    );
+    check(
+      context,
+      fc.property(flip, ({ region, at, mask }) => {
+        const bytes = Buffer.from(LINES[region.line]!, 'base64');
+        bytes[at]! ^= mask;
+        const edited: string[] = [...LINES];
+        edited[region.line] = bytes.toString('base64');
+        expect(region.reasons).toContain(refusal(join(edited)));
+      }),
+    );
+  });
+
+  it('the real signature with any other trusted comment is refused by the global signature', (context) => {
+    const comment = fc
+      .string({ maxLength: 120 })
+      .map((text) => text.replace(/[\r\n]/g, ' '))
+      // The one comment that is not a mutation: the original.
+      .filter((text) => text !== COMMENT);
+    check(
+      context,
+      fc.property(comment, (text) => {
+        const edited: string[] = [...LINES];
+        edited[2] = `trusted comment: ${text}`;
+        expect(refusal(join(edited))).toBe('bad-global-signature');
       }),
     );
   });

@@ -8,7 +8,7 @@ import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { coldInstallFrom, startPythonMirror } from '../support/python-mirror.js';
 import { cacheState, lines, recordCategory } from '../support/reliability.js';
 import type { TestZig } from '../support/test-zig.js';
-import { hasCommand, requireOrSkip } from '../support/tools.js';
+import { needCommand } from '../support/tools.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 
 /**
@@ -278,7 +278,7 @@ describe.concurrent('a faulty mirror first in line', { timeout: 120_000 }, () =>
 describe('a plain HTTP/1.0 mirror (Python http.server)', { timeout: 300_000 }, () => {
   it('serves a cold install', async (context) => {
     const test = needTestZig(context);
-    if (!hasCommand('python3')) requireOrSkip(context, 'python3 is not installed');
+    needCommand(context, 'python3');
     const mirror = await startPythonMirror(test);
     try {
       const install = await coldInstallFrom(mirror, test);

@@ -26,7 +26,7 @@ import {
 import { needTestZig } from '../support/provided-zig.js';
 import { lines, recordCategory } from '../support/reliability.js';
 import type { TestZig } from '../support/test-zig.js';
-import { hasCommand } from '../support/tools.js';
+import { hasCommand, installHint } from '../support/tools.js';
 
 /**
  * Every value xcc writes into a shell script or an env file may come from an attacker: XCC_HOME, the
@@ -176,7 +176,7 @@ describe('a wrapper run bare gives the program it execs exactly the values baked
 
 describe('the .cmd wrapper for Windows hosts, in cmd (wine)', () => {
   it('sets the zig caches and SDKROOT exactly, with cmd operators, % and ! in them', (context) => {
-    if (!hasCommand('wine')) category.skip(context, 'wine is not installed');
+    if (!hasCommand('wine')) category.skip(context, 'wine is not installed', installHint('wine'));
     // A Windows path cannot hold a quote or a line break (the wrapper refuses both); anything else may.
     const hostile = "C:\\cache & echo INJECTED & %PATH% !x! ^y (z) ;,= 'q' $(touch) %%";
     const dir = freshDir('cmd');
@@ -302,7 +302,7 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
         ['fish', 'fish', ['--no-config', '-c', 'printf %s $argv[1] | source; and env -0']],
       ];
       for (const [format, shell, args] of readers) {
-        if (!hasCommand(shell)) category.skip(context, `${shell} is not installed`);
+        if (!hasCommand(shell)) category.skip(context, `${shell} is not installed`, installHint(shell));
         const printed = await runXcc(['env', ...TARGET, '--format', format], { env, cwd });
         expect(printed.exitCode).toBe(0);
         const back = parseEnv0(runBare(shell, [...args, printed.stdout], cwd).stdout);
@@ -318,7 +318,8 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
 
     it(`${label}: dotenv is read back exactly by python-dotenv and Node, or refused with one line`, async (context) => {
       const test = needTestZig(context);
-      if (!hasPythonDotenv()) category.skip(context, 'python-dotenv is not installed');
+      if (!hasPythonDotenv())
+        category.skip(context, 'python-dotenv is not installed', 'python3 -m pip install python-dotenv');
       const { env, vars } = await hostileSetup(test, label, hostile);
       const cwd = freshDir(label);
       const file = path.join(cwd, '.env');

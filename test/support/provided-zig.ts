@@ -1,5 +1,6 @@
-import { inject, type TestContext } from 'vitest';
+import { inject } from 'vitest';
 import type { TestZig } from './test-zig.js';
+import { requireOrSkip, type Skippable } from './tools.js';
 
 /** What global-setup.ts provides: the test Zig, or why there is none. */
 export type ProvidedTestZig = { ok: true; zig: TestZig } | { ok: false; reason: string };
@@ -17,23 +18,30 @@ declare module 'vitest' {
 export const fullSuite = process.env.XCC_E2E_MATRIX === 'full';
 
 /**
- * The test Zig for a test that cannot run without it. When it could not be prepared the test fails
- * under `XCC_E2E=require` (CI) and is skipped with the reason otherwise. Call it in the test or in a
- * `beforeEach`; `beforeAll` hooks that start servers read `providedTestZig()` instead.
+ * A test of the full suite only (minutes of CPU: a C library built in a fresh zig cache). Not a missing
+ * prerequisite but a choice of what this run covers, so it is skipped with its reason even under
+ * `XCC_E2E=require`; `XCC_E2E_MATRIX=full` runs it.
  */
-export function needTestZig(context: Pick<TestContext, 'skip'>): TestZig {
-  return testZigOrSkip(inject('testZig'), process.env.XCC_E2E, context.skip);
+export function needFullSuite(context: Skippable, cost: string): void {
+  if (!fullSuite) context.skip(`${cost}: only in the full suite (XCC_E2E_MATRIX=full)`);
 }
 
-export function testZigOrSkip(
-  provided: ProvidedTestZig,
-  e2e: string | undefined,
-  skip: (note: string) => never,
-): TestZig {
+/**
+ * The test Zig for a test that cannot run without it: fails under `XCC_E2E=require` (CI) and is skipped
+ * with the reason otherwise (see `requireOrSkip`). Call it in the test or in a `beforeEach`; `beforeAll`
+ * hooks that start servers read `providedTestZig()` instead.
+ */
+export function needTestZig(context: Skippable): TestZig {
+  return testZigOrSkip(inject('testZig'), context);
+}
+
+export function testZigOrSkip(provided: ProvidedTestZig, context: Skippable): TestZig {
   if (provided.ok) return provided.zig;
-  const message = `the test Zig is not available: ${provided.reason}`;
-  if (e2e === 'require') throw new Error(`${message} (XCC_E2E=require)`);
-  return skip(`${message}; set XCC_E2E=require to make this a failure`);
+  return requireOrSkip(
+    context,
+    `the test Zig is not available (${provided.reason})`,
+    'let the tests reach PyPI once (the ziglang wheel is cached in $XCC_TEST_CACHE), or set XCC_TEST_CACHE to a cache that holds it',
+  );
 }
 
 /** The test Zig if it was prepared, for `beforeAll` hooks; tests still call `needTestZig`. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeEach, type TestContext } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
 import { projectRoot } from './paths.js';
+import { prerequisitesRequired, requireOrSkip } from './tools.js';
 
 /**
  * Bookkeeping for the reliability suite (test/reliability/): each file is one category of attack and
@@ -47,8 +48,10 @@ export const resultsDir = path.join(projectRoot, 'test', '.results', 'reliabilit
 export interface CategoryRecorder {
   /** This test covers `count` cases (default 1). */
   cases(context: TestContext, count: number): void;
-  /** Skips the running test with `reason`, and records the reason for the README. */
-  skip(context: TestContext, reason: string): never;
+  /**
+   * `requireOrSkip` (a failure under XCC_E2E=require) that also records a skip's reason for the README.
+   */
+  skip(context: TestContext, missing: string, fix: string): never;
   note(text: string): void;
 }
 
@@ -87,9 +90,9 @@ export function recordCategory(
     cases: (context, count) => {
       counts.set(context.task.id, count);
     },
-    skip: (context, reason) => {
-      result.skipped.push({ test: context.task.name, reason });
-      return context.skip(reason);
+    skip: (context, missing, fix) => {
+      if (!prerequisitesRequired()) result.skipped.push({ test: context.task.name, reason: missing });
+      return requireOrSkip(context, missing, fix);
     },
     note: (text) => {
       result.notes.push(text);

@@ -8,6 +8,7 @@ import { linkDir, type PrewarmEvent, prewarm } from '../../src/toolchain/prewarm
 import { provision } from '../../src/toolchain/provision.js';
 import { runXcc } from '../support/cli.js';
 import { needTestZig } from '../support/provided-zig.js';
+import { needCommand } from '../support/tools.js';
 
 /**
  * Prewarm for real: the test Zig builds a target's runtime libraries into a fresh zig cache through the
@@ -27,17 +28,10 @@ async function runtimeArtifacts(zigCache: string): Promise<string[]> {
   return found.sort();
 }
 
-async function goAvailable(): Promise<boolean> {
-  return promisify(execFile)('go', ['version']).then(
-    () => true,
-    () => false,
-  );
-}
-
 describe('xcc install --prewarm', { timeout: 1_800_000 }, () => {
   it('builds the runtime libraries a first go build links, so that build rebuilds none', async (context) => {
     const test = needTestZig(context);
-    if (!(await goAvailable())) context.skip('go is not on PATH');
+    needCommand(context, 'go');
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'xcc-prewarm-test-'));
     const zigCache = path.join(scratch, 'zig-cache');
     const env = {

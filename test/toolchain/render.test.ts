@@ -19,7 +19,7 @@ import {
   readWithNodeEnvFile,
   readWithPythonDotenv,
 } from '../support/env-readers.js';
-import { hasCommand, requireOrSkip } from '../support/tools.js';
+import { needCommand, requireOrSkip } from '../support/tools.js';
 
 /** Values chosen to break naive quoting in at least one of the formats. */
 const NASTY: Record<string, string> = {
@@ -75,7 +75,7 @@ const shells: Array<[string, EnvFormat, (file: string) => string[]]> = [
 describe('renderEnv in real shells', () => {
   for (const [shell, format, command] of shells) {
     it(`${shell} reads back every value byte for byte (${format} format)`, (context) => {
-      if (!hasCommand(shell)) return requireOrSkip(context, `${shell} is not installed`);
+      needCommand(context, shell);
       const file = tempFile(`env.${format}`, renderEnv(NASTY, format));
       const [bin, ...args] = command(file);
       const output = execFileSync(bin!, args, { encoding: 'utf8', env: { PATH: process.env.PATH } });
@@ -92,7 +92,7 @@ describe('renderEnv in real shells', () => {
   });
 
   it('fish output undone by --unset in fish', (context) => {
-    if (!hasCommand('fish')) return requireOrSkip(context, 'fish is not installed');
+    needCommand(context, 'fish');
     const file = tempFile('env.fish', renderEnv(NASTY, 'fish') + renderUnset(Object.keys(NASTY), 'fish'));
     const output = execFileSync('fish', ['--no-config', '-c', `source '${file}'; and env -0`], {
       encoding: 'utf8',
@@ -134,7 +134,7 @@ describe('dotenv', () => {
 
   it('round-trips through python-dotenv, which expands $-braces and reads backslash escapes', (context) => {
     if (!hasPythonDotenv())
-      return requireOrSkip(context, 'python-dotenv is not installed (pip install python-dotenv)');
+      return requireOrSkip(context, 'python-dotenv is not installed', 'python3 -m pip install python-dotenv');
     const file = tempFile('.env', renderEnv(representable, 'dotenv'));
     expect(pick(readWithPythonDotenv(file), Object.keys(representable))).toEqual(representable);
   });
@@ -154,7 +154,7 @@ describe('dotenv', () => {
 
 describe('cmd', () => {
   it('round-trips ASCII values through cmd.exe (wine)', (context) => {
-    if (!hasCommand('wine')) return requireOrSkip(context, 'wine is not installed');
+    needCommand(context, 'wine');
     // Non-ASCII is left out: cmd reads batch files in the console code page, which wine maps differently
     // from Windows; the README says to run `chcp 65001` first for non-ASCII paths.
     const ascii = Object.fromEntries(

@@ -21,6 +21,7 @@ import {
   extractZip,
 } from '../../src/zig/extract.js';
 import { type TarMember, tarArchive, xz, type ZipMember, zipArchive } from '../support/archives.js';
+import { needHost } from '../support/tools.js';
 
 const ROOT = 'zig-x86_64-linux-0.15.2';
 
@@ -395,7 +396,9 @@ describe.each(['wasm', 'system'] as const)('extractTarXz: corrupt input (%s xz d
     expect(source.destroyed).toBe(true);
   });
 
-  describe.skipIf(process.platform !== 'linux')('file handles', () => {
+  // Open files are counted in /proc/self/fd.
+  describe('file handles', () => {
+    beforeEach((context) => needHost(context, { platform: 'linux' }));
     const openFds = () => readdirSync('/proc/self/fd').length;
     // Streams close asynchronously after destroy(); give them a few turns of the event loop.
     async function expectFdsBackTo(count: number) {
@@ -617,7 +620,8 @@ describe('extractZip and extractWheel', () => {
     await expectRefused(extractZip(archive, target, { root: ROOT }), undefined, /zip file is corrupt/);
   });
 
-  it.skipIf(process.platform !== 'linux')('releases every file handle when a member fails', async () => {
+  it('releases every file handle when a member fails', async (context) => {
+    needHost(context, { platform: 'linux' });
     const fds = () => readdirSync('/proc/self/fd').length;
     const archive = zip([
       { name: `${ROOT}/a`, data: 'x'.repeat(100_000), deflate: true },

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,22 @@ describe('cached text resources', () => {
     // The 304 restarted the TTL.
     clock.advance(HOUR - 1);
     expect(await fetch()).toMatchObject({ origin: 'cache' });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('never caches a body the caller cannot use: the next run asks again', async () => {
+    const { url } = setup();
+    const http = createHttpClient({ env: {}, clock: instantClock(), retry: { retries: 0 } });
+    const accept = (body: string) => {
+      if (body.startsWith('<')) throw new Error('not JSON');
+    };
+    content = { body: '<!DOCTYPE html><p>Sign in</p>', etag: '"portal"' };
+    const fetch = () => fetchCachedText(http, url, { home, ttlMs: HOUR, accept });
+    await expect(fetch()).rejects.toThrow('not JSON');
+    const meta = cacheLayout(home).meta;
+    expect(existsSync(meta) ? readdirSync(meta) : []).toEqual([]);
+    content = { body: '{"0.15.2":{}}', etag: '"one"' };
+    expect(await fetch()).toMatchObject({ body: content.body, origin: 'network' });
     expect(server.requests).toHaveLength(2);
   });
 

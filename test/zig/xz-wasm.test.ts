@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildLiblzmaWasm,
   type LiblzmaRecord,
@@ -13,9 +13,9 @@ import {
   XZ_SOURCE,
 } from '../../scripts/build-liblzma-wasm.js';
 import { decodeXzWithWasm } from '../../src/zig/xz-wasm.js';
-import { fullSuite, needTestZig } from '../support/provided-zig.js';
+import { needFullSuite, needTestZig } from '../support/provided-zig.js';
 import { fileSha256, sha256Hex, testCacheDir } from '../support/test-zig.js';
-import { hasCommand, requireOrSkip } from '../support/tools.js';
+import { needCommand, requireOrSkip } from '../support/tools.js';
 
 /**
  * The WebAssembly liblzma xcc decodes with where no `xz` program exists: checked against the `xz`
@@ -45,7 +45,9 @@ const sample = Buffer.concat([
   readFileSync(process.execPath).subarray(0, 3 << 20),
 ]);
 
-describe.skipIf(!hasCommand('xz'))('decodeXzWithWasm against the xz program', { timeout: 300_000 }, () => {
+describe('decodeXzWithWasm against the xz program', { timeout: 300_000 }, () => {
+  beforeEach((context) => needCommand(context, 'xz'));
+
   it.each([
     ['the default (LZMA2, CRC64)', []],
     ['CRC32', ['--check=crc32']],
@@ -125,20 +127,26 @@ describe('toolchains/liblzma.wasm', { timeout: 600_000 }, () => {
     expect(record.xz).toEqual(XZ_SOURCE);
   });
 
-  // Zig builds wasi-libc for it in a fresh cache (a minute of CPU): only in the full suite.
-  it.skipIf(!fullSuite)(
-    'is what scripts/build-liblzma-wasm.ts builds from the pinned xz source',
-    async (context) => {
-      const zig = needTestZig(context);
-      if (zig.version !== record.zig)
-        requireOrSkip(context, `built with zig ${record.zig}, the test Zig is ${zig.version}`);
-      const source = xzSource();
-      if (source === undefined) requireOrSkip(context, `cannot fetch ${XZ_SOURCE.url}`);
-      const output = path.join(scratch, 'liblzma.wasm');
-      const rebuilt = buildLiblzmaWasm(zig.install.zig, source!, output);
-      expect(rebuilt).toEqual(record);
-    },
-  );
+  it('is what scripts/build-liblzma-wasm.ts builds from the pinned xz source', async (context) => {
+    needFullSuite(context, 'zig builds wasi-libc for it in a fresh cache (a minute of CPU)');
+    const zig = needTestZig(context);
+    if (zig.version !== record.zig)
+      requireOrSkip(
+        context,
+        `toolchains/liblzma.wasm was built with zig ${record.zig}, the test Zig is ${zig.version}`,
+        `rebuild it with scripts/build-liblzma-wasm.ts and zig ${zig.version}`,
+      );
+    const source = xzSource();
+    if (source === undefined)
+      requireOrSkip(
+        context,
+        `cannot fetch ${XZ_SOURCE.url}`,
+        'let the tests reach the Debian archive once (the source is cached in $XCC_TEST_CACHE/xz-source)',
+      );
+    const output = path.join(scratch, 'liblzma.wasm');
+    const rebuilt = buildLiblzmaWasm(zig.install.zig, source!, output);
+    expect(rebuilt).toEqual(record);
+  });
 });
 
 /** The xz source tarball, fetched once into the test cache (Debian's archive is reachable like PyPI). */

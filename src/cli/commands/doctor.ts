@@ -35,7 +35,9 @@ async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<
   const env = process.env;
   const choice = chooseZig({ flag: singleValue('--zig', flags.zig), host: zigHostKey(), env });
   const requests = targets.map((target) => targetRequest(target, flags, env));
-  // Bad targets are usage errors before anything runs, not failed checks.
+  // Bad targets and a malformed --zig are usage errors before anything runs, not failed checks.
+  const { parseVersionSpec } = await import('../../zig/releases.js');
+  if (choice.spec !== undefined) parseVersionSpec(choice.spec);
   const { resolveTarget } = await import('../../target/index.js');
   const zigVersion =
     choice.spec !== undefined && isReleaseVersion(choice.spec) ? choice.spec : zigConfig().defaultVersion;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { textValue } from '../option-text.js';
@@ -38,6 +39,25 @@ export function registerExec(cli: CAC): void {
 }
 
 /**
+ * Why the command did not start, in one line with the fix (execa's own message is two lines: its summary
+ * and the spawn error).
+ */
+function cannotRun(program: string, code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return program.includes('/')
+        ? `cannot run ${program}: no such file (ENOENT); check the path`
+        : `cannot run ${program}: not found on PATH (ENOENT); check its name, or give its path (./${program})`;
+    case 'EACCES':
+      return statSync(program, { throwIfNoEntry: false })?.isDirectory()
+        ? `cannot run ${program}: it is a directory (EACCES); name the program inside it`
+        : `cannot run ${program}: permission denied (EACCES); make it executable (chmod +x ${program}) or run it through its interpreter`;
+    default:
+      return `cannot run ${program}: the system refused to start it (${code ?? 'unknown error'})`;
+  }
+}
+
+/**
  * Runs the command directly (no shell: arguments arrive exactly as given), passes signals on, and exits
  * the way it did: with its exit code, or killed by the same signal.
  */
@@ -59,7 +79,7 @@ async function run(program: string, args: string[], env: Record<string, string>)
   const result = await child;
   for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-    throw new UsageError(`cannot run ${program}: ${result.shortMessage ?? 'not found'}`);
+    throw new UsageError(cannotRun(program, result.code));
   }
   if (result.signal) {
     process.kill(process.pid, result.signal);
