@@ -7,6 +7,7 @@ import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
+import type { ManifestEntry } from './install-manifest.js';
 import { decodeXz, type XzDecoder } from './xz.js';
 
 export { ArchiveError } from './archive-paths.js';
@@ -32,6 +33,8 @@ export interface ExtractSummary {
   entries: number;
   /** Bytes of file data written. */
   bytes: number;
+  /** What was written, entry by entry, as the install's file record has it (install-manifest.ts). */
+  files: ManifestEntry[];
 }
 
 /**
@@ -69,7 +72,7 @@ export async function extractTarXz(
   }
   tracker.check();
   await target.finish();
-  return { entries: tracker.members, bytes: target.totalBytes };
+  return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
 }
 
 /**
@@ -306,7 +309,7 @@ async function unpackZip(
     await writes.drain();
     tracker.check();
     await target.finish();
-    return { entries: tracker.members, bytes: target.totalBytes };
+    return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
   } finally {
     await writes.settle();
     source.close();
