@@ -4,7 +4,7 @@ import { type FileHandle, link, lstat, open, readdir, symlink } from 'node:fs/pr
 import path from 'node:path';
 import { makeDirectory } from '../fs-atomic.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
-import { type ManifestEntry, sortEntries } from './install-manifest.js';
+import { type ManifestEntry, sha256Text, sortEntries } from './install-manifest.js';
 
 /** Bounds that stop archive bombs long before the disk fills; the real Zig archives pass by a wide margin. */
 export interface ExtractLimits {
@@ -280,10 +280,6 @@ export class ExtractTarget {
 // How a walk sees what `#ensureDirectory` and `fileMode` make: makeDirectory sets 0755 whatever the umask.
 const S_IFREG = 0o100000;
 const DIRECTORY_MODE = (0o040000 | 0o755).toString(8);
-
-function sha256Text(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /** FileHandle.write may write less than asked (a full disk midway): the rest is written, or the error thrown. */
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {

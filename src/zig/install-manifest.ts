@@ -90,7 +90,7 @@ export async function writeFilesManifest(
   const text = `${JSON.stringify(manifest)}\n`;
   await writeFileAtomic(path.join(dir, FILES_MANIFEST), text, { mode: CACHE_FILE_MODE });
   return {
-    manifest: { sha256: sha256(text), entries: entries.length },
+    manifest: { sha256: sha256Text(text), entries: entries.length },
     executable: {
       path: options.executable,
       size: entry[2],
@@ -251,7 +251,7 @@ async function readManifest(dir: string, marker: { sha256: string; files?: unkno
     if (isErrnoCode(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return changed(`${FILES_MANIFEST}: missing`);
     throw error;
   }
-  if (sha256(text) !== summary.manifest.sha256) {
+  if (sha256Text(text) !== summary.manifest.sha256) {
     return changed(`${FILES_MANIFEST}: not the record written at install (its sha256 differs)`);
   }
   const manifest = parseManifest(text);
@@ -311,7 +311,7 @@ function recordEntry(dir: string, relative: string, info: Stats): ManifestEntry 
   const file = path.join(dir, relative);
   if (info.isSymbolicLink()) {
     const target = readlinkSync(file);
-    return [relative, mode, Buffer.byteLength(target), sha256(target)];
+    return [relative, mode, Buffer.byteLength(target), sha256Text(target)];
   }
   if (!info.isFile()) throw new Error(`${file}: not a file, directory or symlink`);
   return [relative, mode, info.size, hashFile(file)];
@@ -357,6 +357,7 @@ function hashFile(file: string): string {
  */
 let chunk: Buffer | undefined;
 
-function sha256(text: string): string {
+/** sha256 of a text (a symlink's target, the record itself). */
+export function sha256Text(text: string): string {
   return crypto().createHash('sha256').update(text).digest('hex');
 }
