@@ -692,4 +692,25 @@ describe('the record built while extracting', () => {
     expect(summary.files.length).toBe(11);
     expect(summary.files).toEqual(recordTree(target));
   });
+
+  // Small members skip the fchmod when a new file keeps its mode (umask 000, 022), and need it under 077.
+  it.for(['000', '022', '077'])('gives a wheel exactly 0644 and 0755 files under umask %s', async (umask) => {
+    const wheel = writeArchive(
+      'ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.whl',
+      zipArchive([
+        { name: 'ziglang/zig', mode: 0o100775, data: '#!/bin/sh\n', deflate: true },
+        { name: 'ziglang/lib/std.zig', mode: 0o100666, data: 'const std = 1;\n' },
+      ]),
+    );
+    const previous = process.umask(Number.parseInt(umask, 8));
+    try {
+      const summary = await extractWheel(wheel, target);
+      expect(summary.files).toEqual(recordTree(target));
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(path.join(target, 'zig')).mode & 0o7777).toBe(0o755);
+    expect(statSync(path.join(target, 'lib/std.zig')).mode & 0o7777).toBe(0o644);
+    expect(statSync(path.join(target, 'lib')).mode & 0o7777).toBe(0o755);
+  });
 });
