@@ -32,7 +32,12 @@ import {
 } from './releases.js';
 import type { SourceName } from './sources/names.js';
 import type { Installed, SourceContext, ZigSource } from './sources/source.js';
-import { type ArchiveDigest, httpArchiveSource, localArchiveSource } from './sources/tarball.js';
+import {
+  type ArchiveDigest,
+  httpArchiveSource,
+  localArchiveSource,
+  missingSignature,
+} from './sources/tarball.js';
 import { checkLocalWheel, localWheelSource, pypiWheelSource, type WheelDigest } from './sources/wheel.js';
 import {
   type InstallSource,
@@ -119,8 +124,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   const from = options.from === undefined ? undefined : await localFrom(options.from);
   const spec = parseVersionSpec(options.spec ?? (from ? versionInFileName(from.path) : undefined));
 
-  // An exact version that is installed needs neither the index nor the network.
-  const known = exactVersion(spec);
+  // An exact version that is installed needs neither the index nor the network. With `--from`, what it
+  // names is checked first (below), as if it were to be installed: a wrong file is an error either way.
+  const known = from === undefined ? exactVersion(spec) : undefined;
   const hit = known === undefined ? undefined : await findInstalled(store, known, platform, emit, options);
   if (hit) return hit;
 
@@ -131,12 +137,18 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
     const catalog = await catalogFor(loaded, store);
     const { version, warning } = resolveVersion(spec, catalog);
     emit({ type: 'resolved', spec: options.spec ?? 'default', version, ...(warning ? { warning } : {}) });
-    const installed = await findInstalled(store, version, platform, emit, options);
-    if (installed) return installed;
+    if (from === undefined) {
+      const installed = await findInstalled(store, version, platform, emit, options);
+      if (installed) return installed;
+    }
     refuseOffline(env, version, options.from);
 
     const started = clock.monotonic();
     const sources = await planSources({ version, host, loaded, options, from, http, env, home, clock });
+    if (from !== undefined) {
+      const installed = await findInstalled(store, version, platform, emit, options);
+      if (installed) return installed;
+    }
     // A setting the user must fix (a malformed XCC_ZIG_PUBKEY) is refused before anything is staged.
     const publicKey = trustedPublicKey(env);
     const context = { version, host, platform, http, env, emit, signal: options.signal, options, publicKey };
@@ -380,7 +392,10 @@ async function localSource(
       `--from ${from.path}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
     );
   }
-  if (await isFile(file)) return localArchiveSource(file, archive);
+  if (await isFile(file)) {
+    if (!(await isFile(`${file}.minisig`))) throw missingSignature(file);
+    return localArchiveSource(file, archive);
+  }
   const wheel = plan.wheelDigest();
   if (wheel.kind === 'sha256' && (await isFile(path.join(from.path, wheel.file)))) {
     return wheelIn(path.join(from.path, wheel.file));

@@ -173,7 +173,7 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
       const intoDir = await runXcc(['env', ...args, '--write', out], { env });
       expect(intoDir).toMatchObject({ exitCode: 2, stdout: '' });
       expect(intoDir.stderr).toBe(
-        `xcc: --write ${out} is a directory; name the file to write, like --write ${path.join(out, 'xcc.env')}\n`,
+        `xcc: --write ${out} is a directory; name a file to write, like ${path.join(out, 'xcc.env')}\n`,
       );
       expect(readdirSync(out)).toEqual(['xcc.env.sh']);
     }

@@ -372,6 +372,8 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
       const { env } = await hostileSetup(test, label, hostile);
       const sdk = path.join(root, `MacOSX ${hostile}.sdk`);
       mkdirSync(sdk, { recursive: true });
+      // What makes a directory an SDK for xcc (every Xcode SDK has it); its content is not read.
+      writeFileSync(path.join(sdk, 'SDKSettings.json'), '{}');
       const cwd = freshDir(label);
       const printed = await runXcc(['env', 'darwin/arm64', '--macos-sdk', sdk, '--format', 'sh'], {
         env,

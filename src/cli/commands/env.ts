@@ -72,6 +72,9 @@ export function registerEnv(cli: CAC): void {
         const { toolchainEnvNames } = await import('../../toolchain/env-names.js');
         return output(renderUnset(toolchainEnvNames(resolved), format), file);
       }
+      // Where the result goes is the user's to fix: said before anything is downloaded.
+      if (format === 'github') await githubFiles(file);
+      else if (file !== undefined) await checkWritable('--write', file);
       const reporter = stderrReporter(flags);
       try {
         const { env, bin } = await targetEnv({ request, zigFlag, reporter });
@@ -85,11 +88,7 @@ export function registerEnv(cli: CAC): void {
 
 async function output(text: string, file: string | undefined): Promise<void> {
   if (file === undefined) return writeStdout(text);
-  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
-    throw new UsageError(
-      `--write ${file} is a directory; name the file to write, like --write ${path.join(file, 'xcc.env')}`,
-    );
-  }
+  await checkWritable('--write', file);
   await writeFileAtomic(file, text).catch((error: unknown) => {
     throw cannotWrite(file, error);
   });
@@ -101,13 +100,50 @@ async function appendTo(file: string, text: string): Promise<void> {
   });
 }
 
-/** A file the user named that cannot be written (permissions, a read-only disk...): one line. */
+/**
+ * A file the user named (`--write FILE`, `GITHUB_ENV`) must be a file, or not exist yet, below directories
+ * (missing ones are created): anything else is the user's to fix (exit 2), said in one line. `setting` names where the
+ * path came from, as the user wrote it.
+ */
+async function checkWritable(setting: string, file: string): Promise<void> {
+  const shown = setting.startsWith('--') ? `${setting} ${file}` : `${setting}=${file}`;
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`${shown} is a directory; name a file to write, like ${path.join(file, 'xcc.env')}`);
+  }
+  // Missing directories are created; one that is a file cannot be.
+  let dir = path.dirname(path.resolve(file));
+  let found = await stat(dir).catch(() => undefined);
+  while (found === undefined && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+    found = await stat(dir).catch(() => undefined);
+  }
+  if (found !== undefined && !found.isDirectory()) {
+    throw new UsageError(`${shown}: ${dir} is not a directory; name a file in a directory`);
+  }
+}
+
+/** A file that cannot be written for a reason outside the command line (permissions, a full or read-only disk): one line. */
 function cannotWrite(file: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === undefined) return error;
   return new XccError(`cannot write ${file} (${code}); check that its directory exists and is writable`, {
     cause: error,
   });
+}
+
+/** GITHUB_ENV (and GITHUB_PATH, when set) as `--format github` needs them, checked before any work. */
+async function githubFiles(file: string | undefined): Promise<{ env: string; path: string | undefined }> {
+  if (file !== undefined)
+    throw new UsageError('--format github writes to $GITHUB_ENV and $GITHUB_PATH; drop --write');
+  const { GITHUB_ENV, GITHUB_PATH } = process.env;
+  if (!GITHUB_ENV) {
+    throw new UsageError(
+      '--format github needs GITHUB_ENV (set by GitHub Actions); outside Actions use --format sh or dotenv',
+    );
+  }
+  await checkWritable('GITHUB_ENV', GITHUB_ENV);
+  if (GITHUB_PATH) await checkWritable('GITHUB_PATH', GITHUB_PATH);
+  return { env: GITHUB_ENV, path: GITHUB_PATH || undefined };
 }
 
 /**
@@ -120,22 +156,15 @@ async function appendToGithub(
   dir: string,
   file: string | undefined,
 ): Promise<void> {
-  if (file !== undefined)
-    throw new UsageError('--format github writes to $GITHUB_ENV and $GITHUB_PATH; drop --write');
-  const { GITHUB_ENV, GITHUB_PATH } = process.env;
-  if (!GITHUB_ENV) {
-    throw new UsageError(
-      '--format github needs GITHUB_ENV (set by GitHub Actions); outside Actions use --format sh or dotenv',
-    );
-  }
+  const files = await githubFiles(file);
   // Everything is rendered (and so checked) before anything is appended: a refused value must not leave
   // half of the variables for later steps.
   const envText = renderEnv(env, 'github');
-  const pathText = GITHUB_PATH ? renderGithubPath([dir]) : undefined;
-  await appendTo(GITHUB_ENV, envText);
-  if (GITHUB_PATH && pathText !== undefined) await appendTo(GITHUB_PATH, pathText);
+  const pathText = files.path === undefined ? undefined : renderGithubPath([dir]);
+  await appendTo(files.env, envText);
+  if (files.path !== undefined && pathText !== undefined) await appendTo(files.path, pathText);
   process.stderr.write(
-    `xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${GITHUB_PATH ? ` and added ${dir} to PATH` : ''}\n`,
+    `xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${files.path ? ` and added ${dir} to PATH` : ''}\n`,
   );
 }
 

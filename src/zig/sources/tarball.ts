@@ -50,15 +50,20 @@ export function httpArchiveSource(options: {
 }
 
 /** The air-gapped path: an archive on disk with its `.minisig` beside it, verified exactly like a download. */
+/** `--from FILE` without `FILE.minisig` beside it. */
+export function missingSignature(file: string): UsageError {
+  return new UsageError(
+    `${file}.minisig not found: an archive is installed only with its signature beside it (download both from the same place)`,
+  );
+}
+
 export function localArchiveSource(file: string, expected: ArchiveDigest): ZigSource {
   const name = file;
   return {
     name,
     async install(stage, context) {
       const signatureText = await readFile(`${file}.minisig`, 'utf8').catch(() => {
-        throw new UsageError(
-          `${file}.minisig not found: an archive is installed only with its signature beside it (download both from the same place)`,
-        );
+        throw missingSignature(file);
       });
       const signature = checkSignatureFile(signatureText, expected.file, context);
       const got = await hashFile(file, { signed: true });
