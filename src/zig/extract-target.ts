@@ -1,8 +1,10 @@
-import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
-import { link, open, readdir, symlink } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { type FileHandle, link, lstat, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirectory } from '../fs-atomic.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
+import { type ManifestEntry, sha256Text, sortEntries } from './install-manifest.js';
 
 /** Bounds that stop archive bombs long before the disk fills; the real Zig archives pass by a wide margin. */
 export interface ExtractLimits {
@@ -49,6 +51,10 @@ const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXC
  * directories 0755), mtimes are the time of extraction (a reinstalled toolchain must look newer to make
  * and ccache, not older).
  *
+ * Every entry is recorded as it is written (`record()`): its final mode, size and the sha256 of the bytes
+ * written, in the form of the install's file record (install-manifest.ts), so that recording an install
+ * of 19,000 files does not read 300 MB back from the disk it was just written to.
+ *
  * Why not node-tar's Unpack: on Zig 0.15.2 it peaks at ~195 MiB RSS (it runs ahead of the disk with
  * thousands of pending entries; this writer: ~115 MiB), it chowns to the archive's uid/gid when run as
  * root, it strips a leading `/` and extracts instead of refusing, it skips `..` members with a warning
@@ -61,12 +67,16 @@ export class ExtractTarget {
   readonly #kinds = new Map<string, Kind>();
   readonly #createdDirectories = new Set<string>();
   readonly #symlinks: PendingSymlink[] = [];
+  /** What each entry is once written, by install-relative path. */
+  readonly #record = new Map<string, ManifestEntry>();
+  readonly #creationKeepsMode: boolean;
   #entries = 0;
   #totalBytes = 0;
 
-  private constructor(root: string, limits: ExtractLimits) {
+  private constructor(root: string, limits: ExtractLimits, creationKeepsMode: boolean) {
     this.root = root;
     this.#limits = limits;
+    this.#creationKeepsMode = creationKeepsMode;
   }
 
   /** Opens `root` for extraction; it is created if missing and must be empty (a leftover could hold a symlink). */
@@ -75,7 +85,7 @@ export class ExtractTarget {
     await makeDirectory(absolute, 0o755);
     const leftovers = await readdir(absolute);
     if (leftovers.length > 0) throw new Error(`extraction directory ${absolute} is not empty`);
-    return new ExtractTarget(absolute, limits);
+    return new ExtractTarget(absolute, limits, creationKeepsMode(absolute));
   }
 
   get limits(): ExtractLimits {
@@ -84,6 +94,14 @@ export class ExtractTarget {
 
   get totalBytes(): number {
     return this.#totalBytes;
+  }
+
+  /**
+   * Every entry written, after `finish()`: exactly what a walk of the tree would record (a unit test holds
+   * the two equal), in the walk's order.
+   */
+  record(): ManifestEntry[] {
+    return sortEntries([...this.#record.values()]);
   }
 
   async directory(entry: string, segments: readonly string[]): Promise<void> {
@@ -110,6 +128,7 @@ export class ExtractTarget {
     if (size <= SMALL_FILE_BYTES) {
       const bytes = await readExactly(entry, size, data);
       writeNewFileSync(this.#absolute(segments), bytes, fileMode(mode), entry);
+      this.#recordFile(key, mode, size, createHash('sha256').update(bytes));
       return;
     }
     const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
@@ -117,13 +136,16 @@ export class ExtractTarget {
     );
     try {
       await handle.chmod(fileMode(mode));
+      const hash = createHash('sha256');
       let written = 0;
       for await (const chunk of data) {
         written += chunk.byteLength;
         if (written > size) throw tooLong(entry, size);
-        await handle.write(chunk);
+        hash.update(chunk);
+        await writeAll(handle, chunk);
       }
       if (written !== size) throw tooShort(entry, size, written);
+      this.#recordFile(key, mode, size, hash);
     } finally {
       await handle.close();
     }
@@ -142,15 +164,18 @@ export class ExtractTarget {
   ): Promise<void> {
     // Recorded before the first await: a later member that repeats or climbs through this one is refused
     // as such even while this write is in flight.
-    this.#kinds.set(this.#admitNamed(entry, segments), 'file');
+    const key = this.#admitNamed(entry, segments);
+    this.#kinds.set(key, 'file');
     this.#reserveBytes(entry, bytes.byteLength);
     await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
       collision(entry),
     );
     try {
-      await handle.chmod(fileMode(mode)); // the archive's mode, not the umask's
+      // The archive's mode, not the umask's; one thread-pool round trip per file, skipped when not needed.
+      if (!this.#creationKeepsMode) await handle.chmod(fileMode(mode));
       await handle.writeFile(bytes);
+      this.#recordFile(key, mode, bytes.byteLength, createHash('sha256').update(bytes));
     } finally {
       await handle.close();
     }
@@ -177,6 +202,10 @@ export class ExtractTarget {
     await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     this.#kinds.set(key, 'file');
     await link(this.#absolute(target), this.#absolute(segments)).catch(collision(entry));
+    // One file under two names: the link's record is its target's (tar entries are written one at a time,
+    // so the target's is complete).
+    const [, mode, size, sha256] = this.#record.get(target.join('/'))!;
+    this.#record.set(key, [key, mode, size, sha256]);
   }
 
   /** Creates the recorded symlinks, refusing any whose target would be resolved through another symlink. */
@@ -189,7 +218,12 @@ export class ExtractTarget {
           `the symlink target ${JSON.stringify(target)} goes through the symlink ${JSON.stringify(through.join('/'))}`,
         );
       }
-      await symlink(target, this.#absolute(segments)).catch(collision(entry));
+      const link = this.#absolute(segments);
+      await symlink(target, link).catch(collision(entry));
+      // A symlink's mode is the OS's to choose (0777 on Linux, 0755 under a 022 umask on macOS): asked, not assumed.
+      const { mode } = await lstat(link);
+      const key = segments.join('/');
+      this.#record.set(key, [key, mode.toString(8), Buffer.byteLength(target), sha256Text(target)]);
     }
   }
 
@@ -233,11 +267,28 @@ export class ExtractTarget {
       const prefix = segments.slice(0, length).join('/');
       this.#createdDirectories.add(prefix);
       this.#kinds.set(prefix, 'directory');
+      this.#record.set(prefix, [prefix, DIRECTORY_MODE, 0, '']);
     }
+  }
+
+  #recordFile(key: string, archiveMode: number, size: number, hash: Hash): void {
+    this.#record.set(key, [key, (S_IFREG | fileMode(archiveMode)).toString(8), size, hash.digest('hex')]);
   }
 
   #absolute(segments: readonly string[]): string {
     return path.join(this.root, ...segments);
+  }
+}
+
+// How a walk sees what `#ensureDirectory` and `fileMode` make: makeDirectory sets 0755 whatever the umask.
+const S_IFREG = 0o100000;
+const DIRECTORY_MODE = (0o040000 | 0o755).toString(8);
+
+/** FileHandle.write may write less than asked (a full disk midway): the rest is written, or the error thrown. */
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.byteLength; ) {
+    const { bytesWritten } = await handle.write(chunk, offset);
+    offset += bytesWritten;
   }
 }
 
@@ -260,6 +311,25 @@ async function readExactly(entry: string, size: number, data: AsyncIterable<Uint
   }
   if (read !== size) throw tooShort(entry, size, read);
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Whether a file created in `dir` with mode 0755 gets exactly 0755: no umask bit and no default ACL takes
+ * any (and so none of 0644's either). Then the files of `fileBytes`, in directories that inherit from
+ * `dir`, have their mode from creation, and the fchmod that forces it is skipped: 18,000 thread-pool
+ * round trips in a Zig wheel, 0.4 s of main-thread time in `--cpu-prof`. Asked of the file system, not of
+ * process.umask(), which cannot see an ACL. A mode that still came out otherwise would show in `xcc verify`:
+ * the record says what the mode must be.
+ */
+function creationKeepsMode(dir: string): boolean {
+  const probe = path.join(dir, '.xcc-mode-probe');
+  const fd = openNewSync(probe, 0o755, probe);
+  try {
+    return (fstatSync(fd).mode & 0o7777) === 0o755;
+  } finally {
+    closeSync(fd);
+    unlinkSync(probe);
+  }
 }
 
 function writeNewFileSync(file: string, bytes: Uint8Array, mode: number, entry: string): void {

@@ -7,6 +7,7 @@ import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
+import type { ManifestEntry } from './install-manifest.js';
 import { decodeXz, type XzDecoder } from './xz.js';
 
 export { ArchiveError } from './archive-paths.js';
@@ -32,6 +33,8 @@ export interface ExtractSummary {
   entries: number;
   /** Bytes of file data written. */
   bytes: number;
+  /** What was written, entry by entry, as the install's file record has it (install-manifest.ts). */
+  files: ManifestEntry[];
 }
 
 /**
@@ -69,7 +72,7 @@ export async function extractTarXz(
   }
   tracker.check();
   await target.finish();
-  return { entries: tracker.members, bytes: target.totalBytes };
+  return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
 }
 
 /**
@@ -306,7 +309,7 @@ async function unpackZip(
     await writes.drain();
     tracker.check();
     await target.finish();
-    return { entries: tracker.members, bytes: target.totalBytes };
+    return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
   } finally {
     await writes.settle();
     source.close();
@@ -443,6 +446,12 @@ const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const SMALL_MEMBER_BYTES = 1024 * 1024;
 
 /**
+ * Read and inflate a large member (the 172 MB zig executable) a MiB at a time: at the default 16 KiB of
+ * inflated output per chunk, its 11,000 awaited writes and hash updates cost half a second of an install.
+ */
+const LARGE_MEMBER_CHUNK = 1024 * 1024;
+
+/**
  * A member's data, read straight from the file (no per-member parser: unzipper's `file.stream()` costs
  * ~45 MiB more peak RSS on the 18,000 members of a Zig wheel), checked against the CRC-32 of the central
  * directory once it has all been read. Small members come in one chunk, large ones streamed.
@@ -463,8 +472,10 @@ async function* memberData(
     return;
   }
   let crc = 0;
-  const raw = createReadStream(zipFile, { start, end: start + file.compressedSize - 1 });
-  const data = file.compressionMethod === ZIP_DEFLATED ? pipeline(raw, createInflateRaw(), () => {}) : raw;
+  const end = start + file.compressedSize - 1;
+  const raw = createReadStream(zipFile, { start, end, highWaterMark: LARGE_MEMBER_CHUNK });
+  const inflate = () => createInflateRaw({ chunkSize: LARGE_MEMBER_CHUNK });
+  const data = file.compressionMethod === ZIP_DEFLATED ? pipeline(raw, inflate(), () => {}) : raw;
   try {
     for await (const chunk of (signal ? untilAborted(data, signal) : data) as AsyncIterable<Buffer>) {
       crc = crc32(chunk, crc);

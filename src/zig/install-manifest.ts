@@ -21,6 +21,8 @@ import { crypto } from '../lazy-crypto.js';
  * Just before the commit, once the archive passed sha256 and minisign, was extracted and `zig version` matched, every
  * entry of the stage is recorded in FILES_MANIFEST (inside the install, so it appears and disappears with
  * it): path, type and mode, size, and the sha256 of the content (of the link text for a symlink). The
+ * extractor builds these entries as it writes (ExtractTarget.record()): the bytes hashed are the verified
+ * archive's, and nothing is read back (a unit test holds that record equal to a walk of the tree). The
  * marker then carries a summary: the manifest's own sha256, and the zig executable's size, mtime and
  * sha256 for the check that runs on every use (see checkExecutable).
  *
@@ -71,31 +73,55 @@ export interface ExecutableRecord {
   sha256: string;
 }
 
-/** Records every entry below `dir` in FILES_MANIFEST and returns the summary for the marker. */
+/**
+ * Writes FILES_MANIFEST into `dir` and returns the summary for the marker. `entries` is every entry below
+ * `dir`: the extractor's record of what it wrote, or (when omitted) a walk that reads them all.
+ */
 export async function writeFilesManifest(
   dir: string,
-  options: { archiveSha256: string; executable: string },
+  options: { archiveSha256: string; executable: string; entries?: ManifestEntry[] },
 ): Promise<FilesSummary> {
-  const entries: ManifestEntry[] = [];
-  let executable: { entry: ManifestEntry; info: Stats } | undefined;
-  for (const { relative, info } of walk(dir)) {
-    const entry = recordEntry(dir, relative, info);
-    entries.push(entry);
-    if (relative === options.executable && info.isFile()) executable = { entry, info };
-  }
-  if (executable === undefined) throw new Error(`${dir}: no ${options.executable} to record`);
+  const entries = options.entries ?? recordTree(dir);
+  const entry = entries.find(([relative, mode]) => relative === options.executable && isFileMode(mode));
+  if (entry === undefined) throw new Error(`${dir}: no ${options.executable} to record`);
+  // The one thing the record does not say: the mtime, for checkExecutable's cheap test.
+  const info = lstatSync(path.join(dir, options.executable));
   const manifest: FilesManifest = { format: FORMAT, archiveSha256: options.archiveSha256, entries };
   const text = `${JSON.stringify(manifest)}\n`;
   await writeFileAtomic(path.join(dir, FILES_MANIFEST), text, { mode: CACHE_FILE_MODE });
   return {
-    manifest: { sha256: sha256(text), entries: entries.length },
+    manifest: { sha256: sha256Text(text), entries: entries.length },
     executable: {
       path: options.executable,
-      size: executable.info.size,
-      mtime: Math.floor(executable.info.mtimeMs / 1000),
-      sha256: executable.entry[3],
+      size: entry[2],
+      mtime: Math.floor(info.mtimeMs / 1000),
+      sha256: entry[3],
     },
   };
+}
+
+/** Every entry below `dir` as the record has it, read from the disk (what verifyInstallFiles compares with). */
+export function recordTree(dir: string): ManifestEntry[] {
+  return [...walk(dir)].map(({ relative, info }) => recordEntry(dir, relative, info));
+}
+
+/** Entries in the order of a walk: depth first, each directory's names sorted. */
+export function sortEntries(entries: ManifestEntry[]): ManifestEntry[] {
+  const keyed = entries.map((entry) => ({ entry, segments: entry[0].split('/') }));
+  keyed.sort((a, b) => {
+    const shared = Math.min(a.segments.length, b.segments.length);
+    for (let index = 0; index < shared; index += 1) {
+      const x = a.segments[index]!;
+      const y = b.segments[index]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return a.segments.length - b.segments.length;
+  });
+  return keyed.map(({ entry }) => entry);
+}
+
+function isFileMode(mode: string): boolean {
+  return mode.startsWith('100');
 }
 
 /** How an install compares with its record. */
@@ -225,7 +251,7 @@ async function readManifest(dir: string, marker: { sha256: string; files?: unkno
     if (isErrnoCode(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return changed(`${FILES_MANIFEST}: missing`);
     throw error;
   }
-  if (sha256(text) !== summary.manifest.sha256) {
+  if (sha256Text(text) !== summary.manifest.sha256) {
     return changed(`${FILES_MANIFEST}: not the record written at install (its sha256 differs)`);
   }
   const manifest = parseManifest(text);
@@ -285,7 +311,7 @@ function recordEntry(dir: string, relative: string, info: Stats): ManifestEntry 
   const file = path.join(dir, relative);
   if (info.isSymbolicLink()) {
     const target = readlinkSync(file);
-    return [relative, mode, Buffer.byteLength(target), sha256(target)];
+    return [relative, mode, Buffer.byteLength(target), sha256Text(target)];
   }
   if (!info.isFile()) throw new Error(`${file}: not a file, directory or symlink`);
   return [relative, mode, info.size, hashFile(file)];
@@ -331,6 +357,7 @@ function hashFile(file: string): string {
  */
 let chunk: Buffer | undefined;
 
-function sha256(text: string): string {
+/** sha256 of a text (a symlink's target, the record itself). */
+export function sha256Text(text: string): string {
   return crypto().createHash('sha256').update(text).digest('hex');
 }

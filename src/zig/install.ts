@@ -31,7 +31,7 @@ import {
   type VersionSpec,
 } from './releases.js';
 import type { SourceName } from './sources/names.js';
-import type { SourceContext, ZigSource } from './sources/source.js';
+import type { Installed, SourceContext, ZigSource } from './sources/source.js';
 import {
   type ArchiveDigest,
   httpArchiveSource,
@@ -39,7 +39,14 @@ import {
   missingSignature,
 } from './sources/tarball.js';
 import { checkLocalWheel, localWheelSource, pypiWheelSource, type WheelDigest } from './sources/wheel.js';
-import { type InstallSource, isDiskFull, openStore, type Store, type ZigInstall } from './store.js';
+import {
+  type InstallSource,
+  isDiskFull,
+  openStore,
+  recordedDiskUsage,
+  type Store,
+  type ZigInstall,
+} from './store.js';
 import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
 import { isDevVersion, isZigVersion } from './version.js';
 import { zigExecutable, zigVersionOf } from './zig-binary.js';
@@ -459,11 +466,16 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
 /** The last step before the commit: the files as they were verified, for later checks (install-manifest.ts). */
 async function recordFiles(
   stage: string,
-  source: InstallSource,
+  { source, files }: Installed,
   platform: NodeJS.Platform,
 ): Promise<InstallSource> {
   const executable = path.basename(zigExecutable(stage, platform));
-  return { ...source, files: await writeFilesManifest(stage, { archiveSha256: source.sha256, executable }) };
+  const summary = await writeFilesManifest(stage, {
+    archiveSha256: source.sha256,
+    executable,
+    entries: files,
+  });
+  return { ...source, files: summary, bytes: await recordedDiskUsage(stage, files) };
 }
 
 /**

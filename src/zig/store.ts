@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, statfs, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
@@ -22,7 +22,7 @@ import {
 } from '../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
 import { redactUrls } from '../redact.js';
-import type { FilesSummary } from './install-manifest.js';
+import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from './install-manifest.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -59,6 +59,8 @@ export interface InstallSource {
   sha256: string;
   /** What the files were when verified (install-manifest.ts); absent in installs of older xcc versions. */
   files?: FilesSummary;
+  /** The install's disk usage, when its builder knows it (recordedDiskUsage); else the commit measures it. */
+  bytes?: number;
 }
 
 export interface InstallMarker extends InstallSource {
@@ -202,7 +204,7 @@ export function openStore(options: StoreOptions = {}): Store {
       // Stays on disk and is shown by `xcc ls`: a private mirror's credentials must not.
       url: redactUrls(source.url),
       installedAt: new Date(clock.now()).toISOString(),
-      bytes: await diskUsage(stage),
+      bytes: source.bytes ?? (await diskUsage(stage)),
     };
     await writeFileAtomic(path.join(stage, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, {
       mode: CACHE_FILE_MODE,
@@ -488,8 +490,24 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
+ * The disk usage of an install whose every entry is recorded, estimated from the record without a walk
+ * (lstat of Zig's 19,000 entries cost 0.6 s of an install): each file and symlink rounded up to the file
+ * system's block size, one block per directory, plus the record itself. Within 1% of `du` for Zig 0.15.2
+ * on ext4 (a large directory takes more than one block; a hard link is counted twice).
+ */
+export async function recordedDiskUsage(dir: string, entries: readonly ManifestEntry[]): Promise<number> {
+  const { bsize } = await statfs(dir);
+  let total = (await lstat(path.join(dir, FILES_MANIFEST))).blocks * 512;
+  for (const [, mode, size] of entries) {
+    total += mode.startsWith('40') ? bsize : Math.ceil(size / bsize) * bsize;
+  }
+  return total;
+}
+
+/**
  * Bytes on disk (allocated blocks where the platform reports them), counting hard links once. Done once
- * per install, at commit: walking Zig's ~19,000 files takes about a second, too slow for every `xcc ls`.
+ * per install, at commit, when the builder did not know it: walking Zig's ~19,000 files takes about a
+ * second, too slow for every `xcc ls`.
  */
 export async function diskUsage(dir: string, seen = new Set<string>()): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true });

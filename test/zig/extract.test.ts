@@ -20,6 +20,7 @@ import {
   extractWheel,
   extractZip,
 } from '../../src/zig/extract.js';
+import { recordTree } from '../../src/zig/install-manifest.js';
 import { type TarMember, tarArchive, xz, type ZipMember, zipArchive } from '../support/archives.js';
 import { needHost } from '../support/tools.js';
 
@@ -113,7 +114,7 @@ describe('extractTarXz: a good archive', () => {
     expect(readFileSync(path.join(target, 'lib/up'), 'utf8')).toBe('MIT');
     expect(statSync(path.join(target, 'zig-again')).ino).toBe(statSync(path.join(target, 'zig')).ino);
     expect(readFileSync(path.join(target, `lib/${'deep/'.repeat(30)}long-name.h`), 'utf8')).toBe('long');
-    expect(summary).toEqual({ entries: 10, bytes: 19 + 3 + 17 + 1 + 4 });
+    expect(summary).toMatchObject({ entries: 10, bytes: 19 + 3 + 17 + 1 + 4 });
     expect(progress.at(-1)).toBe(compressed.length);
   });
 
@@ -634,5 +635,82 @@ describe('extractZip and extractWheel', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(fds()).toBe(before);
+  });
+});
+
+/**
+ * The install's file record is built by the extractor from the bytes it writes, not read back from the
+ * disk: it must be exactly what a walk of the extracted tree records, or `xcc verify` would call a fresh
+ * install changed. Each archive holds every kind of entry and every way the two could drift apart.
+ */
+describe('the record built while extracting', () => {
+  // Over the small-file limit (1 MiB): written by the streaming path, hashed chunk by chunk.
+  const big = randomBytes(2 * 1024 * 1024 + 3);
+
+  it('is what a walk of the extracted tar.xz records', async () => {
+    const archive = writeArchive(
+      'z.tar.xz',
+      xz(
+        tarArchive([
+          { name: `${ROOT}/`, type: 'directory' },
+          { name: `${ROOT}/zig`, mode: 0o4775, data: '#!/bin/sh\n' }, // setuid and group-writable: both dropped
+          { name: `${ROOT}/lib/`, type: 'directory', mode: 0o700 }, // directories are 0755 whatever the archive says
+          { name: `${ROOT}/lib/a.b`, data: 'written before lib/a/, walked after it' },
+          { name: `${ROOT}/lib/a/b.zig`, mode: 0o666, data: 'const b = 1;\n' },
+          { name: `${ROOT}/lib/link`, type: 'symlink', linkname: 'a/b.zig' },
+          { name: `${ROOT}/B`, data: 'upper case sorts first' },
+          { name: `${ROOT}/deep/er/still/file`, data: 'directories made on the way' },
+          { name: `${ROOT}/empty`, data: '' },
+          { name: `${ROOT}/big`, data: big },
+          { name: `${ROOT}/zig-hard`, type: 'hardlink', linkname: `${ROOT}/zig` },
+          { name: `${ROOT}/caf\u00e9`, data: 'a non-ASCII name' },
+        ]),
+      ),
+    );
+    const summary = await extractTarXz(createReadStream(archive), target, { root: ROOT });
+    expect(summary.files.length).toBe(15);
+    expect(summary.files).toEqual(recordTree(target));
+  });
+
+  it('is what a walk of the extracted wheel records', async () => {
+    const wheel = writeArchive(
+      'ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.whl',
+      zipArchive([
+        { name: 'ziglang/zig', mode: 0o104755, data: '#!/bin/sh\n', deflate: true },
+        { name: 'ziglang/lib/a.b', mode: 0o100644, data: 'sorted after lib/a/' },
+        { name: 'ziglang/lib/a/b.zig', mode: 0o100666, data: 'const b = 1;\n', deflate: true },
+        { name: 'ziglang/lib/dir/', mode: 0o40700 },
+        { name: 'ziglang/lib/link', mode: 0o120777, data: 'a/b.zig' },
+        { name: 'ziglang/big', mode: 0o100644, data: big }, // stored: large, streamed
+        { name: 'ziglang/big.z', mode: 0o100755, data: big, deflate: true },
+        { name: 'ziglang/empty', mode: 0o100644, data: '' },
+        { name: 'ziglang/windows', data: 'made on Windows: no mode', unix: false },
+        { name: 'ziglang-0.15.2.dist-info/RECORD', data: 'not extracted' },
+      ]),
+    );
+    const summary = await extractWheel(wheel, target);
+    expect(summary.files.length).toBe(11);
+    expect(summary.files).toEqual(recordTree(target));
+  });
+
+  // Small members skip the fchmod when a new file keeps its mode (umask 000, 022), and need it under 077.
+  it.for(['000', '022', '077'])('gives a wheel exactly 0644 and 0755 files under umask %s', async (umask) => {
+    const wheel = writeArchive(
+      'ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.whl',
+      zipArchive([
+        { name: 'ziglang/zig', mode: 0o100775, data: '#!/bin/sh\n', deflate: true },
+        { name: 'ziglang/lib/std.zig', mode: 0o100666, data: 'const std = 1;\n' },
+      ]),
+    );
+    const previous = process.umask(Number.parseInt(umask, 8));
+    try {
+      const summary = await extractWheel(wheel, target);
+      expect(summary.files).toEqual(recordTree(target));
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(path.join(target, 'zig')).mode & 0o7777).toBe(0o755);
+    expect(statSync(path.join(target, 'lib/std.zig')).mode & 0o7777).toBe(0o644);
+    expect(statSync(path.join(target, 'lib')).mode & 0o7777).toBe(0o755);
   });
 });

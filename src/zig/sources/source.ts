@@ -8,6 +8,7 @@ import { redactUrls } from '../../redact.js';
 import { Digest } from '../digest.js';
 import type { InstallEventHandler } from '../events.js';
 import type { HttpClient } from '../http.js';
+import type { ManifestEntry } from '../install-manifest.js';
 import {
   type MinisignPublicKey,
   parseSignature,
@@ -24,7 +25,13 @@ import type { InstallSource } from '../store.js';
 export interface ZigSource {
   /** Shown in progress and in the final error: a mirror's host, `ziglang.org`, `pypi`, a file path. */
   readonly name: string;
-  install(stage: string, context: SourceContext): Promise<InstallSource>;
+  install(stage: string, context: SourceContext): Promise<Installed>;
+}
+
+/** What a source put in the stage: where it came from (for the marker) and the extractor's record of it. */
+export interface Installed {
+  source: InstallSource;
+  files: ManifestEntry[];
 }
 
 export interface SourceContext {
@@ -46,7 +53,8 @@ export interface Downloaded {
   /** The URL the bytes finally came from (after redirects). */
   url: string;
   sha256: string;
-  blake2b512: Uint8Array;
+  /** minisign's prehash, computed only for a file whose signature will be checked. */
+  blake2b512?: Uint8Array;
   size: number;
 }
 
@@ -59,8 +67,9 @@ export async function downloadToFile(
   file: string,
   context: SourceContext,
   source: string,
-  knownSize?: number,
+  expect: { size: number | undefined; signed: boolean },
 ): Promise<Downloaded> {
+  const knownSize = expect.size;
   const download = await context.http.download(url, {
     source,
     signal: context.signal,
@@ -80,7 +89,7 @@ export async function downloadToFile(
       `${source} announced ${download.size} bytes for ${path.basename(file)}, which has ${knownSize}: it serves another file, or a broken one`,
     );
   }
-  const digest = new Digest();
+  const digest = new Digest(expect);
   // Never writable by others, whatever the umask: the bytes are read again after they were verified.
   const fd = openSync(file, 'w', CACHE_FILE_MODE);
   fchmodSync(fd, CACHE_FILE_MODE);
@@ -96,8 +105,8 @@ export async function downloadToFile(
 }
 
 /** A file on disk (`--from`), hashed as a download would be. */
-export async function hashFile(file: string): Promise<Downloaded> {
-  const digest = new Digest();
+export async function hashFile(file: string, expect: { signed: boolean }): Promise<Downloaded> {
+  const digest = new Digest(expect);
   for await (const chunk of createReadStream(file)) digest.update(chunk as Buffer);
   return { url: file, ...digest.result() };
 }
@@ -145,8 +154,11 @@ export async function checkFileSignature(
   got: Downloaded,
   context: SourceContext,
 ): Promise<string> {
+  // Without a prehash (a source that did not expect a signature) the bytes are read again: slow, not wrong.
   const content =
-    signature.algorithm === 'Ed' ? { bytes: await readFile(file) } : { blake2b512: got.blake2b512 };
+    signature.algorithm === 'Ed' || got.blake2b512 === undefined
+      ? { bytes: await readFile(file) }
+      : { blake2b512: got.blake2b512 };
   const verified = verifySignature(context.publicKey, signature, content, {
     fileName,
     allowLegacy: context.allowLegacyMinisign,

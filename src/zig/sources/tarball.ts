@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { extractTarXz, extractZip } from '../extract.js';
+import type { ManifestEntry } from '../install-manifest.js';
 import type { ExpectedDigest } from '../trust.js';
 import { checkZigVersion } from '../zig-binary.js';
 import {
@@ -41,9 +42,9 @@ export function httpArchiveSource(options: {
       const signature = checkSignatureFile(answer.status === 200 ? answer.body : '', expected.file, context);
       const file = path.join(context.scratch, expected.file);
       const size = expected.kind === 'sha256' ? expected.size : undefined;
-      const got = await downloadToFile(fileUrl, file, context, name, size);
-      await verifyAndExtract({ name, file, got, signature, expected, stage, context });
-      return { host: context.host, source: name, url: got.url, sha256: got.sha256 };
+      const got = await downloadToFile(fileUrl, file, context, name, { size, signed: true });
+      const files = await verifyAndExtract({ name, file, got, signature, expected, stage, context });
+      return { source: { host: context.host, source: name, url: got.url, sha256: got.sha256 }, files };
     },
   };
 }
@@ -65,9 +66,10 @@ export function localArchiveSource(file: string, expected: ArchiveDigest): ZigSo
         throw missingSignature(file);
       });
       const signature = checkSignatureFile(signatureText, expected.file, context);
-      const got = await hashFile(file);
-      await verifyAndExtract({ name, file, got, signature, expected, stage, context });
-      return { host: context.host, source: 'file', url: `file://${path.resolve(file)}`, sha256: got.sha256 };
+      const got = await hashFile(file, { signed: true });
+      const files = await verifyAndExtract({ name, file, got, signature, expected, stage, context });
+      const url = `file://${path.resolve(file)}`;
+      return { source: { host: context.host, source: 'file', url, sha256: got.sha256 }, files };
     },
   };
 }
@@ -80,14 +82,15 @@ async function verifyAndExtract(options: {
   expected: ArchiveDigest;
   stage: string;
   context: SourceContext;
-}): Promise<void> {
+}): Promise<ManifestEntry[]> {
   const { name, file, got, signature, expected, stage, context } = options;
   // sha256 first: a corrupted transfer then reads as such, rather than as a bad signature.
   const checks = expected.kind === 'sha256' ? [checkDigest(expected, got, name)] : [];
   checks.push(await checkFileSignature(signature, expected.file, file, got, context));
   context.emit({ type: 'verified', source: name, checks });
-  await extractArchive(file, expected.file, stage, context.signal);
+  const { files } = await extractArchive(file, expected.file, stage, context.signal);
   await checkZigVersion(stage, context.version, context.platform);
+  return files;
 }
 
 /** Release archives hold one directory named like the file: its contents become the install. */
@@ -98,8 +101,7 @@ async function extractArchive(
   signal: AbortSignal | undefined,
 ) {
   if (fileName.endsWith('.zip')) {
-    await extractZip(file, stage, { root: fileName.slice(0, -'.zip'.length), signal });
-  } else {
-    await extractTarXz(createReadStream(file), stage, { root: fileName.slice(0, -'.tar.xz'.length), signal });
+    return extractZip(file, stage, { root: fileName.slice(0, -'.zip'.length), signal });
   }
+  return extractTarXz(createReadStream(file), stage, { root: fileName.slice(0, -'.tar.xz'.length), signal });
 }

@@ -3,6 +3,7 @@ import { isEnabled } from '../../env-flag.js';
 import { UsageError, XccError } from '../../errors.js';
 import { zigConfig } from '../config.js';
 import { extractWheel } from '../extract.js';
+import type { ManifestEntry } from '../install-manifest.js';
 import { isWheelForHost, parseWheelName, pypiVersionsFor } from '../pypi.js';
 import type { ExpectedDigest, Voucher } from '../trust.js';
 import { checkZigVersion } from '../zig-binary.js';
@@ -44,9 +45,9 @@ export function pypiWheelSource(expected: WheelDigest): ZigSource {
           : newestWheel(page, context, index.url);
       const source = `pypi (${new URL(wheel.url).host})`;
       const file = path.join(context.scratch, wheel.file);
-      const got = await downloadToFile(wheel.url, file, context, source, wheel.size);
-      await verifyAndExtractWheel({ claim: wheel, file, got, source, stage, context });
-      return { host: context.host, source: 'pypi', url: got.url, sha256: got.sha256 };
+      const got = await downloadToFile(wheel.url, file, context, source, { size: wheel.size, signed: false });
+      const files = await verifyAndExtractWheel({ claim: wheel, file, got, source, stage, context });
+      return { source: { host: context.host, source: 'pypi', url: got.url, sha256: got.sha256 }, files };
     },
   };
 }
@@ -56,10 +57,11 @@ export function localWheelSource(file: string, expected: PinnedWheel): ZigSource
   return {
     name: file,
     async install(stage, context) {
-      const got = await hashFile(file);
+      const got = await hashFile(file, { signed: false });
       const claim = { ...expected, vouchedBy: wheelVoucher(expected.vouchedBy) };
-      await verifyAndExtractWheel({ claim, file, got, source: file, stage, context });
-      return { host: context.host, source: 'file', url: `file://${path.resolve(file)}`, sha256: got.sha256 };
+      const files = await verifyAndExtractWheel({ claim, file, got, source: file, stage, context });
+      const url = `file://${path.resolve(file)}`;
+      return { source: { host: context.host, source: 'file', url, sha256: got.sha256 }, files };
     },
   };
 }
@@ -100,12 +102,13 @@ async function verifyAndExtractWheel(options: {
   source: string;
   stage: string;
   context: SourceContext;
-}): Promise<void> {
+}): Promise<ManifestEntry[]> {
   const { claim, file, got, source, stage, context } = options;
   const checks = [checkDigest(claim, got, source)];
   context.emit({ type: 'verified', source, checks });
-  await extractWheel(file, stage, { signal: context.signal });
+  const { files } = await extractWheel(file, stage, { signal: context.signal });
   await checkZigVersion(stage, context.version, context.platform);
+  return files;
 }
 
 function wheelVoucher(voucher: Voucher): string {
