@@ -87,15 +87,11 @@ async function walk(home: string, target: string | undefined, create: boolean): 
 
 /** The home, links on its way resolved, checked; undefined when it does not exist and is not to be made. */
 async function realHome(home: string, create: boolean): Promise<string | undefined> {
-  let real: string;
-  try {
-    real = await realpath(home);
-  } catch (error) {
-    if (!isErrnoCode(error, 'ENOENT')) throw error;
-    if (!create) return undefined;
-    await makeDirectory(home, CACHE_DIRECTORY_MODE);
-    real = await realpath(home);
-  }
+  const real = await realpath(home).catch(async (error: unknown) => {
+    if ((await lstatOrMake(error, home, create)) === undefined) return undefined;
+    return realpath(home);
+  });
+  if (real === undefined) return undefined;
   if (!checked.has(real)) {
     const info = await lstat(real);
     if (!info.isDirectory()) throw notADirectory(home);
@@ -115,18 +111,23 @@ async function checkLayout(home: string, real: string): Promise<void> {
   }
 }
 
+/**
+ * After a look at `dir` failed with `error`: a directory that does not exist is made when `create` says so
+ * (and looked at again: made now, or by another process meanwhile, it is checked all the same), else
+ * undefined; any other error is thrown.
+ */
+async function lstatOrMake(error: unknown, dir: string, create: boolean): Promise<Stats | undefined> {
+  if (!isErrnoCode(error, 'ENOENT')) throw error;
+  if (!create) return undefined;
+  await makeDirectory(dir, CACHE_DIRECTORY_MODE);
+  return lstat(dir);
+}
+
 /** Checks one entry below the home (`shown` is how the user knows it); false when it does not exist. */
 async function checkEntry(home: string, shown: string, real: string, create: boolean): Promise<boolean> {
   if (checked.has(real)) return true;
-  let info: Stats;
-  try {
-    info = await lstat(real);
-  } catch (error) {
-    if (!isErrnoCode(error, 'ENOENT')) throw error;
-    if (!create) return false;
-    await makeDirectory(real, CACHE_DIRECTORY_MODE);
-    info = await lstat(real); // made now, or by another process meanwhile: checked all the same
-  }
+  const info = await lstat(real).catch((error: unknown) => lstatOrMake(error, real, create));
+  if (info === undefined) return false;
   if (info.isSymbolicLink()) {
     const to = await readlink(real).catch(() => '?');
     throw new UnsafeCacheError(
