@@ -472,12 +472,12 @@ async function benchStartup(context: Context): Promise<BenchCase[]> {
 
 /**
  * 7. The xz decoder xcc falls back to where no `xz` program is on PATH (liblzma in WebAssembly,
- * src/zig/xz-wasm.ts) decoding a tarball to nothing, against `xz -dc`. Twice: on the test tarball
+ * src/zig/archive/xz-wasm.ts) decoding a tarball to nothing, against `xz -dc`. Twice: on the test tarball
  * (xz -0, many blocks) and on the same tar recompressed as Zig's releases are (xz -9, one block, a 64 MiB
  * dictionary; made once and kept in the test cache), since the ratio depends on how the data was packed.
  */
 async function benchXz(context: Context): Promise<BenchCase[]> {
-  const decoder = pathToFileURL(path.join(projectRoot, 'dist/zig/xz-wasm.js')).href;
+  const decoder = pathToFileURL(path.join(projectRoot, 'dist/zig/archive/xz-wasm.js')).href;
   const decode = `
     import { createReadStream } from 'node:fs';
     import { decodeXzWithWasm } from '${decoder}';

@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type SubArchVariable, targetsData } from '../src/target/data.js';
-import { listTargets, resolveTarget, type Target, type TargetRequest } from '../src/target/index.js';
-import { glibcRange } from '../src/target/libc.js';
-import { subArchFields } from '../src/target/sub-arch.js';
+import { type SubArchVariable, targetsData } from '../src/resolve/data.js';
+import { listTargets, resolveTarget, type Target, type TargetRequest } from '../src/resolve/index.js';
+import { glibcRange } from '../src/resolve/libc.js';
+import { subArchFields } from '../src/resolve/sub-arch.js';
 
 const helloC = `#include <math.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { GoPort, Libc, TargetsData, TierEntry } from '../src/target/data.js';
+import type { GoPort, Libc, TargetsData, TierEntry } from '../src/resolve/data.js';
 import { formatJson } from './format-json.js';
 
 interface DistListEntry {

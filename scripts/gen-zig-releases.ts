@@ -1,7 +1,7 @@
 /**
  * Regenerates toolchains/zig-releases.json: every Zig release from toolchains/zig.json's `minimumVersion`
  * up to the newest in an index.json, with each host build's file name, size and sha256, and the PyPI
- * `ziglang` wheel of each build (see src/zig/pypi.ts for which wheel a release maps to).
+ * `ziglang` wheel of each build (see src/zig/sources/pypi.ts for which wheel a release maps to).
  *
  *   npx tsx scripts/gen-zig-releases.ts [index.json path or URL] [--no-pypi]
  *
@@ -12,12 +12,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
-import { type ZigConfig, zigConfig } from '../src/zig/config.js';
+import { type ZigConfig, zigConfig } from '../src/zig/distribution.js';
 import { currentHostKey } from '../src/zig/host.js';
-import { loadZigReleases, type ZigReleasesTable, zigReleasesPath } from '../src/zig/pinned.js';
-import { parsePypiProject, pypiVersionsFor, selectWheel } from '../src/zig/pypi.js';
-import { parseIndex, type ZigIndex } from '../src/zig/releases.js';
-import { newestFirst } from '../src/zig/version.js';
+import { loadZigReleases, type ZigReleasesTable, zigReleasesPath } from '../src/zig/releases/pinned.js';
+import { parseIndex, type ZigIndex } from '../src/zig/releases/releases.js';
+import { newestFirst } from '../src/zig/releases/version.js';
+import { parsePypiProject, pypiVersionsFor, selectWheel } from '../src/zig/sources/pypi.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const defaultIndexSource = path.resolve(projectRoot, 'test/fixtures/zig/index.json');

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TargetsData, TierEntry } from '../src/target/data.js';
+import type { TargetsData, TierEntry } from '../src/resolve/data.js';
 import { MATRIX } from '../test/e2e/matrix.js';
 import type { E2eResults, RowResult } from '../test/e2e/results.js';
 import { formatJson } from './format-json.js';

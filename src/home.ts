@@ -53,7 +53,7 @@ export function zigCacheDir(env: Env = process.env, home: string = xccHome(env))
 
 /**
  * Written into a Zig install directory before its atomic rename: a directory with it is complete. Here
- * rather than in zig/store.ts so that the warm `xcc env` path can check it without loading the store.
+ * rather than in zig/store/store.ts so that the warm `xcc env` path can check it without loading the store.
  */
 export const MARKER_FILE = '.xcc-install.json';
 

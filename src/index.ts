@@ -13,7 +13,7 @@ export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
 export { judge } from './inspect/verdicts.js';
 // Provisioning loads its dependencies on first call (src/lazy-installer.ts); the rest loads nothing heavy.
 export { ensureZig, provision } from './lazy-installer.js';
-export type { Libc, Linkage, SubArchVariable, Tier } from './target/index.js';
+export type { Libc, Linkage, SubArchVariable, Tier } from './resolve/index.js';
 export {
   type LibcListing,
   listTargets,
@@ -23,9 +23,9 @@ export {
   type Target,
   type TargetListing,
   type TargetRequest,
-} from './target/index.js';
-export type { ProjectConfig } from './toolchain/config.js';
-export { findProjectConfig } from './toolchain/config.js';
+} from './resolve/index.js';
+export type { ProjectConfig } from './toolchain/project-config.js';
+export { findProjectConfig } from './toolchain/project-config.js';
 export type { ProvisionOptions, Toolchain } from './toolchain/provision.js';
 export type { EnvFormat } from './toolchain/render.js';
 export { ENV_FORMATS, renderEnv, renderUnset } from './toolchain/render.js';

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
-import type { TargetRequest } from '../target/index.js';
-import { parsePlatform } from '../target/platform.js';
+import type { TargetRequest } from '../resolve/index.js';
+import { parsePlatform } from '../resolve/platform.js';
 import type { PrewarmEvent, PrewarmLanguage } from '../toolchain/prewarm.js';
 import type { Zig } from '../zig/install.js';
 import { formatDuration } from './format.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'cac';
 import { UsageError } from '../errors.js';
 import type { Env } from '../home.js';
-import type { Libc, SubArchRequest, TargetRequest } from '../target/index.js';
+import type { Libc, SubArchRequest, TargetRequest } from '../resolve/index.js';
 import { textValue } from './option-text.js';
 
 /**

@@ -2,15 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkCacheEntries, checkCachePath, UnsafeCacheError } from '../cache-safety.js';
 import { cacheLayout, type Env, MARKER_FILE, xccHome, zigCacheDir } from '../home.js';
-import { resolveTarget, type Target, type TargetRequest } from '../target/index.js';
+import { resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
 import { cachedToolchain, MANIFEST, toolchainDir } from '../toolchain/cached.js';
-import { zigConfig } from '../zig/config.js';
+import { chooseZig, type ZigChoice } from '../toolchain/project.js';
+import { zigConfig } from '../zig/distribution.js';
 import { zigHostKey } from '../zig/host.js';
-import { checkExecutable } from '../zig/install-manifest.js';
-import { isReleaseVersion } from '../zig/version.js';
-import { zigExecutable } from '../zig/zig-binary.js';
+import { isReleaseVersion } from '../zig/releases/version.js';
+import { checkExecutable } from '../zig/verify/install-manifest.js';
+import { zigExecutable } from '../zig/verify/zig-binary.js';
 import type { Reporter } from './progress.js';
-import { chooseZig, type ZigChoice } from './project.js';
 
 /**
  * The environment for one target, as `xcc env` and `xcc exec` need it. When this exact toolchain was

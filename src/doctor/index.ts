@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../clock.js';
 import { type Env, xccHome } from '../home.js';
-import type { TargetRequest } from '../target/index.js';
+import type { TargetRequest } from '../resolve/index.js';
 import type { InstallEventHandler } from '../zig/events.js';
 import type { LockedArtifacts } from '../zig/install.js';
 import { checkCache } from './cache.js';

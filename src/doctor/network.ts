@@ -1,14 +1,20 @@
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
 import { redactUrls } from '../redact.js';
-import { zigConfig } from '../zig/config.js';
+import { zigConfig } from '../zig/distribution.js';
 import { releaseFileName, zigHostKey } from '../zig/host.js';
-import { createHttpClient, type HttpClient, HttpError, offlineSetting, proxySettings } from '../zig/http.js';
-import { parseMirrorList, userMirrors } from '../zig/mirrors.js';
-import { parseVersionSpec } from '../zig/releases.js';
+import {
+  createHttpClient,
+  type HttpClient,
+  HttpError,
+  offlineSetting,
+  proxySettings,
+} from '../zig/net/http.js';
+import { parseVersionSpec } from '../zig/releases/releases.js';
+import { fetchCachedText } from '../zig/releases/text-cache.js';
+import { isDevVersion } from '../zig/releases/version.js';
+import { parseMirrorList, userMirrors } from '../zig/sources/mirrors.js';
 import { pypiIndexUrl } from '../zig/sources/pypi-index.js';
-import { fetchCachedText } from '../zig/text-cache.js';
-import { isDevVersion } from '../zig/version.js';
 import type { CheckResult } from './check.js';
 
 /**

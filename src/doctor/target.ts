@@ -6,7 +6,7 @@ import { isXccError } from '../errors.js';
 import type { Env } from '../home.js';
 import { checkExpectations, parseExpectations } from '../inspect/expect.js';
 import { inspectFile } from '../inspect/report.js';
-import type { Target, TargetRequest } from '../target/index.js';
+import type { Target, TargetRequest } from '../resolve/index.js';
 import { provision } from '../toolchain/provision.js';
 import type { InstallEventHandler } from '../zig/events.js';
 import type { LockedArtifacts } from '../zig/install.js';

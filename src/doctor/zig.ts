@@ -1,12 +1,12 @@
 import { UnsafeCacheError } from '../cache-safety.js';
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
-import { zigConfig } from '../zig/config.js';
+import { zigConfig } from '../zig/distribution.js';
 import type { LockedArtifacts } from '../zig/install.js';
-import { firstDifferences, reinstallCommand, verifyInstallFiles } from '../zig/install-manifest.js';
-import { parseVersionSpec } from '../zig/releases.js';
-import { type ListedInstall, openStore } from '../zig/store.js';
-import { zigExecutable } from '../zig/zig-binary.js';
+import { parseVersionSpec } from '../zig/releases/releases.js';
+import { type ListedInstall, openStore } from '../zig/store/store.js';
+import { firstDifferences, reinstallCommand, verifyInstallFiles } from '../zig/verify/install-manifest.js';
+import { zigExecutable } from '../zig/verify/zig-binary.js';
 import { type CheckResult, type CommandRunner, firstLine, timed } from './check.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crypto } from '../lazy-crypto.js';
-import type { Target } from '../target/index.js';
+import type { Target } from '../resolve/index.js';
 import { version as xccVersion } from '../version.js';
 
 /**

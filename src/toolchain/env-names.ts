@@ -1,4 +1,4 @@
-import type { Target } from '../target/index.js';
+import type { Target } from '../resolve/index.js';
 import { goEnvQuirks, quirksTable } from './quirks.js';
 
 /**

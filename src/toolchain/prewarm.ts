@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { XccError } from '../errors.js';
 import type { Env } from '../home.js';
-import type { Target } from '../target/index.js';
+import type { Target } from '../resolve/index.js';
 
 /**
  * Prewarm: build, ahead of time, what zig builds on a target's first cgo link (libc — musl's libc.a,

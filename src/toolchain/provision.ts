@@ -5,7 +5,7 @@ import { CACHE_EXECUTABLE_MODE, CACHE_FILE_MODE, ensureCacheDir } from '../cache
 import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
-import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../target/index.js';
+import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { XccError } from '../errors.js';
-import { versionAtLeast, versionLessThan } from '../target/version-order.js';
-import { type ZigNaming, zigConfig } from './config.js';
-import { isDevVersion } from './version.js';
+import { versionAtLeast, versionLessThan } from '../resolve/version-order.js';
+import { type ZigNaming, zigConfig } from './distribution.js';
+import { isDevVersion } from './releases/version.js';
 
 /**
  * The machine xcc runs on, in Zig's words: a host key `<arch>-<os>` as in the newest index.json

@@ -6,22 +6,12 @@ import { type Clock, systemClock } from '../clock.js';
 import { UsageError, XccError } from '../errors.js';
 import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome } from '../home.js';
-import { zigConfig } from './config.js';
+import { zigConfig } from './distribution.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
-import { createHttpClient, type HttpClient, offlineSetting } from './http.js';
-import { type LoadedIndex, loadIndex } from './index-source.js';
-import {
-  changedInstallMessage,
-  checkExecutable,
-  unrecordedInstallMessage,
-  verifyInstallFiles,
-  writeFilesManifest,
-} from './install-manifest.js';
-import type { MinisignPublicKey } from './minisign.js';
-import { communityMirrors, userMirrors } from './mirrors.js';
-import { pinnedCatalog, zigReleases } from './pinned.js';
-import { parseWheelName, zigVersionOfPypi } from './pypi.js';
+import { createHttpClient, type HttpClient, offlineSetting } from './net/http.js';
+import { type LoadedIndex, loadIndex } from './releases/index-source.js';
+import { pinnedCatalog, zigReleases } from './releases/pinned.js';
 import {
   findRelease,
   indexCatalog,
@@ -29,8 +19,11 @@ import {
   resolveVersion,
   type VersionCatalog,
   type VersionSpec,
-} from './releases.js';
+} from './releases/releases.js';
+import { isDevVersion, isZigVersion } from './releases/version.js';
+import { communityMirrors, userMirrors } from './sources/mirrors.js';
 import type { SourceName } from './sources/names.js';
+import { parseWheelName, zigVersionOfPypi } from './sources/pypi.js';
 import type { Installed, SourceContext, ZigSource } from './sources/source.js';
 import {
   type ArchiveDigest,
@@ -46,10 +39,17 @@ import {
   recordedDiskUsage,
   type Store,
   type ZigInstall,
-} from './store.js';
-import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './trust.js';
-import { isDevVersion, isZigVersion } from './version.js';
-import { zigExecutable, zigVersionOf } from './zig-binary.js';
+} from './store/store.js';
+import {
+  changedInstallMessage,
+  checkExecutable,
+  unrecordedInstallMessage,
+  verifyInstallFiles,
+  writeFilesManifest,
+} from './verify/install-manifest.js';
+import type { MinisignPublicKey } from './verify/minisign.js';
+import { type ExpectedDigest, expectedDigest, trustedPublicKey } from './verify/trust.js';
+import { zigExecutable, zigVersionOf } from './verify/zig-binary.js';
 
 /**
  * Provisioning: a version spec in, a verified Zig for this host out. Installed versions are found without

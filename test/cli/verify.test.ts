@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheLayout, MARKER_FILE } from '../../src/home.js';
-import { writeFilesManifest } from '../../src/zig/install-manifest.js';
+import { writeFilesManifest } from '../../src/zig/verify/install-manifest.js';
 import { runXcc } from '../support/cli.js';
 
 /**

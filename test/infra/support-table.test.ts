@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { END, renderSection, replaceSection, START, updateTiers } from '../../scripts/support-table.js';
-import type { TierEntry } from '../../src/target/data.js';
+import type { TierEntry } from '../../src/resolve/data.js';
 import { MATRIX } from '../e2e/matrix.js';
 import type { E2eResults, RowResult } from '../e2e/results.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
-import { MARKER_FILE } from '../../src/zig/store.js';
+import { MARKER_FILE } from '../../src/zig/store/store.js';
 import { runXcc, startXcc } from '../support/cli.js';
 import type { MinisignKey } from '../support/minisign.js';
 import { cliBin } from '../support/paths.js';

@@ -4,17 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { parseAge } from '../../src/cli/format.js';
 import { XccError } from '../../src/errors.js';
-import { proxySettings, retryAfterMs, timeoutSetting } from '../../src/zig/http.js';
-import {
-  MinisignError,
-  type MinisignFailure,
-  parsePublicKey,
-  parseSignature,
-  parseTrustedComment,
-  verifySignature,
-} from '../../src/zig/minisign.js';
-import { parseMirrorList, userMirrors } from '../../src/zig/mirrors.js';
-import { pinnedCatalog, zigReleases } from '../../src/zig/pinned.js';
+import { proxySettings, retryAfterMs, timeoutSetting } from '../../src/zig/net/http.js';
+import { pinnedCatalog, zigReleases } from '../../src/zig/releases/pinned.js';
 import {
   findArtifact,
   indexCatalog,
@@ -22,9 +13,18 @@ import {
   parseVersionSpec,
   resolveVersion,
   type ZigIndex,
-} from '../../src/zig/releases.js';
+} from '../../src/zig/releases/releases.js';
+import { parseMirrorList, userMirrors } from '../../src/zig/sources/mirrors.js';
 import { parseSimpleHtml, parseSimpleJson } from '../../src/zig/sources/pypi-index.js';
-import { expectedDigest } from '../../src/zig/trust.js';
+import {
+  MinisignError,
+  type MinisignFailure,
+  parsePublicKey,
+  parseSignature,
+  parseTrustedComment,
+  verifySignature,
+} from '../../src/zig/verify/minisign.js';
+import { expectedDigest } from '../../src/zig/verify/trust.js';
 import { fixturesDir, projectRoot } from '../support/paths.js';
 import { recordCategory } from '../support/reliability.js';
 

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
-import { zigConfig } from '../../src/zig/config.js';
+import { zigConfig } from '../../src/zig/distribution.js';
 import { releaseFileName } from '../../src/zig/host.js';
-import { formatKeyId, parsePublicKey } from '../../src/zig/minisign.js';
-import { zigReleases } from '../../src/zig/pinned.js';
+import { zigReleases } from '../../src/zig/releases/pinned.js';
+import { formatKeyId, parsePublicKey } from '../../src/zig/verify/minisign.js';
 import { runXcc } from '../support/cli.js';
 import {
   generateMinisignKey,

@@ -3,7 +3,7 @@
  * at startup, so trust can only be tested in a fresh process. Prints the result or the error as JSON.
  * Usage: node --import tsx test/support/http-get.ts <url>
  */
-import { createHttpClient, HttpError } from '../../src/zig/http.js';
+import { createHttpClient, HttpError } from '../../src/zig/net/http.js';
 
 const url = process.argv[2] ?? '';
 try {

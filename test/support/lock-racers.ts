@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLocker, currentHost } from '../../src/zig/lock.js';
+import { createLocker, currentHost } from '../../src/zig/store/process-lock.js';
 import { deadPid, plantLock } from './locks.js';
 
 const [rounds = 40, waiters = 24] = process.argv.slice(2).map(Number);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LockOwner } from '../../src/zig/lock.js';
+import type { LockOwner } from '../../src/zig/store/process-lock.js';
 
 /** The pid of a process that has certainly exited. */
 export function deadPid(): number {

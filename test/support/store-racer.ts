@@ -11,7 +11,7 @@ import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore } from '../../src/zig/store.js';
+import { openStore } from '../../src/zig/store/store.js';
 
 const files = Number(process.env.RACER_FILES ?? 40);
 const [mode, version = '', workLog = ''] = process.argv.slice(2);

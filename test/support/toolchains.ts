@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TargetRequest } from '../../src/target/index.js';
+import type { TargetRequest } from '../../src/resolve/index.js';
 import { provision, type Toolchain } from '../../src/toolchain/provision.js';
 import type { Zig } from '../../src/zig/install.js';
 import { run } from './builds.js';

@@ -6,7 +6,7 @@ import {
   memberSegments,
   nameSegments,
   resolveSymlinkTarget,
-} from '../../src/zig/archive-paths.js';
+} from '../../src/zig/archive/archive-paths.js';
 
 describe('nameSegments', () => {
   it.each<[string, string[]]>([

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadZigConfig, zigConfig, zigConfigPath } from '../../src/zig/config.js';
-import { parsePublicKey } from '../../src/zig/minisign.js';
+import { loadZigConfig, zigConfig, zigConfigPath } from '../../src/zig/distribution.js';
+import { parsePublicKey } from '../../src/zig/verify/minisign.js';
 import { projectRoot } from '../support/paths.js';
 
 const shipped = JSON.parse(readFileSync(zigConfigPath, 'utf8')) as Record<string, unknown>;

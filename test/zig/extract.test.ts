@@ -19,8 +19,8 @@ import {
   extractTarXz,
   extractWheel,
   extractZip,
-} from '../../src/zig/extract.js';
-import { recordTree } from '../../src/zig/install-manifest.js';
+} from '../../src/zig/archive/extract.js';
+import { recordTree } from '../../src/zig/verify/install-manifest.js';
 import { type TarMember, tarArchive, xz, type ZipMember, zipArchive } from '../support/archives.js';
 import { needHost } from '../support/tools.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/home.js';
-import { createHttpClient, HttpError } from '../../src/zig/http.js';
+import { createHttpClient, HttpError } from '../../src/zig/net/http.js';
 import { serve, startProxy, type TestProxy, type TestServer } from '../support/net.js';
 import { projectRoot } from '../support/paths.js';
 import { makeTestCa, type TestCa } from '../support/tls.js';

@@ -13,7 +13,7 @@ import {
   proxySettings,
   type RetryEvent,
   retryAfterMs,
-} from '../../src/zig/http.js';
+} from '../../src/zig/net/http.js';
 import { instantClock, serve, serveRaw, type TestServer, unacceptedPort } from '../support/net.js';
 
 const servers: TestServer[] = [];

@@ -11,7 +11,7 @@ import {
   type FilesSummary,
   verifyInstallFiles,
   writeFilesManifest,
-} from '../../src/zig/install-manifest.js';
+} from '../../src/zig/verify/install-manifest.js';
 import { needTestZig } from '../support/provided-zig.js';
 
 /**

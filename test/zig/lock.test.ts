@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocker, currentHost, type LockWait } from '../../src/zig/lock.js';
+import { createLocker, currentHost, type LockWait } from '../../src/zig/store/process-lock.js';
 import { deadPid, plantLock } from '../support/locks.js';
 import { projectRoot } from '../support/paths.js';
 

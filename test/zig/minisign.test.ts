@@ -14,7 +14,7 @@ import {
   type SignedContent,
   verifySignature,
   verifyTrustedComment,
-} from '../../src/zig/minisign.js';
+} from '../../src/zig/verify/minisign.js';
 import { fixturesDir } from '../support/paths.js';
 
 const fixture = (name: string) => readFileSync(path.join(fixturesDir, 'minisign', name), 'utf8');

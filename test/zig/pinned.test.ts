@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pinIndex, renderTable } from '../../scripts/gen-zig-releases.js';
-import { zigConfig } from '../../src/zig/config.js';
+import { zigConfig } from '../../src/zig/distribution.js';
 import { currentHostKey } from '../../src/zig/host.js';
-import { loadZigReleases, pinnedCatalog, zigReleases, zigReleasesPath } from '../../src/zig/pinned.js';
-import { pypiVersionsFor, selectWheel } from '../../src/zig/pypi.js';
-import { parseIndex, resolveVersion } from '../../src/zig/releases.js';
+import {
+  loadZigReleases,
+  pinnedCatalog,
+  zigReleases,
+  zigReleasesPath,
+} from '../../src/zig/releases/pinned.js';
+import { parseIndex, resolveVersion } from '../../src/zig/releases/releases.js';
+import { pypiVersionsFor, selectWheel } from '../../src/zig/sources/pypi.js';
 import { fixturesDir } from '../support/paths.js';
 
 const index = parseIndex(readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8'));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XccError } from '../../src/errors.js';
-import { zigConfig } from '../../src/zig/config.js';
+import { zigConfig } from '../../src/zig/distribution.js';
 import {
   type PypiFile,
   parsePypiProject,
@@ -10,7 +10,7 @@ import {
   pypiVersionsFor,
   selectWheel,
   zigVersionOfPypi,
-} from '../../src/zig/pypi.js';
+} from '../../src/zig/sources/pypi.js';
 import { projectRoot } from '../support/paths.js';
 
 // A real snapshot of PyPI's project JSON for `ziglang` (see its $comment).

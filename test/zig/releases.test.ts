@@ -11,7 +11,7 @@ import {
   resolveVersion,
   type VersionCatalog,
   type VersionSpec,
-} from '../../src/zig/releases.js';
+} from '../../src/zig/releases/releases.js';
 import { fixturesDir } from '../support/paths.js';
 
 const indexText = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');

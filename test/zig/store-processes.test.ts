@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
-import { MARKER_FILE, openStore } from '../../src/zig/store.js';
+import { MARKER_FILE, openStore } from '../../src/zig/store/store.js';
 import { projectRoot } from '../support/paths.js';
 
 /** Real processes racing over one cache directory, as parallel `xcc install` runs (or CI jobs) would. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XccError } from '../../src/errors.js';
 import { cacheLayout } from '../../src/home.js';
-import { currentHost, type LockOwner } from '../../src/zig/lock.js';
+import { currentHost, type LockOwner } from '../../src/zig/store/process-lock.js';
 import {
   type InstallSource,
   LAST_USED_FILE,
@@ -22,7 +22,7 @@ import {
   openStore,
   type StoreOptions,
   selectForPrune,
-} from '../../src/zig/store.js';
+} from '../../src/zig/store/store.js';
 import { deadPid, plantLock as plantLockIn } from '../support/locks.js';
 
 const DAY = 24 * 60 * 60 * 1000;

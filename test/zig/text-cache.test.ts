@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../src/home.js';
-import { createHttpClient, HttpError, OfflineError } from '../../src/zig/http.js';
-import { fetchCachedText } from '../../src/zig/text-cache.js';
+import { createHttpClient, HttpError, OfflineError } from '../../src/zig/net/http.js';
+import { fetchCachedText } from '../../src/zig/releases/text-cache.js';
 import { instantClock, serve, type TestServer } from '../support/net.js';
 
 const HOUR = 60 * 60 * 1000;

@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XccError } from '../../src/errors.js';
-import { formatKeyId } from '../../src/zig/minisign.js';
-import { zigReleases } from '../../src/zig/pinned.js';
-import { parseIndex, type ZigIndex } from '../../src/zig/releases.js';
-import { expectedDigest, type TrustData, type TrustQuery, trustedPublicKey } from '../../src/zig/trust.js';
+import { zigReleases } from '../../src/zig/releases/pinned.js';
+import { parseIndex, type ZigIndex } from '../../src/zig/releases/releases.js';
+import { formatKeyId } from '../../src/zig/verify/minisign.js';
+import {
+  expectedDigest,
+  type TrustData,
+  type TrustQuery,
+  trustedPublicKey,
+} from '../../src/zig/verify/trust.js';
 import { fixturesDir } from '../support/paths.js';
 
 const indexText = readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8');

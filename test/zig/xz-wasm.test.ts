@@ -12,7 +12,7 @@ import {
   liblzmaWasmPath,
   XZ_SOURCE,
 } from '../../scripts/build-liblzma-wasm.js';
-import { decodeXzWithWasm } from '../../src/zig/xz-wasm.js';
+import { decodeXzWithWasm } from '../../src/zig/archive/xz-wasm.js';
 import { needFullSuite, needTestZig } from '../support/provided-zig.js';
 import { fileSha256, sha256Hex, testCacheDir } from '../support/test-zig.js';
 import { needCommand, requireOrSkip } from '../support/tools.js';

@@ -1,10 +1,10 @@
 import type { CAC } from 'cac';
-import { zigConfig } from '../../zig/config.js';
+import { chooseZig } from '../../toolchain/project.js';
+import { zigConfig } from '../../zig/distribution.js';
 import { zigHostKey } from '../../zig/host.js';
-import { isReleaseVersion } from '../../zig/version.js';
+import { isReleaseVersion } from '../../zig/releases/version.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
-import { chooseZig } from '../project.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
 type DoctorFlags = TargetOptionValues & { zig?: string[]; json?: boolean; strict?: boolean; quiet?: boolean };
@@ -36,9 +36,9 @@ async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<
   const choice = chooseZig({ flag: singleValue('--zig', flags.zig), host: zigHostKey(), env });
   const requests = targets.map((target) => targetRequest(target, flags, env));
   // Bad targets and a malformed --zig are usage errors before anything runs, not failed checks.
-  const { parseVersionSpec } = await import('../../zig/releases.js');
+  const { parseVersionSpec } = await import('../../zig/releases/releases.js');
   if (choice.spec !== undefined) parseVersionSpec(choice.spec);
-  const { resolveTarget } = await import('../../target/index.js');
+  const { resolveTarget } = await import('../../resolve/index.js');
   const zigVersion =
     choice.spec !== undefined && isReleaseVersion(choice.spec) ? choice.spec : zigConfig().defaultVersion;
   for (const request of requests) resolveTarget(request, { zigVersion });

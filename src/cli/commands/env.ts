@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError, XccError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
-import { resolveTarget, subArchFields } from '../../target/index.js';
+import { resolveTarget, subArchFields } from '../../resolve/index.js';
 import {
   defaultEnvFormat,
   type EnvFormat,
@@ -12,7 +12,7 @@ import {
   renderGithubPath,
   renderUnset,
 } from '../../toolchain/render.js';
-import { zigConfig } from '../../zig/config.js';
+import { zigConfig } from '../../zig/distribution.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { writeStdout } from '../stdout.js';

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
-import { resolveTarget } from '../../target/index.js';
-import { findProjectConfig, LOCK_FILE } from '../../toolchain/config.js';
-import { LOCKFILE_VERSION, type Lockfile, renderLockfile } from '../../toolchain/lock.js';
+import { resolveTarget } from '../../resolve/index.js';
+import { LOCKFILE_VERSION, type Lockfile, renderLockfile } from '../../toolchain/lockfile.js';
+import { findProjectConfig, LOCK_FILE } from '../../toolchain/project-config.js';
 
 export function registerLock(cli: CAC): void {
   cli

@@ -9,7 +9,7 @@ export function registerLs(cli: CAC): void {
     .example('xcc ls')
     .example('xcc ls --json')
     .action(async (flags: { json?: boolean }) => {
-      const { openStore } = await import('../../zig/store.js');
+      const { openStore } = await import('../../zig/store/store.js');
       const installs = await openStore().list();
       if (flags.json) {
         const list = installs.map(({ version, dir, marker, lastUsed }) => ({

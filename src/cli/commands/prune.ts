@@ -27,7 +27,7 @@ export function registerPrune(cli: CAC): void {
     .example('xcc prune --all --dry-run')
     .action(async (flags: PruneFlags) => {
       const options = pruneOptions(flags);
-      const { openStore } = await import('../../zig/store.js');
+      const { openStore } = await import('../../zig/store/store.js');
       const result = await openStore().prune(options);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

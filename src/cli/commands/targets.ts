@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
-import type { Target, TargetListing } from '../../target/index.js';
+import type { Target, TargetListing } from '../../resolve/index.js';
 import { textValue } from '../option-text.js';
 import { formatTable } from '../table.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
@@ -24,8 +24,8 @@ export function registerTargets(cli: CAC): void {
     .example('')
     .example('A target is GOOS/GOARCH or GOOS/GOARCH/VARIANT (linux/arm/v6, linux/amd64/v3, linux/arm64/v8).')
     .action(async (target: string | undefined, options: TargetsOptions) => {
-      const { zigConfig } = await import('../../zig/config.js');
-      const { listTargets, resolveTarget } = await import('../../target/index.js');
+      const { zigConfig } = await import('../../zig/distribution.js');
+      const { listTargets, resolveTarget } = await import('../../resolve/index.js');
       const zigVersion = singleValue('--zig', options.zig) ?? zigConfig().defaultVersion;
       if (target === undefined) {
         rejectTargetOptions(options);

@@ -7,7 +7,7 @@ interface VerifyFlags {
 
 /**
  * `xcc verify [VERSION...]`: the full check of cached installs on demand, every file re-hashed and the
- * tree compared with the record made when the install was verified (src/zig/install-manifest.ts).
+ * tree compared with the record made when the install was verified (src/zig/verify/install-manifest.ts).
  */
 export function registerVerify(cli: CAC): void {
   cli
@@ -19,9 +19,9 @@ export function registerVerify(cli: CAC): void {
     .example('  xcc verify')
     .example('  xcc verify 0.15.2 --json')
     .action(async (versions: string[], flags: VerifyFlags) => {
-      const { openStore } = await import('../../zig/store.js');
-      const manifest = await import('../../zig/install-manifest.js');
-      const { isZigVersion } = await import('../../zig/version.js');
+      const { openStore } = await import('../../zig/store/store.js');
+      const manifest = await import('../../zig/verify/install-manifest.js');
+      const { isZigVersion } = await import('../../zig/releases/version.js');
       const installs = await openStore().list();
       for (const version of versions) {
         if (!isZigVersion(version))

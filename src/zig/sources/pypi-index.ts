@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError, XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
-import type { HttpClient } from '../http.js';
-import { parseWheelName } from '../pypi.js';
+import type { HttpClient } from '../net/http.js';
+import { parseWheelName } from './pypi.js';
 
 /**
  * Finding the `ziglang` wheels on a Python package index, the way pip would: the same index setting

@@ -5,17 +5,17 @@ import { CACHE_FILE_MODE } from '../../cache-safety.js';
 import { XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
 import { redactUrls } from '../../redact.js';
-import { Digest } from '../digest.js';
 import type { InstallEventHandler } from '../events.js';
-import type { HttpClient } from '../http.js';
-import type { ManifestEntry } from '../install-manifest.js';
+import type { HttpClient } from '../net/http.js';
+import type { InstallSource } from '../store/store.js';
+import { Digest } from '../verify/digest.js';
+import type { ManifestEntry } from '../verify/install-manifest.js';
 import {
   type MinisignPublicKey,
   parseSignature,
   verifySignature,
   verifyTrustedComment,
-} from '../minisign.js';
-import type { InstallSource } from '../store.js';
+} from '../verify/minisign.js';
 
 /**
  * A place Zig's bytes can come from. Every source does the same four things in the same order: fetch,

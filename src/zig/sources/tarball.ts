@@ -2,10 +2,10 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
-import { extractTarXz, extractZip } from '../extract.js';
-import type { ManifestEntry } from '../install-manifest.js';
-import type { ExpectedDigest } from '../trust.js';
-import { checkZigVersion } from '../zig-binary.js';
+import { extractTarXz, extractZip } from '../archive/extract.js';
+import type { ManifestEntry } from '../verify/install-manifest.js';
+import type { ExpectedDigest } from '../verify/trust.js';
+import { checkZigVersion } from '../verify/zig-binary.js';
 import {
   checkDigest,
   checkFileSignature,

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { isEnabled } from '../../env-flag.js';
 import { UsageError, XccError } from '../../errors.js';
-import { zigConfig } from '../config.js';
-import { extractWheel } from '../extract.js';
-import type { ManifestEntry } from '../install-manifest.js';
-import { isWheelForHost, parseWheelName, pypiVersionsFor } from '../pypi.js';
-import type { ExpectedDigest, Voucher } from '../trust.js';
-import { checkZigVersion } from '../zig-binary.js';
+import { extractWheel } from '../archive/extract.js';
+import { zigConfig } from '../distribution.js';
+import type { ManifestEntry } from '../verify/install-manifest.js';
+import type { ExpectedDigest, Voucher } from '../verify/trust.js';
+import { checkZigVersion } from '../verify/zig-binary.js';
+import { isWheelForHost, parseWheelName, pypiVersionsFor } from './pypi.js';
 import { listProjectFiles, type ProjectPage, pypiIndexUrl } from './pypi-index.js';
 import {
   checkDigest,

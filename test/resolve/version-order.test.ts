@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, isVersion } from '../../src/target/version-order.js';
+import { compareVersions, isVersion } from '../../src/resolve/version-order.js';
 
-/** src/target/version-order.ts stands in for `semver` on the warm path: it must agree with it. */
+/** src/resolve/version-order.ts stands in for `semver` on the warm path: it must agree with it. */
 
 const number = fc.oneof(fc.constantFrom(0, 1, 2, 9, 10, 11, 99), fc.nat({ max: 100_000 }));
 const identifier = fc.oneof(

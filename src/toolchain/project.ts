@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Env } from '../home.js';
-import { findProjectConfig, LOCK_FILE, type ProjectConfig } from '../toolchain/config.js';
-import { type Lockfile, lockedHost, readLockfile } from '../toolchain/lock.js';
 import type { LockedArtifacts } from '../zig/install.js';
+import { type Lockfile, lockedHost, readLockfile } from './lockfile.js';
+import { findProjectConfig, LOCK_FILE, type ProjectConfig } from './project-config.js';
 
 /**
  * Which Zig a command uses: `--zig` when given; else the project's lock file (its exact version and

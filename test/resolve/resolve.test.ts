@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { resolveTarget, type Target, type TargetRequest } from '../../src/target/index.js';
+import { resolveTarget, type Target, type TargetRequest } from '../../src/resolve/index.js';
 
 type Expected = Pick<Target, 'id' | 'zigTarget' | 'zigCpu'> & Partial<Target>;
 

@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CACHE_FILE_MODE } from '../cache-safety.js';
-import { isErrnoCode, writeFileAtomic } from '../fs-atomic.js';
-import { MARKER_FILE } from '../home.js';
-import { crypto } from '../lazy-crypto.js';
+import { CACHE_FILE_MODE } from '../../cache-safety.js';
+import { isErrnoCode, writeFileAtomic } from '../../fs-atomic.js';
+import { MARKER_FILE } from '../../home.js';
+import { crypto } from '../../lazy-crypto.js';
 
 /**
  * What an install held when it was verified, so that a later change to it is noticed.

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
-import type { Env } from '../home.js';
-import { findExecutable } from '../which.js';
+import type { Env } from '../../home.js';
+import { findExecutable } from '../../which.js';
 import { decodeXzWithWasm } from './xz-wasm.js';
 
 /**
- * `system`: the `xz` program; `wasm`: liblzma's decoder compiled to WebAssembly (src/zig/xz-wasm.ts),
+ * `system`: the `xz` program; `wasm`: liblzma's decoder compiled to WebAssembly (src/zig/archive/xz-wasm.ts),
  * which needs nothing installed; `auto`: the first when it is on PATH. The same decoder either way, but
  * the program runs beside Node, on another core, while Node untars; the WebAssembly one costs about 1.25x
  * the CPU time of `xz -d` on Zig's tarball (`npm run bench`) and keeps xcc working where there is no xz

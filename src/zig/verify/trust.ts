@@ -1,11 +1,11 @@
-import { XccError } from '../errors.js';
-import type { Env } from '../home.js';
-import { zigConfig } from './config.js';
-import { currentHostKey, indexHostKey, releaseFileName } from './host.js';
+import { XccError } from '../../errors.js';
+import type { Env } from '../../home.js';
+import { zigConfig } from '../distribution.js';
+import { currentHostKey, indexHostKey, releaseFileName } from '../host.js';
+import type { ZigReleasesTable } from '../releases/pinned.js';
+import { findArtifact, findRelease, type ZigIndex } from '../releases/releases.js';
+import { isDevVersion } from '../releases/version.js';
 import { type MinisignPublicKey, parsePublicKey } from './minisign.js';
-import type { ZigReleasesTable } from './pinned.js';
-import { findArtifact, findRelease, type ZigIndex } from './releases.js';
-import { isDevVersion } from './version.js';
 
 /**
  * Which sha256 to trust for a download. The answer depends on where the bytes come from:

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../package-files.js';
 import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
-import { isZigVersion } from './version.js';
+import { isZigVersion } from './releases/version.js';
 
 /**
  * `toolchains/zig.json`: what xcc knows about Zig's distribution that changes with Zig releases (default

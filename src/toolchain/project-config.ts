@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { Libc, TargetRequest } from '../target/index.js';
+import type { Libc, TargetRequest } from '../resolve/index.js';
 
 /**
  * A project's xcc settings: `xcc.json`, or the `"xcc"` field of package.json, in the nearest directory

@@ -1,9 +1,9 @@
-import type { Clock } from '../clock.js';
-import { UsageError } from '../errors.js';
-import type { Env } from '../home.js';
-import { zigConfig } from './config.js';
-import type { HttpClient } from './http.js';
-import { fetchCachedText } from './text-cache.js';
+import type { Clock } from '../../clock.js';
+import { UsageError } from '../../errors.js';
+import type { Env } from '../../home.js';
+import { zigConfig } from '../distribution.js';
+import type { HttpClient } from '../net/http.js';
+import { fetchCachedText } from '../releases/text-cache.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-import { XccError } from '../errors.js';
+import { XccError } from '../../errors.js';
 
 /**
  * An archive that xcc will not extract: unsafe or corrupt content. `entry` names the offending member

@@ -9,9 +9,9 @@ import {
   checkCacheEntries,
   checkCachePath,
   ensureCacheDir,
-} from '../cache-safety.js';
-import { type Clock, systemClock } from '../clock.js';
-import { UsageError, XccError } from '../errors.js';
+} from '../../cache-safety.js';
+import { type Clock, systemClock } from '../../clock.js';
+import { UsageError, XccError } from '../../errors.js';
 import {
   isErrnoCode,
   makeDirectory,
@@ -19,10 +19,11 @@ import {
   renameRetrying,
   writeFileAtomic,
   writeNewFile,
-} from '../fs-atomic.js';
-import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../home.js';
-import { redactUrls } from '../redact.js';
-import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from './install-manifest.js';
+} from '../../fs-atomic.js';
+import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../../home.js';
+import { redactUrls } from '../../redact.js';
+import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from '../verify/install-manifest.js';
+import { zigExecutable } from '../verify/zig-binary.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -32,8 +33,7 @@ import {
   type LockHandle,
   type LockOwner,
   type LockTimings,
-} from './lock.js';
-import { zigExecutable } from './zig-binary.js';
+} from './process-lock.js';
 
 /**
  * The cache of Zig installs: `<root>/zig/<version>/` holds a complete, verified install, or does not

@@ -3,7 +3,7 @@
  * kind zig versions and targets.json's ranges use. The `semver` package does this too, but loading it
  * costs more than everything else `xcc env` does on a warm cache (it builds dozens of regular expressions
  * at load), so the paths that run at shell startup compare with this; ranges (`>=0.14 <0.16`) still go
- * through `semver`. test/target/version-order.test.ts checks it against `semver.compare`.
+ * through `semver`. test/resolve/version-order.test.ts checks it against `semver.compare`.
  */
 const IDENTIFIER = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)';
 const VERSION = new RegExp(

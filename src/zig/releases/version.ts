@@ -1,4 +1,4 @@
-import { compareVersions } from '../target/version-order.js';
+import { compareVersions } from '../../resolve/version-order.js';
 
 /**
  * Zig's version strings: releases `0.15.2`, dev builds `0.16.0-dev.1234+abcdef012` (commit height and

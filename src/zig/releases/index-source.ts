@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Clock } from '../clock.js';
-import { UsageError, XccError } from '../errors.js';
-import type { Env } from '../home.js';
-import { redactUrls } from '../redact.js';
-import { zigConfig } from './config.js';
-import type { HttpClient } from './http.js';
+import type { Clock } from '../../clock.js';
+import { UsageError, XccError } from '../../errors.js';
+import type { Env } from '../../home.js';
+import { redactUrls } from '../../redact.js';
+import { zigConfig } from '../distribution.js';
+import type { HttpClient } from '../net/http.js';
 import { parseIndex, type ZigIndex } from './releases.js';
 import { fetchCachedText } from './text-cache.js';
 

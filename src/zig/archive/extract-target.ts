@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { type FileHandle, link, lstat, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { makeDirectory } from '../fs-atomic.js';
+import { makeDirectory } from '../../fs-atomic.js';
+import { type ManifestEntry, sha256Text, sortEntries } from '../verify/install-manifest.js';
 import { refuse, resolveSymlinkTarget, type SymlinkTarget } from './archive-paths.js';
-import { type ManifestEntry, sha256Text, sortEntries } from './install-manifest.js';
 
 /** Bounds that stop archive bombs long before the disk fills; the real Zig archives pass by a wide margin. */
 export interface ExtractLimits {

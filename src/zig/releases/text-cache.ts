@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CACHE_FILE_MODE, checkCachePath, ensureCacheDir, UnsafeCacheError } from '../cache-safety.js';
-import { type Clock, systemClock } from '../clock.js';
-import { isXccError, type XccError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
-import { cacheLayout, xccHome } from '../home.js';
-import { redactUrls } from '../redact.js';
-import type { HttpClient } from './http.js';
+import { CACHE_FILE_MODE, checkCachePath, ensureCacheDir, UnsafeCacheError } from '../../cache-safety.js';
+import { type Clock, systemClock } from '../../clock.js';
+import { isXccError, type XccError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
+import { cacheLayout, xccHome } from '../../home.js';
+import { redactUrls } from '../../redact.js';
+import type { HttpClient } from '../net/http.js';
 
 /**
  * Small text resources (index.json, community-mirrors.txt) kept under `<root>/meta/` with their HTTP

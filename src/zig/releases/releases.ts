@@ -1,9 +1,9 @@
 import path from 'node:path';
 import semver from 'semver';
-import { UsageError, XccError } from '../errors.js';
-import { zigConfig } from './config.js';
-import { indexHostKey } from './host.js';
-import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
+import { UsageError, XccError } from '../../errors.js';
+import { zigConfig } from '../distribution.js';
+import { indexHostKey } from '../host.js';
+import { type JsonPath, JsonShape, parseJson } from '../json-shape.js';
 import { isDevVersion, isReleaseVersion, isZigVersion, newestFirst } from './version.js';
 
 /**

@@ -3,7 +3,7 @@ import { packageFile } from '../package-files.js';
 
 /**
  * The shape of `toolchains/targets.json`: every fact about Go ports and zig's names for them.
- * Code in src/target/ holds no release tables; it interprets this file.
+ * Code in src/resolve/ holds no release tables; it interprets this file.
  */
 
 /** A value that changed between zig releases. `since` is inclusive, `until` exclusive. */

@@ -1,7 +1,7 @@
-import { XccError } from '../errors.js';
-import type { ZigPypiConfig } from './config.js';
-import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
-import { isReleaseVersion } from './version.js';
+import { XccError } from '../../errors.js';
+import type { ZigPypiConfig } from '../distribution.js';
+import { type JsonPath, JsonShape, parseJson } from '../json-shape.js';
+import { isReleaseVersion } from '../releases/version.js';
 
 /**
  * The PyPI `ziglang` project (https://github.com/ziglang/zig-pypi) republishes each official Zig build as

@@ -5,9 +5,9 @@ import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
+import type { ManifestEntry } from '../verify/install-manifest.js';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
-import type { ManifestEntry } from './install-manifest.js';
 import { decodeXz, type XzDecoder } from './xz.js';
 
 export { ArchiveError } from './archive-paths.js';

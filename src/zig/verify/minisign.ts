@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type Hash, verify } from 'node:crypto';
-import { XccError } from '../errors.js';
+import { XccError } from '../../errors.js';
 
 /**
  * Minisign verification (https://jedisct1.github.io/minisign/), as Zig signs its downloads: algorithm `ED`

@@ -3,9 +3,9 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { open, readdir, rename, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CACHE_DIRECTORY_MODE, CACHE_FILE_MODE } from '../cache-safety.js';
-import { type Clock, systemClock } from '../clock.js';
-import { isErrnoCode, makeDirectory, renameFoundTarget, writeNewFile } from '../fs-atomic.js';
+import { CACHE_DIRECTORY_MODE, CACHE_FILE_MODE } from '../../cache-safety.js';
+import { type Clock, systemClock } from '../../clock.js';
+import { isErrnoCode, makeDirectory, renameFoundTarget, writeNewFile } from '../../fs-atomic.js';
 
 /**
  * Cross-process locks for the cache: a directory `<locks>/<key>.lock/` holding one file,

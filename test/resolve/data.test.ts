@@ -3,8 +3,8 @@ import path from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { formatJson } from '../../scripts/format-json.js';
-import { targetsData } from '../../src/target/data.js';
-import { listTargets, resolveTarget } from '../../src/target/index.js';
+import { targetsData } from '../../src/resolve/data.js';
+import { listTargets, resolveTarget } from '../../src/resolve/index.js';
 import { projectRoot } from '../support/paths.js';
 
 /** `zig targets` (.libc and the newest .glibc) of every zig release 0.11.0-0.17.1: real upstream data. */

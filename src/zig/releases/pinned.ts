@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { packageFile } from '../package-files.js';
-import { type JsonPath, JsonShape, parseJson } from './json-shape.js';
-import type { PypiWheel } from './pypi.js';
+import { packageFile } from '../../package-files.js';
+import { type JsonPath, JsonShape, parseJson } from '../json-shape.js';
+import type { PypiWheel } from '../sources/pypi.js';
 import type { VersionCatalog } from './releases.js';
 import { isReleaseVersion } from './version.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { XccError } from '../errors.js';
+import { XccError } from '../../errors.js';
 
 /** The zig executable inside an install directory. Light to import: the store and `xcc env` check it. */
 export function zigExecutable(dir: string, platform: NodeJS.Platform = process.platform): string {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import tls from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
-import { type Clock, systemClock } from '../clock.js';
-import { UsageError, XccError } from '../errors.js';
-import type { Env } from '../home.js';
-import { redactUrls } from '../redact.js';
-import { version } from '../version.js';
+import { type Clock, systemClock } from '../../clock.js';
+import { UsageError, XccError } from '../../errors.js';
+import type { Env } from '../../home.js';
+import { redactUrls } from '../../redact.js';
+import { version } from '../../version.js';
 
 /**
  * The one module that talks to the network. Everything else asks it for bytes, so proxies, timeouts,

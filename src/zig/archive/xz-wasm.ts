@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { packageFile } from '../package-files.js';
+import { packageFile } from '../../package-files.js';
 
 /**
  * The xz decoder of liblzma (xz-utils 5.8.1) compiled to WebAssembly: toolchains/liblzma.wasm, built
