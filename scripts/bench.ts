@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: xcc's costs against a baseline measured in the same run, each figure the median of
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
- * docs/bench-table.md (scripts/bench-table.ts).
+ * the table of docs/benchmarks.md (scripts/bench-table.ts).
  *
  *   npm run bench -- [--runs 7] [--only env,wrapper,install,pypi,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
  *
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     if (results === undefined) return;
     process.stdout.write(`${renderTable(results)}\n`);
     writeTable(results);
-    log(`wrote ${path.relative(projectRoot, resultsFile)} and docs/bench-table.md`);
+    log(`wrote ${path.relative(projectRoot, resultsFile)} and the table of docs/benchmarks.md`);
   } finally {
     await Promise.all([origin.close(), mirror.close()]);
     await rm(scratch, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Counts the instructions (valgrind's callgrind) that Node spends starting up for xcc's startup-sensitive
  * commands, against a bare `node -e 0`. Unlike wall time this does not move with the machine's load, so
  * it shows what a change to the warm `xcc env` path is worth before `npm run bench` measures it.
- * The README's instruction figures come from here.
+ * The instruction figures in docs/dependencies.md come from here.
  *
  *   npx tsx scripts/startup-instructions.ts [--home DIR]   (DIR: an XCC_HOME where `xcc env linux/arm64` is warm)
  */
