@@ -100,7 +100,9 @@ async function probedXcc(args: string[], env: Record<string, string>) {
 }
 
 describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
-  it('prints an environment that bash, dash, zsh and fish read back exactly, and go builds with it', async (context) => {
+  it('prints an environment that bash, dash, zsh and fish read back exactly, and go builds with it', {
+    tags: ['fast'],
+  }, async (context) => {
     const test = needTestZig(context);
     const home = path.join(root, 'home sh');
     const env = userEnv(test, home);
@@ -232,7 +234,9 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     expect(existsSync(path.join(bin!, 'cc'))).toBe(false);
   });
 
-  it('xcc exec runs the command with the environment, passes its exit code and forwards signals', async (context) => {
+  it('xcc exec runs the command with the environment, passes its exit code and forwards signals', {
+    tags: ['fast'],
+  }, async (context) => {
     const test = needTestZig(context);
     const env = userEnv(test, path.join(root, 'home exec'));
     const ran = await runXcc(
