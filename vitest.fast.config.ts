@@ -17,7 +17,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: [
-      'test/target/*.test.ts',
+      'test/resolve/*.test.ts',
       'test/zig/*.test.ts',
       'test/toolchain/{cached,macos-sdk,render}.test.ts',
       'test/cli/*.test.ts',
