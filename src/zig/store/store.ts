@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rm, statfs, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import compare from 'semver/functions/compare.js';
-import valid from 'semver/functions/valid.js';
 import {
   CACHE_DIRECTORY_MODE,
   CACHE_FILE_MODE,
@@ -22,6 +20,7 @@ import {
 } from '../../fs-atomic.js';
 import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../../home.js';
 import { redactUrls } from '../../redact.js';
+import { compareVersions, isVersion } from '../../resolve/version-order.js';
 import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from '../verify/install-manifest.js';
 import { zigExecutable } from '../verify/zig-binary.js';
 import {
@@ -296,7 +295,7 @@ export function openStore(options: StoreOptions = {}): Store {
       const install = await find(name);
       if (install) installs.push({ ...install, lastUsed: await lastUsed(install) });
     }
-    return installs.sort((a, b) => compareVersions(b.version, a.version));
+    return installs.sort((a, b) => compareInstallNames(b.version, a.version));
   }
 
   async function prune(pruneOptions: PruneOptions): Promise<PruneResult> {
@@ -484,9 +483,12 @@ async function removeOldLayouts(home: string, dryRun: boolean): Promise<string[]
   return old;
 }
 
-function compareVersions(a: string, b: string): number {
-  const semverPair = valid(a) && valid(b);
-  return semverPair ? compare(a, b) : a.localeCompare(b);
+/**
+ * The order of `xcc ls`: by version precedence when both are versions (every install xcc makes), else by
+ * name, since a directory name in the cache need only be a safe name (VERSION_PATTERN).
+ */
+function compareInstallNames(a: string, b: string): number {
+  return isVersion(a) && isVersion(b) ? compareVersions(a, b) : a.localeCompare(b);
 }
 
 /**
