@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import { findProjectConfig, parseProjectConfig } from '../../src/toolchain/project-config.js';
 
 /**
@@ -25,20 +24,13 @@ function project(files: Record<string, unknown>): string {
   return dir;
 }
 
-/** The one error `run` throws: a UsageError (exit 2) with a one-line message. */
-function usageError(run: () => unknown): string {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(UsageError);
-  const error = thrown as UsageError;
-  expect(error.exitCode).toBe(2);
-  expect(error.message).not.toContain('\n');
-  return error.message;
-}
+/** What a UsageError (exit 2) with this message, or a message matching this pattern, looks like. */
+const usage = (message: string | RegExp) =>
+  expect.objectContaining({
+    name: 'UsageError',
+    exitCode: 2,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+  });
 
 const F = '/p/xcc.json';
 
@@ -113,37 +105,39 @@ describe('every mistake in a config is one usage line naming where it is', () =>
   ];
   for (const [label, document, message] of cases) {
     it(label, () => {
-      expect(usageError(() => parseProjectConfig(document, F))).toBe(message);
+      expect(() => parseProjectConfig(document, F)).toThrow(usage(message));
     });
   }
 
   it('in package.json, the place is under "xcc"', () => {
-    expect(usageError(() => parseProjectConfig('linux/arm64', '/p/package.json', 'xcc'))).toBe(
-      '/p/package.json: "xcc" must be an object like {"targets": ["linux/arm64"]}, got string "linux/arm64"',
+    expect(() => parseProjectConfig('linux/arm64', '/p/package.json', 'xcc')).toThrow(
+      usage(
+        '/p/package.json: "xcc" must be an object like {"targets": ["linux/arm64"]}, got string "linux/arm64"',
+      ),
     );
-    expect(
-      usageError(() => parseProjectConfig({ targets: [{ target: '' }] }, '/p/package.json', 'xcc')),
-    ).toBe('/p/package.json: xcc.targets[0].target must be "linux/arm64", got string ""');
+    expect(() => parseProjectConfig({ targets: [{ target: '' }] }, '/p/package.json', 'xcc')).toThrow(
+      usage('/p/package.json: xcc.targets[0].target must be "linux/arm64", got string ""'),
+    );
   });
 
   it('xcc.json that is not JSON', () => {
     const dir = project({ 'xcc.json': '{"zig": "0.15",}' });
-    expect(usageError(() => findProjectConfig(dir))).toMatch(
-      new RegExp(`^${path.join(dir, 'xcc.json')} is not valid JSON \\(.+\\); fix the file$`),
+    expect(() => findProjectConfig(dir)).toThrow(
+      usage(new RegExp(`^${path.join(dir, 'xcc.json')} is not valid JSON \\(.+\\); fix the file$`)),
     );
   });
 
   it('package.json that is not JSON, even without an "xcc" field in view', () => {
     const dir = project({ 'package.json': '{"name": ' });
-    expect(usageError(() => findProjectConfig(dir))).toMatch(
-      /package\.json is not valid JSON \(.+\); fix the file$/,
+    expect(() => findProjectConfig(dir)).toThrow(
+      usage(/package\.json is not valid JSON \(.+\); fix the file$/),
     );
   });
 
   it('both xcc.json and an "xcc" field in one directory', () => {
     const dir = project({ 'xcc.json': { zig: '0.15' }, 'package.json': { name: 'p', xcc: { zig: '0.14' } } });
-    expect(usageError(() => findProjectConfig(dir))).toBe(
-      `${dir} has both xcc.json and an "xcc" field in package.json; keep one of them`,
+    expect(() => findProjectConfig(dir)).toThrow(
+      usage(`${dir} has both xcc.json and an "xcc" field in package.json; keep one of them`),
     );
   });
 });
