@@ -11,6 +11,7 @@ import {
   readLockfile,
   renderLockfile,
 } from '../../src/toolchain/lockfile.js';
+import { usageError } from '../support/errors.js';
 
 /**
  * xcc.lock.json is checked in, so it is input like any other: a lock that is not what xcc wrote is refused
@@ -59,14 +60,6 @@ function withValue(keys: string[], value: unknown): unknown {
   at[keys.at(-1) as string] = value;
   return document;
 }
-
-/** What a UsageError (exit 2) with this message, or a message matching this pattern, looks like. */
-const usage = (message: string | RegExp) =>
-  expect.objectContaining({
-    name: 'UsageError',
-    exitCode: 2,
-    message: typeof message === 'string' ? message : expect.stringMatching(message),
-  });
 
 const rewrite = "; run 'xcc lock' to write it again";
 
@@ -195,20 +188,22 @@ describe('a lock that is not what xcc wrote is refused with one line', () => {
   ];
   for (const [label, keys, value, what] of cases) {
     it(label, () => {
-      expect(() => parseLockfile(withValue(keys, value), F)).toThrow(usage(`${F}: ${what}${rewrite}`));
+      expect(() => parseLockfile(withValue(keys, value), F)).toThrow(usageError(`${F}: ${what}${rewrite}`));
     });
   }
 
   it('the whole lock not an object', () => {
-    expect(() => parseLockfile(null, F)).toThrow(usage(`${F}: the lock is not an object${rewrite}`));
-    expect(() => parseLockfile([validLock()], F)).toThrow(usage(`${F}: the lock is not an object${rewrite}`));
+    expect(() => parseLockfile(null, F)).toThrow(usageError(`${F}: the lock is not an object${rewrite}`));
+    expect(() => parseLockfile([validLock()], F)).toThrow(
+      usageError(`${F}: the lock is not an object${rewrite}`),
+    );
   });
 
   it('a file that is not JSON', () => {
     const file = path.join(root, 'broken.lock.json');
     writeFileSync(file, renderLockfile(validLock()).slice(0, -10));
     expect(() => readLockfile(file)).toThrow(
-      usage(new RegExp(`^${file} is not valid JSON \\(.+\\); run 'xcc lock' to write it again$`)),
+      usageError(new RegExp(`^${file} is not valid JSON \\(.+\\); run 'xcc lock' to write it again$`)),
     );
   });
 });

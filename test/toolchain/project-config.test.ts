@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findProjectConfig, parseProjectConfig } from '../../src/toolchain/project-config.js';
+import { usageError } from '../support/errors.js';
 
 /**
  * xcc.json and package.json's "xcc" field: a project file anyone can check in, so every mistake in it is
@@ -23,14 +24,6 @@ function project(files: Record<string, unknown>): string {
   }
   return dir;
 }
-
-/** What a UsageError (exit 2) with this message, or a message matching this pattern, looks like. */
-const usage = (message: string | RegExp) =>
-  expect.objectContaining({
-    name: 'UsageError',
-    exitCode: 2,
-    message: typeof message === 'string' ? message : expect.stringMatching(message),
-  });
 
 const F = '/p/xcc.json';
 
@@ -105,39 +98,39 @@ describe('every mistake in a config is one usage line naming where it is', () =>
   ];
   for (const [label, document, message] of cases) {
     it(label, () => {
-      expect(() => parseProjectConfig(document, F)).toThrow(usage(message));
+      expect(() => parseProjectConfig(document, F)).toThrow(usageError(message));
     });
   }
 
   it('in package.json, the place is under "xcc"', () => {
     expect(() => parseProjectConfig('linux/arm64', '/p/package.json', 'xcc')).toThrow(
-      usage(
+      usageError(
         '/p/package.json: "xcc" must be an object like {"targets": ["linux/arm64"]}, got string "linux/arm64"',
       ),
     );
     expect(() => parseProjectConfig({ targets: [{ target: '' }] }, '/p/package.json', 'xcc')).toThrow(
-      usage('/p/package.json: xcc.targets[0].target must be "linux/arm64", got string ""'),
+      usageError('/p/package.json: xcc.targets[0].target must be "linux/arm64", got string ""'),
     );
   });
 
   it('xcc.json that is not JSON', () => {
     const dir = project({ 'xcc.json': '{"zig": "0.15",}' });
     expect(() => findProjectConfig(dir)).toThrow(
-      usage(new RegExp(`^${path.join(dir, 'xcc.json')} is not valid JSON \\(.+\\); fix the file$`)),
+      usageError(new RegExp(`^${path.join(dir, 'xcc.json')} is not valid JSON \\(.+\\); fix the file$`)),
     );
   });
 
   it('package.json that is not JSON, even without an "xcc" field in view', () => {
     const dir = project({ 'package.json': '{"name": ' });
     expect(() => findProjectConfig(dir)).toThrow(
-      usage(/package\.json is not valid JSON \(.+\); fix the file$/),
+      usageError(/package\.json is not valid JSON \(.+\); fix the file$/),
     );
   });
 
   it('both xcc.json and an "xcc" field in one directory', () => {
     const dir = project({ 'xcc.json': { zig: '0.15' }, 'package.json': { name: 'p', xcc: { zig: '0.14' } } });
     expect(() => findProjectConfig(dir)).toThrow(
-      usage(`${dir} has both xcc.json and an "xcc" field in package.json; keep one of them`),
+      usageError(`${dir} has both xcc.json and an "xcc" field in package.json; keep one of them`),
     );
   });
 });
