@@ -7,19 +7,18 @@ import type { BinaryFacts } from '../../src/inspect/facts.js';
 import { detectHost } from '../../src/inspect/host.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import { type Host, judge } from '../../src/inspect/verdicts.js';
-import { cc, goBuild, goModule, HELLO_C, HELLO_CGO, run, testZig, zigCc } from '../support/builds.js';
+import { cc, goBuild, goModule, HELLO_C, HELLO_CGO, run, zigCc } from '../support/builds.js';
 import { fileType, llvmNeededLibraries, readelf } from '../support/oracles.js';
-import { needTestZig } from '../support/provided-zig.js';
+import { needTestZig, providedZigCompiler } from '../support/provided-zig.js';
 import { needCommand, needHost, requireOrSkip } from '../support/tools.js';
 
 /**
  * Binaries that need a C cross-compiler, built with a real Zig: static musl cgo,
  * dynamic musl, ARM hard- and soft-float objects, glibc-versioned cgo for arm64 and armhf, Windows cgo
- * importing a DLL of its own, and a Mac program linking its own dylib. The Zig is the suite's test Zig
- * (or XCC_TEST_ZIG).
+ * importing a DLL of its own, and a Mac program linking its own dylib. The Zig is the suite's test Zig.
  */
 
-const zig = testZig();
+const zig = providedZigCompiler();
 const work = mkdtempSync(path.join(os.tmpdir(), 'xcc-inspect-zig-'));
 const bin = (name: string) => path.join(work, 'bin', name);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -43,7 +42,7 @@ func main() { fmt.Println(C.answer()) }
 `;
 
 beforeAll(() => {
-  if (zig === null) return;
+  if (zig === undefined) return;
   mkdirSync(path.join(work, 'bin'));
   const src = path.join(work, 'src');
   mkdirSync(src);
@@ -90,9 +89,9 @@ function zigCacheEnv(): Record<string, string> {
   };
 }
 
-/** XCC_TEST_ZIG stands in for the test Zig; without either, needTestZig skips or fails. */
+/** Without the test Zig, needTestZig skips or fails. */
 function needZig(context: TestContext): void {
-  if (zig === null) needTestZig(context);
+  if (zig === undefined) needTestZig(context);
 }
 
 async function image(name: string): Promise<BinaryFacts> {

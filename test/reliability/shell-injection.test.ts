@@ -72,12 +72,15 @@ function freshDir(label: string): string {
   return dir;
 }
 
-/** Runs a program with only PATH and HOME set (so no ZIG_*_CACHE_DIR from the test's environment). */
+/**
+ * Runs a program with only PATH and HOME (a scratch directory) set: no ZIG_*_CACHE_DIR from the test's
+ * environment, and nothing read from the real home.
+ */
 function runBare(command: string, args: readonly string[], cwd: string, env: Record<string, string> = {}) {
   const ran = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: os.homedir(), ...env },
+    env: { PATH: process.env.PATH, HOME: root, ...env },
   });
   if (ran.error) throw ran.error;
   return ran;

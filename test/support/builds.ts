@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { providedTestZig } from './provided-zig.js';
-import { testZigBuildCache } from './test-zig.js';
 
 /**
  * Real binaries for the inspect tests, built during the test run with the tools at hand: `go build`
- * for any GOOS/GOARCH, the host `gcc`, and a Zig (XCC_TEST_ZIG) as the C cross-compiler. Nothing
+ * for any GOOS/GOARCH, the host `gcc`, and the test Zig (provided-zig.ts) as the C cross-compiler. Nothing
  * binary is committed.
  */
 
@@ -167,18 +165,6 @@ export function cc(
 ): string {
   const [command, ...fixed] = compiler;
   return mustRun(command!, [...fixed, ...args, '-o', output], { cwd, env }, output);
-}
-
-/**
- * The Zig for these builds: XCC_TEST_ZIG when set, else the suite's test Zig, with zig's build cache
- * shared with the other tests (a cold musl build takes minutes). Null only when there is none: tests
- * then go through `needTestZig`, which XCC_E2E=require turns into a failure.
- */
-export function testZig(): { zig: string; env: NodeJS.ProcessEnv } | null {
-  const zig = process.env.XCC_TEST_ZIG || providedTestZig()?.install.zig;
-  if (!zig) return null;
-  const cache = testZigBuildCache();
-  return { zig, env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: cache, ZIG_LOCAL_CACHE_DIR: cache } };
 }
 
 /** `CC` for cgo: Go splits it like a shell would, so a path with spaces is quoted. */

@@ -5,6 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocker, currentHost } from '../../src/zig/store/process-lock.js';
 import { deadPid, plantLock } from './locks.js';
 
+/**
+ * A child process for the cross-process lock tests: `rounds` times, `waiters` lockers race to break a lock
+ * left by a dead holder; prints how many got in, whether two were ever inside at once, and what was left.
+ * A process of its own so that the race is between real event loops, as between two xcc processes.
+ */
 const [rounds = 40, waiters = 24] = process.argv.slice(2).map(Number);
 const dead = deadPid();
 const result = { rounds, entries: 0, overlaps: 0, errors: [] as string[], leftovers: [] as string[] };

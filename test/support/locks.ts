@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LockOwner } from '../../src/zig/store/process-lock.js';
 
+// Helpers for the cross-process lock tests: a pid that is certainly dead, and a lock file planted as an
+// owner (alive, dead, on another host) would have left it.
+
 /** The pid of a process that has certainly exited. */
 export function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '0']).pid;

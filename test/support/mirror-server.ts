@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import path from 'node:path';
+import { serve } from './net.js';
 
 /**
- * A real HTTP(S) server on 127.0.0.1 that serves files the way a Zig mirror (or ziglang.org, or a
+ * The loopback server (net.ts `serve`) as a file server that serves files the way a Zig mirror (or ziglang.org, or a
  * package index) does, with faults that tests switch on per path: status codes, resets, hangs,
  * trickles, truncation, lying Content-Length, redirects, a flipped byte, another file's bytes.
  * Every request is recorded (path, query string, headers) so tests can assert "downloaded once" or
@@ -126,7 +126,6 @@ export async function startMirrorServer(options: MirrorServerOptions = {}): Prom
   const routes = new Map<string, Route>();
   const fileCache = new Map<string, Promise<Buffer>>();
   const faults: ArmedFault[] = [];
-  const sockets = new Set<Socket>();
   /** Trickle intervals and pending resets, cleared on close. */
   const timers = new Set<NodeJS.Timeout>();
   const requests: ServedRequest[] = [];
@@ -273,21 +272,9 @@ export async function startMirrorServer(options: MirrorServerOptions = {}): Prom
       res.end(`test server error: ${error.message}\n`);
     });
   };
-  const server = options.tls
-    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener)
-    : http.createServer(listener);
-  // Hung requests must stay hung as long as a test needs; close() ends them.
-  server.requestTimeout = 0;
-  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const server = await serve(listener, options.tls);
+  const { port } = server;
+  baseUrl = server.origin;
 
   const setFile = (urlPath: string, body: Body | Route) => {
     routes.set(urlPath, isRoute(body) ? body : { body });
@@ -313,11 +300,7 @@ export async function startMirrorServer(options: MirrorServerOptions = {}): Prom
     urlOf: (urlPath) => new URL(urlPath, baseUrl).toString(),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      // The TLS server tracks its raw TCP sockets itself.
-      server.closeAllConnections();
-      await closed;
+      await server.close();
     },
   };
 }

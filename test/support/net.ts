@@ -4,7 +4,15 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Clock } from '../../src/clock.js';
 
-/** Real servers on 127.0.0.1 for network tests: every test talks to a real socket. */
+/**
+ * The one loopback server of the tests: `serve` starts a real HTTP(S) server on 127.0.0.1 around a request
+ * handler, records every request and connection, and `close()` ends every connection it has, hung ones
+ * included. mirror-server.ts (files, faults), pypi-server.ts and zig-mirror.ts are route tables on top of
+ * it; tests of the HTTP client's own edge cases pass a handler directly. Also here: a raw-bytes server
+ * (`serveRaw`) and a port that never accepts (`unacceptedPort`), for what an HTTP server cannot be made to
+ * do, and the forward proxy's listen/close (proxy-server.ts). The one other server, Python's http.server
+ * (python-mirror.ts), is a different implementation on purpose.
+ */
 
 export interface LoggedRequest {
   method: string;
@@ -24,7 +32,10 @@ export interface TestServer {
 
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
-export async function serve(handler: Handler, tls?: { key: string; cert: string }): Promise<TestServer> {
+export async function serve(
+  handler: Handler,
+  tls?: { key: string | Buffer; cert: string | Buffer },
+): Promise<TestServer> {
   const requests: LoggedRequest[] = [];
   const sockets = new Set<net.Socket>();
   let connections = 0;
@@ -32,13 +43,19 @@ export async function serve(handler: Handler, tls?: { key: string; cert: string 
     requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
     handler(request, response);
   };
-  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+  // Key and certificate only: a caller's object may also hold its CA, which the server would then send along.
+  const server = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert }, onRequest)
+    : http.createServer(onRequest);
+  // Hung requests must stay hung as long as a test needs; close() ends them.
+  server.requestTimeout = 0;
+  // The raw TCP sockets, TLS or not: destroying them ends a TLS connection too.
   server.on('connection', (socket: net.Socket) => {
     connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const port = await listen(server);
+  const port = await listenOnLoopback(server);
   return {
     origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
@@ -63,7 +80,7 @@ export async function serveRaw(response: Buffer): Promise<TestServer> {
     socket.on('error', () => undefined);
     socket.once('data', () => socket.end(response));
   });
-  const port = await listen(server);
+  const port = await listenOnLoopback(server);
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
@@ -73,79 +90,21 @@ export async function serveRaw(response: Buffer): Promise<TestServer> {
   };
 }
 
-export interface TestProxy {
-  url: string;
-  /** `CONNECT host:port` for tunnels, `GET http://...` for plain forwarded requests. */
-  log: Array<{ method: string; target: string; headers: http.IncomingHttpHeaders }>;
-  close(): Promise<void>;
-}
-
-/**
- * A tiny forward proxy: CONNECT tunnels (for https://) and absolute-URI requests (for http://).
- * With `credentials`, it answers 407 unless Proxy-Authorization carries them.
- */
-export async function startProxy({ credentials }: { credentials?: string } = {}): Promise<TestProxy> {
-  const refused = (request: http.IncomingMessage) =>
-    credentials !== undefined &&
-    request.headers['proxy-authorization'] !== `Basic ${Buffer.from(credentials).toString('base64')}`;
-  const log: TestProxy['log'] = [];
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  };
-  const server = http.createServer((request, response) => {
-    log.push({ method: request.method ?? '', target: request.url ?? '', headers: request.headers });
-    if (refused(request)) {
-      response.writeHead(407, { 'proxy-authenticate': 'Basic realm="test"' });
-      response.end();
-      return;
-    }
-    const upstream = http.request(
-      request.url ?? '',
-      { method: request.method, headers: request.headers },
-      (reply) => {
-        response.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
-  });
-  server.on('connection', track);
-  server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    log.push({ method: 'CONNECT', target: request.url ?? '', headers: request.headers });
-    if (refused(request)) {
-      client.end(
-        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n',
-      );
-      return;
-    }
-    const [host, port] = (request.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    track(upstream);
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
-  const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, log, close: () => closeAll(server, sockets) };
-}
-
-function listen(server: net.Server): Promise<number> {
+/** Listens on a free port of 127.0.0.1. */
+export function listenOnLoopback(server: net.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
-function closeAll(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+/** Stops listening and destroys every connection still open, so close() never waits on a client. */
+export function closeAll(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const socket of sockets) socket.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
+  // http and https servers track their keep-alive connections themselves too.
+  if (server instanceof http.Server || server instanceof https.Server) server.closeAllConnections();
+  return closed;
 }
 
 /** A clock whose sleeps return at once and are recorded, so backoff is asserted rather than waited. */

@@ -1,6 +1,11 @@
 import { inject } from 'vitest';
-import type { TestZig } from './test-zig.js';
+import { type TestZig, testZigBuildCache } from './test-zig.js';
 import { requireOrSkip, type Skippable } from './tools.js';
+
+/**
+ * How a test gets the test Zig: global-setup.ts prepares it once per run (test-zig.ts) and provides it;
+ * these read it. Apart from test-zig.ts because it needs vitest's `inject`, which scripts cannot load.
+ */
 
 /** What global-setup.ts provides: the test Zig, or why there is none. */
 export type ProvidedTestZig = { ok: true; zig: TestZig } | { ok: false; reason: string };
@@ -48,4 +53,16 @@ export function testZigOrSkip(provided: ProvidedTestZig, context: Skippable): Te
 export function providedTestZig(): TestZig | undefined {
   const provided = inject('testZig');
   return provided.ok ? provided.zig : undefined;
+}
+
+/**
+ * The test Zig as a C cross-compiler for tests that build with it directly: its binary, and an environment
+ * whose zig build cache is shared with the other tests (a cold musl build takes minutes). Undefined when
+ * there is none: such tests then call `needTestZig`, which XCC_E2E=require turns into a failure.
+ */
+export function providedZigCompiler(): { zig: string; env: NodeJS.ProcessEnv } | undefined {
+  const zig = providedTestZig()?.install.zig;
+  if (!zig) return undefined;
+  const cache = testZigBuildCache();
+  return { zig, env: { ...process.env, ZIG_GLOBAL_CACHE_DIR: cache, ZIG_LOCAL_CACHE_DIR: cache } };
 }

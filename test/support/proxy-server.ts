@@ -1,10 +1,12 @@
 import http from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
+import { closeAll, listenOnLoopback } from './net.js';
 
 /**
  * A forward HTTP proxy on 127.0.0.1 for `HTTPS_PROXY` / `HTTP_PROXY` tests: `CONNECT host:port` tunnels
  * (HTTPS through a proxy) and absolute-URI requests (`GET http://host/...`, plain HTTP through a proxy).
- * It only reaches loopback addresses: tests never send traffic off this machine through it.
+ * It only reaches loopback addresses: tests never send traffic off this machine through it. Kept apart
+ * from the loopback server (net.ts) because a proxy forwards what it gets instead of answering it.
  */
 export interface ProxiedRequest {
   method: string;
@@ -95,21 +97,8 @@ export async function startProxyServer(options: ProxyOptions = {}): Promise<Prox
     socket.on('close', () => sockets.delete(socket));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => closeAll(server, sockets) };
 }
 
 /** `host:port` or `[v6]:port`. */

@@ -10,7 +10,6 @@ const TEST_SWITCHES = new Set([
   'XCC_E2E_JOBS',
   'XCC_E2E_MATRIX',
   'XCC_TEST_CACHE',
-  'XCC_TEST_ZIG',
   'XCC_TEST_SEED',
 ]);
 for (const name of Object.keys(process.env)) {

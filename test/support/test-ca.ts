@@ -9,7 +9,7 @@ import { testCacheDir } from './test-zig.js';
  * A throwaway certificate authority and a server certificate for 127.0.0.1 / ::1 / localhost, made
  * with the system `openssl`, so loopback servers can speak HTTPS and tests can check that xcc trusts
  * an extra CA given through `NODE_EXTRA_CA_CERTS` (read by Node at process start: spawned processes
- * only). Made once per test cache.
+ * only). Made once per test cache; the one TLS setup of the tests.
  */
 export interface TestCertificates {
   /** PEM file of the CA: the value for `NODE_EXTRA_CA_CERTS`. */

@@ -26,6 +26,10 @@ import { projectRoot } from './paths.js';
  *
  * Everything is cached under `test/.cache/` (or `$XCC_TEST_CACHE`), keyed by the wheel's sha256 and
  * the repack recipe, so only the first run pays for the download and the xz compression.
+ *
+ * `prepareTestZig` is called by the suite's global setup (global-setup.ts), which hands the result to
+ * every test (tests read it through provided-zig.ts, never by preparing it themselves), and by the scripts
+ * that run outside vitest (bench, prepare-test-zig, python-mirror-installs).
  */
 
 /** One signed tarball as a mirror serves it. */
@@ -95,12 +99,12 @@ export function testCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.XCC_TEST_CACHE || path.join(projectRoot, 'test', '.cache'));
 }
 
-/** The version xcc pins (toolchains/zig.json `defaultVersion`) once that file exists; 0.15.2 until then. */
 /** Zig's build cache for every test that compiles (kept with the test cache: a cold libc build takes minutes). */
 export function testZigBuildCache(): string {
   return path.join(testCacheDir(), 'zig-cache');
 }
 
+/** The version xcc pins (toolchains/zig.json `defaultVersion`) once that file exists; 0.15.2 until then. */
 export function defaultZigVersion(): string {
   const file = path.join(projectRoot, 'toolchains', 'zig.json');
   if (!existsSync(file)) return '0.15.2';

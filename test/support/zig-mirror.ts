@@ -10,6 +10,7 @@ import type { TestZig, ZigArtifact } from './test-zig.js';
  * - `ziglang.org`: `/download/index.json`, `/download/community-mirrors.txt`,
  *   `/download/<version>/<file>` and `<file>.minisig`;
  * - `mirror`: a community mirror, flat: `<prefix>/<file>` and `<prefix>/<file>.minisig`.
+ * Routes on the loopback file server (mirror-server.ts), so its faults and request log apply.
  */
 export type ZigLayout = 'ziglang.org' | 'mirror';
 

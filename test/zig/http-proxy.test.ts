@@ -6,23 +6,24 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/home.js';
 import { createHttpClient, HttpError } from '../../src/zig/net/http.js';
-import { serve, startProxy, type TestProxy, type TestServer } from '../support/net.js';
+import { serve, type TestServer } from '../support/net.js';
 import { projectRoot } from '../support/paths.js';
-import { makeTestCa, type TestCa } from '../support/tls.js';
+import { type ProxyServer, startProxyServer } from '../support/proxy-server.js';
+import { type TestCertificates, testCertificates } from '../support/test-ca.js';
 
-const running: Array<TestServer | TestProxy> = [];
+const running: Array<TestServer | ProxyServer> = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
-async function origin(tls?: TestCa) {
+async function origin(tls?: TestCertificates) {
   const server = await serve((_, response) => response.end('zig index'), tls);
   running.push(server);
   return server;
 }
 
 async function proxy() {
-  const started = await startProxy();
+  const started = await startProxyServer();
   running.push(started);
   return started;
 }
@@ -36,7 +37,7 @@ describe('proxy for http:// URLs (in this process)', () => {
     const [server, through] = [await origin(), await proxy()];
     const http = createHttpClient({ env: envFor(through.url) });
     await expect(http.getText(`${server.origin}/index.json`)).resolves.toMatchObject({ body: 'zig index' });
-    expect(through.log.map((entry) => `${entry.method} ${entry.target}`)).toEqual([
+    expect(through.requests.map((entry) => `${entry.method} ${entry.target}`)).toEqual([
       `GET ${server.origin}/index.json`,
     ]);
     expect(server.requests).toHaveLength(1);
@@ -52,7 +53,7 @@ describe('proxy for http:// URLs (in this process)', () => {
     const extra = typeof noProxy === 'function' ? noProxy(server.port) : noProxy;
     const http = createHttpClient({ env: { HTTP_PROXY: through.url, ...extra } });
     await expect(http.getText(server.origin)).resolves.toMatchObject({ body: 'zig index' });
-    expect(through.log).toEqual([]);
+    expect(through.requests).toEqual([]);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -60,13 +61,13 @@ describe('proxy for http:// URLs (in this process)', () => {
     const [server, npmProxy, envProxy] = [await origin(), await proxy(), await proxy()];
     const http = createHttpClient({ env: { npm_config_proxy: npmProxy.url, HTTP_PROXY: envProxy.url } });
     await http.getText(server.origin);
-    expect([npmProxy.log.length, envProxy.log.length]).toEqual([1, 0]);
+    expect([npmProxy.requests.length, envProxy.requests.length]).toEqual([1, 0]);
   });
 
   it.each(['http', 'https'])(
     'says how to give credentials when the proxy answers 407 (%s)',
     async (scheme) => {
-      const through = await startProxy({ credentials: 'ci-user:secret' });
+      const through = await startProxyServer({ credentials: { user: 'ci-user', password: 'secret' } });
       running.push(through);
       const http = createHttpClient({ env: { HTTP_PROXY: through.url } });
       const error = await http
@@ -78,17 +79,17 @@ describe('proxy for http:// URLs (in this process)', () => {
         `cannot fetch ${scheme}://127.0.0.1:9/index.json: the proxy requires credentials (HTTP 407); ` +
           'put them in the proxy URL, as in HTTPS_PROXY=http://<user>:<password>@proxy:port',
       );
-      expect(through.log.map((entry) => entry.method)).toEqual([scheme === 'http' ? 'GET' : 'CONNECT']);
+      expect(through.requests.map((entry) => entry.method)).toEqual([scheme === 'http' ? 'GET' : 'CONNECT']);
     },
   );
 
   it('sends the credentials of the proxy URL as Proxy-Authorization', async () => {
     const server = await origin();
-    const through = await startProxy({ credentials: 'ci-user:p@ss' });
+    const through = await startProxyServer({ credentials: { user: 'ci-user', password: 'p@ss' } });
     running.push(through);
     const withCredentials = through.url.replace('http://', 'http://ci-user:p%40ss@');
     await createHttpClient({ env: { HTTP_PROXY: withCredentials } }).getText(server.origin);
-    expect(through.log[0]?.headers['proxy-authorization']).toBe(
+    expect(through.requests[0]?.authorization).toBe(
       `Basic ${Buffer.from('ci-user:p@ss').toString('base64')}`,
     );
   });
@@ -96,10 +97,10 @@ describe('proxy for http:// URLs (in this process)', () => {
 
 describe('https:// through a CONNECT proxy and a private CA (child processes)', () => {
   let dir: string;
-  let ca: TestCa;
-  beforeAll(() => {
+  let ca: TestCertificates;
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'xcc-tls-'));
-    ca = makeTestCa(dir);
+    ca = await testCertificates();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -171,7 +172,7 @@ describe('https:// through a CONNECT proxy and a private CA (child processes)', 
       HTTPS_PROXY: through.url,
     });
     expect(result.exitCode).toBe(0);
-    expect(through.log.map((entry) => `${entry.method} ${entry.target}`)).toEqual([
+    expect(through.requests.map((entry) => `${entry.method} ${entry.target}`)).toEqual([
       `CONNECT 127.0.0.1:${server.port}`,
     ]);
   });
@@ -180,9 +181,9 @@ describe('https:// through a CONNECT proxy and a private CA (child processes)', 
     const [server, through] = [await origin(ca), await proxy()];
     const env = { NODE_EXTRA_CA_CERTS: ca.caFile, npm_config_https_proxy: through.url };
     expect((await getInChild(server.origin, env)).exitCode).toBe(0);
-    expect(through.log).toHaveLength(1);
+    expect(through.requests).toHaveLength(1);
     expect((await getInChild(server.origin, { ...env, NO_PROXY: '127.0.0.1' })).exitCode).toBe(0);
-    expect(through.log).toHaveLength(1);
+    expect(through.requests).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
   });
 });

@@ -1,0 +1,268 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { XccError } from '../../src/errors.js';
+import { quirksFor } from '../../src/toolchain/quirks.js';
+import {
+  goQuote,
+  renderCmdWrapper,
+  renderShWrapper,
+  type WrapperSpec,
+} from '../../src/toolchain/wrappers.js';
+import { hasCommand } from '../support/tools.js';
+
+/**
+ * The renderer's own contract, for representative targets with their real entries of toolchains/quirks.json:
+ * which arguments reach zig, in which order, for compile and link commands, and what an `answer` prints.
+ * Each wrapper runs in real shells with /usr/bin/printf in place of zig, so what it prints is exactly the
+ * argument list zig would get. (Hostile paths and values are test/reliability/shell-injection.test.ts.)
+ */
+
+const ZIG_VERSION = '0.15.2';
+const root = mkdtempSync(path.join(os.tmpdir(), 'xcc-wrappers-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** dash is /bin/sh on Debian and Ubuntu, bash in POSIX mode on most others; plain sh is whatever this machine has. */
+const SHELLS = [['sh'], ['dash'], ['bash', '--posix']].filter(([shell]) => hasCommand(shell as string));
+
+function spec(zigTarget: string, tool: 'cc' | 'c++', more: Partial<WrapperSpec> = {}): WrapperSpec {
+  return {
+    header: `${tool} for ${zigTarget}`,
+    zig: '/usr/bin/printf',
+    subcommand: ['%s\\n'],
+    fixed: ['-target', zigTarget],
+    quirks: quirksFor(ZIG_VERSION, zigTarget, tool),
+    dir: '/wrappers/t',
+    prefix: 'x-y-z',
+    zigCache: '/cache/zig',
+    ...more,
+  };
+}
+
+let files = 0;
+function write(text: string): string {
+  const file = path.join(root, `wrapper-${files++}`);
+  writeFileSync(file, text);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** The arguments the wrapper hands to "zig", one a line, in every shell (which must agree). */
+function run(wrapper: WrapperSpec, args: string[]): string[] {
+  const file = write(renderShWrapper(wrapper));
+  const outputs = SHELLS.map(([shell, ...shellArgs]) => {
+    const ran = spawnSync(shell as string, [...shellArgs, file, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
+    return ran.stdout;
+  });
+  expect(new Set(outputs).size).toBe(1);
+  return (outputs[0] as string).split('\n').slice(0, -1);
+}
+
+describe('the sh wrapper, in real shells', () => {
+  it('runs in at least dash or sh', () => {
+    expect(SHELLS.length).toBeGreaterThan(0);
+  });
+
+  it('x86_64-linux-gnu: target flags, the add-for-every-command quirk, then the caller arguments as given', () => {
+    expect(run(spec('x86_64-linux-gnu', 'cc'), ['-O2', '-c', 'a b.c', ''])).toEqual([
+      '-target',
+      'x86_64-linux-gnu',
+      '-fno-sanitize=undefined',
+      '-O2',
+      '-c',
+      'a b.c',
+      '',
+    ]);
+  });
+
+  it('the common path is one exec: no argument loop and no case when no quirk needs one', () => {
+    const text = renderShWrapper({
+      ...spec('x86_64-linux-gnu', 'cc'),
+      quirks: quirksFor(ZIG_VERSION, 'x86_64-linux-gnu', 'cc').filter((q) => q.action === 'add'),
+    });
+    const commands = text.split('\n').filter((line) => !line.startsWith('#'));
+    expect(commands.join('\n')).not.toMatch(/\bfor\b|\bcase\b/);
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'exec /usr/bin/printf \'%s\\n\' -target x86_64-linux-gnu -fno-sanitize=undefined "$@"',
+    );
+  });
+
+  it('aarch64-linux-musl: -fPIC added to every command', () => {
+    expect(run(spec('aarch64-linux-musl', 'c++'), ['-c', 'x.cc'])).toEqual([
+      '-target',
+      'aarch64-linux-musl',
+      '-fno-sanitize=undefined',
+      '-fPIC',
+      '-c',
+      'x.cc',
+    ]);
+  });
+
+  it('mipsel-linux-musleabihf: -mhard-float dropped wherever it is; --strip-debug put first only when linking', () => {
+    const wrapper = spec('mipsel-linux-musleabihf', 'cc');
+    const fixed = ['-target', 'mipsel-linux-musleabihf', '-fno-sanitize=undefined', '-fPIC'];
+    for (const mode of ['-c', '-S', '-E']) {
+      expect(run(wrapper, ['-mhard-float', mode, 'a.c', '-mhard-float'])).toEqual([...fixed, mode, 'a.c']);
+    }
+    expect(run(wrapper, ['-mhard-float', '-o', 'prog', 'a.o'])).toEqual([
+      ...fixed,
+      '-Wl,--strip-debug',
+      '-o',
+      'prog',
+      'a.o',
+    ]);
+    // Only the exact word is dropped, and an argument merely containing -c does not count as compiling.
+    expect(run(wrapper, ['-mhard-float=x', '-cfoo', 'a.o'])).toEqual([
+      ...fixed,
+      '-Wl,--strip-debug',
+      '-mhard-float=x',
+      '-cfoo',
+      'a.o',
+    ]);
+  });
+
+  it('x86_64-windows-gnu: -mwindows rewritten in place, the synch library added', () => {
+    expect(run(spec('x86_64-windows-gnu', 'cc'), ['-a', '-mwindows', '-b'])).toEqual([
+      '-target',
+      'x86_64-windows-gnu',
+      '-fno-sanitize=undefined',
+      '-lapi-ms-win-core-synch-l1-2-0',
+      '-a',
+      '-Wl,--subsystem,windows',
+      '-b',
+    ]);
+  });
+
+  it('answers -print-prog-name=ar in each spelling with the wrapper dir and prefix, and runs nothing', () => {
+    const wrapper = { ...spec('x86_64-linux-gnu', 'cc'), zig: '/bin/false' };
+    for (const args of [
+      ['-print-prog-name=ar'],
+      ['--print-prog-name=ar'],
+      ['-O2', '--print-prog-name', 'ar'],
+    ]) {
+      expect(run(wrapper, args)).toEqual(['/wrappers/t/x-y-z-ar']);
+    }
+    // Not an answer: the same word as part of another argument (the wrapper then runs "zig", here false).
+    const file = write(renderShWrapper(wrapper));
+    expect(spawnSync('sh', [file, '-print-prog-name=arx']).status).toBe(1);
+  });
+
+  it('a trailing * in a quirk pattern matches a prefix, any other * is literal; a rewrite can give several words', () => {
+    const wrapper = spec('x86_64-linux-gnu', 'cc', {
+      quirks: [
+        {
+          id: 'drop-prefix',
+          zig: '*',
+          tools: ['cc'],
+          action: 'drop',
+          args: ['-march=*'],
+          reason: '',
+          evidence: '',
+        },
+        {
+          id: 'split',
+          zig: '*',
+          tools: ['cc'],
+          action: 'rewrite',
+          args: ['-x*y'],
+          to: ['one two', '$(three)'],
+          reason: '',
+          evidence: '',
+        },
+      ],
+    });
+    expect(run(wrapper, ['-march=native', '-x*y', '-xzzy', '-march'])).toEqual([
+      '-target',
+      'x86_64-linux-gnu',
+      'one two',
+      '$(three)',
+      '-xzzy',
+      '-march',
+    ]);
+  });
+
+  it('writes the zig cache default as a plain assignment a caller value overrides, and the fixed environment', () => {
+    const text = renderShWrapper(
+      spec('aarch64-macos-none', 'cc', { zigCache: "/c/it's", env: { SDKROOT: '/sdk' } }),
+    );
+    expect(text.split('\n').slice(0, 7)).toEqual([
+      '#!/bin/sh',
+      '# cc for aarch64-macos-none',
+      '# Written by xcc; rewritten when its inputs change, so do not edit.',
+      `[ -n "\${ZIG_GLOBAL_CACHE_DIR-}" ] || ZIG_GLOBAL_CACHE_DIR='/c/it'\\''s'`,
+      `[ -n "\${ZIG_LOCAL_CACHE_DIR-}" ] || ZIG_LOCAL_CACHE_DIR='/c/it'\\''s'`,
+      'export ZIG_GLOBAL_CACHE_DIR ZIG_LOCAL_CACHE_DIR',
+      'SDKROOT=/sdk; export SDKROOT',
+    ]);
+  });
+
+  it('a line break in the header cannot start a command', () => {
+    const marker = path.join(root, 'header-ran');
+    const file = write(renderShWrapper(spec('x86_64-linux-gnu', 'cc', { header: `cc\ntouch ${marker}\n` })));
+    spawnSync('sh', [file]);
+    expect(spawnSync('test', ['-e', marker]).status).toBe(1);
+  });
+});
+
+describe('the .cmd wrapper for Windows hosts', () => {
+  const text = renderCmdWrapper(
+    spec('x86_64-windows-gnu', 'cc', {
+      zig: 'C:\\Program Files\\zig\\zig.exe',
+      subcommand: ['cc'],
+      zigCache: 'C:\\cache\\100%',
+      env: { SDKROOT: 'C:\\sdk' },
+    }),
+  );
+
+  it('is CRLF text that sets the caches only when unset, and passes the caller arguments with %*', () => {
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(text.split('\r\n')).toEqual([
+      '@echo off',
+      'rem cc for x86_64-windows-gnu',
+      'rem Written by xcc; rewritten when its inputs change, so do not edit.',
+      'rem Not applied on Windows hosts: windows-gui-subsystem, ar-program-name',
+      'setlocal DisableDelayedExpansion',
+      'if not defined ZIG_GLOBAL_CACHE_DIR set "ZIG_GLOBAL_CACHE_DIR=C:\\cache\\100%%"',
+      'if not defined ZIG_LOCAL_CACHE_DIR set "ZIG_LOCAL_CACHE_DIR=C:\\cache\\100%%"',
+      'set "SDKROOT=C:\\sdk"',
+      '"C:\\Program Files\\zig\\zig.exe" cc -target x86_64-windows-gnu -fno-sanitize=undefined -lapi-ms-win-core-synch-l1-2-0 %*',
+      '',
+    ]);
+  });
+
+  it('has no "not applied" line when every quirk applies', () => {
+    expect(renderCmdWrapper(spec('x86_64-linux-gnu', 'cc', { quirks: [] }))).not.toContain('Not applied');
+  });
+
+  it('refuses a value it cannot quote (a double quote or a line break) with one line', () => {
+    for (const zigCache of ['C:\\a"b', 'C:\\a\nb']) {
+      expect(() => renderCmdWrapper(spec('x86_64-windows-gnu', 'cc', { zigCache }))).toThrow(XccError);
+    }
+    expect(() => renderCmdWrapper(spec('x86_64-windows-gnu', 'cc', { zig: 'C:\\z"ig.exe' }))).toThrow(
+      /^cannot write "C:\\\\z\\"ig.exe" into a .cmd wrapper \(quote or newline\); use a path without them \(XCC_HOME\)$/,
+    );
+  });
+});
+
+describe('CC as Go splits it (goQuote)', () => {
+  it('leaves a plain path bare and quotes a path with spaces with the quote it does not contain', () => {
+    expect(goQuote('/home/u/cc')).toBe('/home/u/cc');
+    expect(goQuote('/Users/Jane Doe/cc')).toBe("'/Users/Jane Doe/cc'");
+    expect(goQuote("/it's here/cc")).toBe(`"/it's here/cc"`);
+    expect(goQuote("/it's/cc")).toBe(`"/it's/cc"`);
+  });
+
+  it('refuses a path with both quotes and says to move XCC_HOME', () => {
+    expect(() => goQuote(`/a 'b" c/cc`)).toThrow(
+      `Go cannot take /a 'b" c/cc as CC: it holds spaces and both kinds of quotes; set XCC_HOME to a directory without quotes`,
+    );
+  });
+});
