@@ -19,7 +19,7 @@ export default defineConfig({
     include: [
       'test/resolve/*.test.ts',
       'test/zig/*.test.ts',
-      'test/toolchain/{cached,macos-sdk,render}.test.ts',
+      'test/toolchain/{cached,macos-sdk,render,project-config,lockfile,wrappers}.test.ts',
       'test/cli/*.test.ts',
       'test/library/*.test.ts',
       'test/home/*.test.ts',
