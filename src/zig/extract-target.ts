@@ -123,8 +123,9 @@ export class ExtractTarget {
   ): Promise<void> {
     const key = this.#admitNamed(entry, segments);
     this.#reserveBytes(entry, size);
-    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    // Recorded before the first await: a zip's large members are written while the next members arrive.
     this.#kinds.set(key, 'file');
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     if (size <= SMALL_FILE_BYTES) {
       this.#writeSmallFile(entry, key, segments, mode, await readExactly(entry, size, data));
       return;

@@ -2,6 +2,7 @@ import { closeSync, createReadStream, openSync, type ReadStream, readSync } from
 import { stat } from 'node:fs/promises';
 import { pipeline, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { setImmediate } from 'node:timers/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import unzipper from 'unzipper';
@@ -292,18 +293,43 @@ async function unpackZip(
       return tracker.accept(segments) ? [{ file, segments }] : [];
     });
     checkZipDeclaration(members, limits);
+    // The few large files (the zig executable: half the bytes of a wheel, near its end) are read and
+    // inflated in the thread pool. Started first, that overlaps the main thread's work on the small
+    // members; in archive order, it ran alone at the end.
+    const isLarge = ({ file }: (typeof members)[number]) => isRegularFile(file) && !isSmall(file);
+    const large = members.filter(isLarge);
+    const rest = members.filter((member) => !isLarge(member));
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let failure: { error: unknown } | undefined;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      stop.abort(error);
+    };
     let bytesIn = 0;
-    for (const { file, segments } of members) {
-      options.signal?.throwIfAborted();
+    const unpack = async ({ file, segments }: { file: ZipFile; segments: string[] }) => {
       const small = smallMember(reader, file, segments, target);
       if (small) await small;
-      else {
-        const data = () => memberData(zipFile, reader, file, options.signal);
-        await unpackZipMember(target, file, segments, data);
-      }
+      else await unpackZipMember(target, file, segments, () => memberData(zipFile, reader, file, signal));
       bytesIn += file.compressedSize;
       options.onProgress?.(bytesIn);
+    };
+    const background = (async () => {
+      for (const member of large) await unpack(member);
+    })().catch(fail);
+    try {
+      for (const [index, member] of rest.entries()) {
+        signal.throwIfAborted();
+        // Small members are written without waiting on the event loop: let it run the large ones' I/O.
+        if (index % YIELD_EVERY === 0) await setImmediate();
+        await unpack(member);
+      }
+    } catch (error) {
+      fail(error);
     }
+    // Settled either way, so that no file is left open behind an error.
+    await background;
+    if (failure) throw failure.error;
     tracker.check();
     await target.finish();
     return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
@@ -374,11 +400,9 @@ function smallMember(
   segments: string[],
   target: ExtractTarget,
 ): Promise<void> | undefined {
-  const mode = unixMode(file);
-  const type = mode & S_IFMT;
-  const regular = type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
   const supported = file.compressionMethod === ZIP_STORED || file.compressionMethod === ZIP_DEFLATED;
-  if (!regular || !supported || file.flags & ZIP_ENCRYPTED || !isSmall(file)) return undefined;
+  if (!isRegularFile(file) || !supported || file.flags & ZIP_ENCRYPTED || !isSmall(file)) return undefined;
+  const mode = unixMode(file);
   const bytes =
     file.compressedSize === 0
       ? Buffer.alloc(0)
@@ -389,6 +413,14 @@ function smallMember(
     throw refuse(file.path, 'its data does not match its CRC-32');
   return target.fileBytes(file.path, segments, mode, bytes);
 }
+
+function isRegularFile(file: ZipFile): boolean {
+  const type = unixMode(file) & S_IFMT;
+  return type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
+}
+
+/** How many small members are written between two turns of the event loop. */
+const YIELD_EVERY = 16;
 
 function isSmall(file: ZipFile): boolean {
   return file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES;
