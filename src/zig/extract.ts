@@ -1,15 +1,14 @@
-import { closeSync, createReadStream, openSync, type ReadStream, readSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { pipeline, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import unzipper from 'unzipper';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
 import type { ManifestEntry } from './install-manifest.js';
 import { decodeXz, type XzDecoder } from './xz.js';
+import { ZipFile, type ZipMember } from './zip-file.js';
 
 export { ArchiveError } from './archive-paths.js';
 export { DEFAULT_LIMITS, type ExtractLimits } from './extract-target.js';
@@ -282,13 +281,9 @@ async function unpackZip(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const target = await ExtractTarget.create(targetDir, limits);
   const tracker = new RootTracker(rule);
-  const source = trackedFileSource(zipFile);
-  const reader = new ZipReader(zipFile);
+  const reader = new ZipFile(zipFile);
   try {
-    const directory = await unzipper.Open.custom(source).catch((error: unknown) => {
-      throw new ArchiveError(`The zip file is corrupt (${messageOf(error)})`, { cause: error });
-    });
-    const members = directory.files.flatMap((file) => {
+    const members = reader.members().flatMap((file) => {
       const segments = memberSegments(file.path, rule);
       return tracker.accept(segments) ? [{ file, segments }] : [];
     });
@@ -307,7 +302,7 @@ async function unpackZip(
       stop.abort(error);
     };
     let bytesIn = 0;
-    const unpack = async ({ file, segments }: { file: ZipFile; segments: string[] }) => {
+    const unpack = async ({ file, segments }: { file: ZipMember; segments: string[] }) => {
       const small = smallMember(reader, file, segments, target);
       if (small) await small;
       else await unpackZipMember(target, file, segments, () => memberData(zipFile, reader, file, signal));
@@ -334,15 +329,15 @@ async function unpackZip(
     await target.finish();
     return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
   } finally {
-    source.close();
     reader.close();
   }
 }
 
-type ZipFile = unzipper.File;
-
 /** Bombs are refused from the central directory alone, before a byte is written. */
-function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], limits: ExtractLimits): void {
+function checkZipDeclaration(
+  members: { file: ZipMember; segments: string[] }[],
+  limits: ExtractLimits,
+): void {
   let total = 0;
   for (const { file } of members) {
     total += file.uncompressedSize;
@@ -358,7 +353,7 @@ function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], l
 
 async function unpackZipMember(
   target: ExtractTarget,
-  file: ZipFile,
+  file: ZipMember,
   segments: string[],
   data: () => AsyncGenerator<Buffer>,
 ): Promise<void> {
@@ -386,7 +381,7 @@ async function unpackZipMember(
   return target.file(name, segments, { mode, size: file.uncompressedSize, data: data() });
 }
 
-function unixMode(file: ZipFile): number {
+function unixMode(file: ZipMember): number {
   return file.versionMadeBy >> 8 === ZIP_MADE_ON_UNIX ? file.externalFileAttributes >>> 16 : 0;
 }
 
@@ -395,8 +390,8 @@ function unixMode(file: ZipFile): number {
  * a directory or link, or a member `unpackZipMember` will refuse).
  */
 function smallMember(
-  reader: ZipReader,
-  file: ZipFile,
+  reader: ZipFile,
+  file: ZipMember,
   segments: string[],
   target: ExtractTarget,
 ): Promise<void> | undefined {
@@ -414,7 +409,7 @@ function smallMember(
   return target.fileBytes(file.path, segments, mode, bytes);
 }
 
-function isRegularFile(file: ZipFile): boolean {
+function isRegularFile(file: ZipMember): boolean {
   const type = unixMode(file) & S_IFMT;
   return type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
 }
@@ -422,7 +417,7 @@ function isRegularFile(file: ZipFile): boolean {
 /** How many small members are written between two turns of the event loop. */
 const YIELD_EVERY = 16;
 
-function isSmall(file: ZipFile): boolean {
+function isSmall(file: ZipMember): boolean {
   return file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES;
 }
 
@@ -443,14 +438,14 @@ const SMALL_MEMBER_BYTES = 1024 * 1024;
 const LARGE_MEMBER_CHUNK = 1024 * 1024;
 
 /**
- * A member's data, read straight from the file (no per-member parser: unzipper's `file.stream()` costs
+ * A member's data, read straight from the file (no per-member parser: unzipper's `file.stream()` cost
  * ~45 MiB more peak RSS on the 18,000 members of a Zig wheel), checked against the CRC-32 of the central
  * directory once it has all been read. Small members come in one chunk, large ones streamed.
  */
 async function* memberData(
   zipFile: string,
-  reader: ZipReader,
-  file: ZipFile,
+  reader: ZipFile,
+  file: ZipMember,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
   if (file.compressedSize === 0) {
@@ -482,7 +477,7 @@ async function* memberData(
 }
 
 /** Where a member's data starts: after its local header, whose name and extra field lengths are its own. */
-function memberDataOffset(reader: ZipReader, file: ZipFile): number {
+function memberDataOffset(reader: ZipFile, file: ZipMember): number {
   const header = reader.bytesAt(file.offsetToLocalFileHeader, LOCAL_HEADER);
   if (header.byteLength < LOCAL_HEADER || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
     throw refuse(file.path, 'its local header is missing or damaged');
@@ -494,7 +489,7 @@ function memberDataOffset(reader: ZipReader, file: ZipFile): number {
  * The whole of a small member. Inflating stops one byte past the declared size: a member that holds more
  * than it declares is refused without inflating the rest of it.
  */
-function smallMemberData(reader: ZipReader, file: ZipFile, start: number): Buffer {
+function smallMemberData(reader: ZipFile, file: ZipMember, start: number): Buffer {
   const raw = reader.bytesAt(start, file.compressedSize);
   if (raw.byteLength < file.compressedSize)
     throw refuse(file.path, 'its data is cut off (the zip file is truncated)');
@@ -517,82 +512,6 @@ function smallMemberData(reader: ZipReader, file: ZipFile, start: number): Buffe
 
 function isTooLarge(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-}
-
-/** How much of the zip file `ZipReader` reads ahead. */
-const READ_WINDOW = 4 * 1024 * 1024;
-/** A read that starts this close past the window (a data descriptor, say) still counts as sequential. */
-const SEQUENTIAL_GAP = 64 * 1024;
-
-/**
- * Reads the zip file a window at a time: members lie one after the other, so the local headers and data
- * of a run of small members come from one read instead of two preads each (36,000 system calls and as many
- * buffers for a Zig wheel). Only a sequential read fills the window: a zip whose directory jumps around
- * costs one read per request, as before, not a window each.
- */
-class ZipReader {
-  readonly #fd: number;
-  #window = Buffer.allocUnsafe(READ_WINDOW);
-  #start = 0;
-  #length = 0;
-
-  constructor(file: string) {
-    this.#fd = openSync(file, 'r');
-  }
-
-  /**
-   * `length` bytes from `position`, fewer at the end of the file. A view into the window: valid until the
-   * next call.
-   */
-  bytesAt(position: number, length: number): Buffer {
-    const windowEnd = this.#start + this.#length;
-    if (position < this.#start || position + length > windowEnd) {
-      const sequential = position >= this.#start && position <= windowEnd + SEQUENTIAL_GAP;
-      const size = sequential ? Math.max(length, READ_WINDOW) : length;
-      if (this.#window.byteLength < size) this.#window = Buffer.allocUnsafe(size);
-      this.#start = position;
-      this.#length = readFully(this.#fd, this.#window.subarray(0, size), position);
-    }
-    const offset = position - this.#start;
-    return this.#window.subarray(offset, Math.min(offset + length, this.#length));
-  }
-
-  close(): void {
-    closeSync(this.#fd);
-  }
-}
-
-/** Fills `buffer` from `position`, short only at the end of the file. */
-function readFully(fd: number, buffer: Buffer, position: number): number {
-  let filled = 0;
-  while (filled < buffer.byteLength) {
-    const bytesRead = readSync(fd, buffer, filled, buffer.byteLength - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled;
-}
-
-/**
- * The file as unzipper's central-directory reader wants it. That reader opens read streams and does not
- * close them when it fails midway; keeping them here lets `close()` release every file handle.
- */
-function trackedFileSource(zipFile: string) {
-  const streams = new Set<ReadStream>();
-  return {
-    size: async () => (await stat(zipFile)).size,
-    stream(offset: number, length?: number): ReadStream {
-      // The same (inclusive, one byte long) range as unzipper's own file source: its parser stops by itself.
-      const end = length ? offset + length : undefined;
-      const stream = createReadStream(zipFile, { start: offset, end });
-      streams.add(stream);
-      stream.once('close', () => streams.delete(stream));
-      return stream;
-    },
-    close(): void {
-      for (const stream of streams) stream.destroy();
-    },
-  };
 }
 
 /**
