@@ -621,6 +621,84 @@ describe('extractZip and extractWheel', () => {
     await expectRefused(extractZip(archive, target, { root: ROOT }), undefined, /zip file is corrupt/);
   });
 
+  // The central directory is read by xcc itself (zip-file.ts): the end record found behind a comment,
+  // zip64's sizes and offsets, and every count and offset checked against the file.
+  it('finds the central directory behind a long archive comment', async () => {
+    const archive = zipArchive([{ name: `${ROOT}/zig`, data: 'ELF', mode: 0o100755 }]);
+    const comment = Buffer.from('made by a tool that says so at length; '.repeat(10));
+    archive.writeUInt16LE(comment.length, archive.length - 2);
+    await extractZip(writeArchive('commented.zip', Buffer.concat([archive, comment])), target, {
+      root: ROOT,
+    });
+    expect(readFileSync(path.join(target, 'zig'), 'utf8')).toBe('ELF');
+  });
+
+  it('reads the sizes and the directory of a zip64 archive', async () => {
+    const name = Buffer.from(`${ROOT}/lib/std.zig`);
+    const data = 'pub fn main() void {}\n';
+    const classic = zipArchive([{ name: name.toString(), data }]);
+    const localLength = 30 + name.length + data.length;
+    const central = Buffer.from(classic.subarray(localLength, localLength + 46 + name.length));
+    central.writeUInt32LE(0xffffffff, 20);
+    central.writeUInt32LE(0xffffffff, 24);
+    central.writeUInt16LE(20, 30);
+    const extra = Buffer.alloc(20);
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(16, 2);
+    extra.writeBigUInt64LE(BigInt(data.length), 4); // uncompressed, then compressed: APPNOTE's order
+    extra.writeBigUInt64LE(BigInt(data.length), 12);
+    const directory = Buffer.concat([central, extra]);
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    record.writeBigUInt64LE(44n, 4);
+    record.writeBigUInt64LE(1n, 24);
+    record.writeBigUInt64LE(1n, 32);
+    record.writeBigUInt64LE(BigInt(directory.length), 40);
+    record.writeBigUInt64LE(BigInt(localLength), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(localLength + directory.length), 8);
+    locator.writeUInt32LE(1, 16);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(0xffff, 8);
+    end.writeUInt16LE(0xffff, 10);
+    end.writeUInt32LE(0xffffffff, 12);
+    end.writeUInt32LE(0xffffffff, 16);
+    const archive = Buffer.concat([classic.subarray(0, localLength), directory, record, locator, end]);
+    await extractZip(writeArchive('zip64.zip', archive), target, { root: ROOT });
+    expect(readFileSync(path.join(target, 'lib/std.zig'), 'utf8')).toBe(data);
+  });
+
+  it.each<[string, (archive: Buffer) => void, RegExp]>([
+    ['a directory offset past the end', (a) => a.writeUInt32LE(0x7fffffff, a.length - 6), /outside the file/],
+    ['more entries than the directory holds', (a) => a.writeUInt16LE(500, a.length - 12), /outside the file/],
+    [
+      'an entry without its signature',
+      (a) => a.writeUInt32LE(0, a.length - 22 - 46 - `${ROOT}/zig`.length),
+      /entry 1 is damaged/,
+    ],
+    [
+      'a name longer than the directory',
+      (a) => a.writeUInt16LE(60_000, a.length - 22 - 46 - `${ROOT}/zig`.length + 28),
+      /entry 1 is cut off/,
+    ],
+    [
+      'zip64 markers without a zip64 record',
+      (a) => a.writeUInt32LE(0xffffffff, a.length - 6),
+      /no zip64 end of central directory locator/,
+    ],
+  ])('refuses a central directory with %s', async (_case, damage, message) => {
+    const archive = zipArchive([{ name: `${ROOT}/zig`, data: 'ELF'.repeat(100) }]);
+    damage(archive);
+    await expectRefused(
+      extractZip(writeArchive('lying.zip', archive), target, { root: ROOT }),
+      undefined,
+      message,
+    );
+    expect(readdirSync(target)).toEqual([]);
+  });
+
   it('releases every file handle when a member fails', async (context) => {
     needHost(context, { platform: 'linux' });
     const fds = () => readdirSync('/proc/self/fd').length;

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { type FileHandle, link, lstat, open, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -123,38 +123,36 @@ export class ExtractTarget {
   ): Promise<void> {
     const key = this.#admitNamed(entry, segments);
     this.#reserveBytes(entry, size);
-    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
+    // Recorded before the first await: a zip's large members are written while the next members arrive.
     this.#kinds.set(key, 'file');
+    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
     if (size <= SMALL_FILE_BYTES) {
-      const bytes = await readExactly(entry, size, data);
-      writeNewFileSync(this.#absolute(segments), bytes, fileMode(mode), entry);
-      this.#recordFile(key, mode, size, createHash('sha256').update(bytes));
+      this.#writeSmallFile(entry, key, segments, mode, await readExactly(entry, size, data));
       return;
     }
     const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
       collision(entry),
     );
     try {
-      await handle.chmod(fileMode(mode));
-      const hash = createHash('sha256');
+      if (!this.#creationKeepsMode) await handle.chmod(fileMode(mode));
+      const digest = createHash('sha256');
       let written = 0;
       for await (const chunk of data) {
         written += chunk.byteLength;
         if (written > size) throw tooLong(entry, size);
-        hash.update(chunk);
+        digest.update(chunk);
         await writeAll(handle, chunk);
       }
       if (written !== size) throw tooShort(entry, size, written);
-      this.#recordFile(key, mode, size, hash);
+      this.#recordFile(key, mode, size, digest.digest('hex'));
     } finally {
       await handle.close();
     }
   }
 
   /**
-   * A file whose bytes are already in memory (a small zip member), written through the thread pool: the
-   * caller keeps several in flight, so the disk's work overlaps with inflating the next members.
-   * Admission happens before the first await, so members are admitted in archive order all the same.
+   * A file whose bytes are already in memory (a small zip member), written like the small files of
+   * `file()`. Only a new directory costs an await; the write itself does not wait on the thread pool.
    */
   async fileBytes(
     entry: string,
@@ -162,23 +160,27 @@ export class ExtractTarget {
     mode: number,
     bytes: Uint8Array,
   ): Promise<void> {
-    // Recorded before the first await: a later member that repeats or climbs through this one is refused
-    // as such even while this write is in flight.
     const key = this.#admitNamed(entry, segments);
-    this.#kinds.set(key, 'file');
     this.#reserveBytes(entry, bytes.byteLength);
-    await this.#ensureDirectory(segments.slice(0, -1)).catch(collision(entry));
-    const handle = await open(this.#absolute(segments), CREATE_NEW_FILE, fileMode(mode)).catch(
-      collision(entry),
-    );
-    try {
-      // The archive's mode, not the umask's; one thread-pool round trip per file, skipped when not needed.
-      if (!this.#creationKeepsMode) await handle.chmod(fileMode(mode));
-      await handle.writeFile(bytes);
-      this.#recordFile(key, mode, bytes.byteLength, createHash('sha256').update(bytes));
-    } finally {
-      await handle.close();
+    const parent = segments.slice(0, -1);
+    if (!this.#createdDirectories.has(parent.join('/'))) {
+      await this.#ensureDirectory(parent).catch(collision(entry));
     }
+    this.#kinds.set(key, 'file');
+    this.#writeSmallFile(entry, key, segments, mode, bytes);
+  }
+
+  /** One synchronous open, write and close (SMALL_FILE_BYTES says why). */
+  #writeSmallFile(entry: string, key: string, segments: readonly string[], mode: number, bytes: Uint8Array) {
+    const fd = openNewSync(this.#absolute(segments), fileMode(mode), entry);
+    try {
+      // The archive's mode, not the umask's; skipped when creation gives it already (creationKeepsMode).
+      if (!this.#creationKeepsMode) fchmodSync(fd, fileMode(mode));
+      for (let offset = 0; offset < bytes.byteLength; ) offset += writeSync(fd, bytes, offset);
+    } finally {
+      closeSync(fd);
+    }
+    this.#recordFile(key, mode, bytes.byteLength, hash('sha256', bytes));
   }
 
   /** Records a symlink (and makes its directory); the link itself is created by `finish()`. */
@@ -271,8 +273,8 @@ export class ExtractTarget {
     }
   }
 
-  #recordFile(key: string, archiveMode: number, size: number, hash: Hash): void {
-    this.#record.set(key, [key, (S_IFREG | fileMode(archiveMode)).toString(8), size, hash.digest('hex')]);
+  #recordFile(key: string, archiveMode: number, size: number, sha256: string): void {
+    this.#record.set(key, [key, (S_IFREG | fileMode(archiveMode)).toString(8), size, sha256]);
   }
 
   #absolute(segments: readonly string[]): string {
@@ -294,10 +296,11 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
 
 /**
  * Most of a Zig release's ~19,000 files are a few KiB: each awaited open, write and close is a round
- * trip through libuv's thread pool, and writing them one awaited call at a time left the event loop idle
- * most of an install (measured with --cpu-prof: 2x the wall time of `tar -x` on a loaded 2-core machine).
- * Files up to this size are buffered (the archive's data arrives in memory anyway) and written with one
- * synchronous open, write and close, as tar does.
+ * trip through libuv's thread pool, and those round trips, not the disk, were most of an extraction
+ * (measured with --cpu-prof: 2x the wall time of `tar -x` on a loaded 2-core machine; for zip, even with
+ * eight writes kept in flight while the next members inflated, 1.4x `unzip`). Files up to this size are
+ * buffered (the archive's data arrives in memory anyway) and written with one synchronous open, write and
+ * close, as tar and unzip do.
  */
 const SMALL_FILE_BYTES = 1024 * 1024;
 
@@ -315,9 +318,9 @@ async function readExactly(entry: string, size: number, data: AsyncIterable<Uint
 
 /**
  * Whether a file created in `dir` with mode 0755 gets exactly 0755: no umask bit and no default ACL takes
- * any (and so none of 0644's either). Then the files of `fileBytes`, in directories that inherit from
- * `dir`, have their mode from creation, and the fchmod that forces it is skipped: 18,000 thread-pool
- * round trips in a Zig wheel, 0.4 s of main-thread time in `--cpu-prof`. Asked of the file system, not of
+ * any (and so none of 0644's either). Then the files written here, in directories that inherit from
+ * `dir`, have their mode from creation, and the fchmod that forces it is skipped: one system call for
+ * each of the 19,000 files of a Zig release. Asked of the file system, not of
  * process.umask(), which cannot see an ACL. A mode that still came out otherwise would show in `xcc verify`:
  * the record says what the mode must be.
  */
@@ -329,16 +332,6 @@ function creationKeepsMode(dir: string): boolean {
   } finally {
     closeSync(fd);
     unlinkSync(probe);
-  }
-}
-
-function writeNewFileSync(file: string, bytes: Uint8Array, mode: number, entry: string): void {
-  const fd = openNewSync(file, mode, entry);
-  try {
-    fchmodSync(fd, mode); // the umask may have taken bits: the mode is the archive's, not the umask's
-    for (let offset = 0; offset < bytes.byteLength; ) offset += writeSync(fd, bytes, offset);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,14 +1,14 @@
-import { closeSync, createReadStream, openSync, type ReadStream, readSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { pipeline, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { setImmediate } from 'node:timers/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import unzipper from 'unzipper';
 import type { ManifestEntry } from '../verify/install-manifest.js';
 import { ArchiveError, memberSegments, type RootRule, refuse } from './archive-paths.js';
 import { DEFAULT_LIMITS, type ExtractLimits, ExtractTarget, tooLong, tooShort } from './extract-target.js';
 import { decodeXz, type XzDecoder } from './xz.js';
+import { ZipFile, type ZipMember } from './zip-file.js';
 
 export { ArchiveError } from './archive-paths.js';
 export { DEFAULT_LIMITS, type ExtractLimits } from './extract-target.js';
@@ -288,46 +288,63 @@ async function unpackZip(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const target = await ExtractTarget.create(targetDir, limits);
   const tracker = new RootTracker(rule);
-  const source = trackedFileSource(zipFile);
-  const reader = openSync(zipFile, 'r');
-  const writes = new InFlight(ZIP_WRITES_IN_FLIGHT);
+  const reader = new ZipFile(zipFile);
   try {
-    const directory = await unzipper.Open.custom(source).catch((error: unknown) => {
-      throw new ArchiveError(`The zip file is corrupt (${messageOf(error)})`, { cause: error });
-    });
-    const members = directory.files.flatMap((file) => {
+    const members = reader.members().flatMap((file) => {
       const segments = memberSegments(file.path, rule);
       return tracker.accept(segments) ? [{ file, segments }] : [];
     });
     checkZipDeclaration(members, limits);
+    // The few large files (the zig executable: half the bytes of a wheel, near its end) are read and
+    // inflated in the thread pool. Started first, that overlaps the main thread's work on the small
+    // members; in archive order, it ran alone at the end.
+    const isLarge = ({ file }: (typeof members)[number]) => isRegularFile(file) && !isSmall(file);
+    const large = members.filter(isLarge);
+    const rest = members.filter((member) => !isLarge(member));
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let failure: { error: unknown } | undefined;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      stop.abort(error);
+    };
     let bytesIn = 0;
-    for (const { file, segments } of members) {
-      options.signal?.throwIfAborted();
+    const unpack = async ({ file, segments }: { file: ZipMember; segments: string[] }) => {
       const small = smallMember(reader, file, segments, target);
-      if (small) await writes.add(small);
-      else {
-        await writes.drain();
-        const data = () => memberData(zipFile, reader, file, options.signal);
-        await unpackZipMember(target, file, segments, data);
-      }
+      if (small) await small;
+      else await unpackZipMember(target, file, segments, () => memberData(zipFile, reader, file, signal));
       bytesIn += file.compressedSize;
       options.onProgress?.(bytesIn);
+    };
+    const background = (async () => {
+      for (const member of large) await unpack(member);
+    })().catch(fail);
+    try {
+      for (const [index, member] of rest.entries()) {
+        signal.throwIfAborted();
+        // Small members are written without waiting on the event loop: let it run the large ones' I/O.
+        if (index % YIELD_EVERY === 0) await setImmediate();
+        await unpack(member);
+      }
+    } catch (error) {
+      fail(error);
     }
-    await writes.drain();
+    // Settled either way, so that no file is left open behind an error.
+    await background;
+    if (failure) throw failure.error;
     tracker.check();
     await target.finish();
     return { entries: tracker.members, bytes: target.totalBytes, files: target.record() };
   } finally {
-    await writes.settle();
-    source.close();
-    closeSync(reader);
+    reader.close();
   }
 }
 
-type ZipFile = unzipper.File;
-
 /** Bombs are refused from the central directory alone, before a byte is written. */
-function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], limits: ExtractLimits): void {
+function checkZipDeclaration(
+  members: { file: ZipMember; segments: string[] }[],
+  limits: ExtractLimits,
+): void {
   let total = 0;
   for (const { file } of members) {
     total += file.uncompressedSize;
@@ -343,7 +360,7 @@ function checkZipDeclaration(members: { file: ZipFile; segments: string[] }[], l
 
 async function unpackZipMember(
   target: ExtractTarget,
-  file: ZipFile,
+  file: ZipMember,
   segments: string[],
   data: () => AsyncGenerator<Buffer>,
 ): Promise<void> {
@@ -371,28 +388,23 @@ async function unpackZipMember(
   return target.file(name, segments, { mode, size: file.uncompressedSize, data: data() });
 }
 
-function unixMode(file: ZipFile): number {
+function unixMode(file: ZipMember): number {
   return file.versionMadeBy >> 8 === ZIP_MADE_ON_UNIX ? file.externalFileAttributes >>> 16 : 0;
 }
 
-/** Small-file writes kept in flight at once: enough to keep the disk busy while the next members inflate. */
-const ZIP_WRITES_IN_FLIGHT = 8;
-
 /**
- * A small regular member, read and inflated now and handed to the target to write in the background; or
- * undefined for anything else (large, a directory or link, or a member `unpackZipMember` will refuse).
+ * A small regular member, read, inflated and written in one go; or undefined for anything else (large,
+ * a directory or link, or a member `unpackZipMember` will refuse).
  */
 function smallMember(
-  reader: number,
-  file: ZipFile,
+  reader: ZipFile,
+  file: ZipMember,
   segments: string[],
   target: ExtractTarget,
 ): Promise<void> | undefined {
-  const mode = unixMode(file);
-  const type = mode & S_IFMT;
-  const regular = type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
   const supported = file.compressionMethod === ZIP_STORED || file.compressionMethod === ZIP_DEFLATED;
-  if (!regular || !supported || file.flags & ZIP_ENCRYPTED || !isSmall(file)) return undefined;
+  if (!isRegularFile(file) || !supported || file.flags & ZIP_ENCRYPTED || !isSmall(file)) return undefined;
+  const mode = unixMode(file);
   const bytes =
     file.compressedSize === 0
       ? Buffer.alloc(0)
@@ -404,42 +416,16 @@ function smallMember(
   return target.fileBytes(file.path, segments, mode, bytes);
 }
 
-function isSmall(file: ZipFile): boolean {
-  return file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES;
+function isRegularFile(file: ZipMember): boolean {
+  const type = unixMode(file) & S_IFMT;
+  return type === S_IFREG || (type === 0 && !file.path.endsWith('/'));
 }
 
-/**
- * At most `limit` writes at once. A failure is thrown by the next `add` or `drain`, once every write
- * still running has settled, so no file is left open behind an error.
- */
-class InFlight {
-  readonly #pending = new Set<Promise<void>>();
-  readonly #limit: number;
-  #failure: { error: unknown } | undefined;
+/** How many small members are written between two turns of the event loop. */
+const YIELD_EVERY = 16;
 
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-
-  async add(write: Promise<void>): Promise<void> {
-    const tracked: Promise<void> = write
-      .catch((error: unknown) => {
-        this.#failure ??= { error };
-      })
-      .finally(() => this.#pending.delete(tracked));
-    this.#pending.add(tracked);
-    if (this.#pending.size >= this.#limit) await Promise.race(this.#pending);
-    if (this.#failure) await this.drain();
-  }
-
-  async drain(): Promise<void> {
-    await this.settle();
-    if (this.#failure) throw this.#failure.error;
-  }
-
-  async settle(): Promise<void> {
-    await Promise.all(this.#pending);
-  }
+function isSmall(file: ZipMember): boolean {
+  return file.compressedSize <= SMALL_MEMBER_BYTES && file.uncompressedSize <= SMALL_MEMBER_BYTES;
 }
 
 const LOCAL_HEADER = 30;
@@ -459,14 +445,14 @@ const SMALL_MEMBER_BYTES = 1024 * 1024;
 const LARGE_MEMBER_CHUNK = 1024 * 1024;
 
 /**
- * A member's data, read straight from the file (no per-member parser: unzipper's `file.stream()` costs
+ * A member's data, read straight from the file (no per-member parser: unzipper's `file.stream()` cost
  * ~45 MiB more peak RSS on the 18,000 members of a Zig wheel), checked against the CRC-32 of the central
  * directory once it has all been read. Small members come in one chunk, large ones streamed.
  */
 async function* memberData(
   zipFile: string,
-  reader: number,
-  file: ZipFile,
+  reader: ZipFile,
+  file: ZipMember,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
   if (file.compressedSize === 0) {
@@ -498,10 +484,9 @@ async function* memberData(
 }
 
 /** Where a member's data starts: after its local header, whose name and extra field lengths are its own. */
-function memberDataOffset(reader: number, file: ZipFile): number {
-  const header = Buffer.alloc(LOCAL_HEADER);
-  const bytesRead = readSync(reader, header, 0, LOCAL_HEADER, file.offsetToLocalFileHeader);
-  if (bytesRead < LOCAL_HEADER || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+function memberDataOffset(reader: ZipFile, file: ZipMember): number {
+  const header = reader.bytesAt(file.offsetToLocalFileHeader, LOCAL_HEADER);
+  if (header.byteLength < LOCAL_HEADER || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
     throw refuse(file.path, 'its local header is missing or damaged');
   }
   return file.offsetToLocalFileHeader + LOCAL_HEADER + header.readUInt16LE(26) + header.readUInt16LE(28);
@@ -511,16 +496,17 @@ function memberDataOffset(reader: number, file: ZipFile): number {
  * The whole of a small member. Inflating stops one byte past the declared size: a member that holds more
  * than it declares is refused without inflating the rest of it.
  */
-function smallMemberData(reader: number, file: ZipFile, start: number): Buffer {
-  const raw = Buffer.allocUnsafe(file.compressedSize);
-  const bytesRead = readSync(reader, raw, 0, raw.byteLength, start);
-  if (bytesRead < raw.byteLength) throw refuse(file.path, 'its data is cut off (the zip file is truncated)');
+function smallMemberData(reader: ZipFile, file: ZipMember, start: number): Buffer {
+  const raw = reader.bytesAt(start, file.compressedSize);
+  if (raw.byteLength < file.compressedSize)
+    throw refuse(file.path, 'its data is cut off (the zip file is truncated)');
   let data: Buffer;
   try {
+    // A stored member is copied out of the reader's window, which the next read reuses.
     data =
       file.compressionMethod === ZIP_DEFLATED
         ? inflateRawSync(raw, { maxOutputLength: file.uncompressedSize + 1 })
-        : raw;
+        : Buffer.from(raw);
   } catch (error) {
     if (isTooLarge(error)) throw tooLong(file.path, file.uncompressedSize);
     throw refuse(file.path, `its data is corrupt (${messageOf(error)})`);
@@ -533,28 +519,6 @@ function smallMemberData(reader: number, file: ZipFile, start: number): Buffer {
 
 function isTooLarge(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-}
-
-/**
- * The file as unzipper's central-directory reader wants it. That reader opens read streams and does not
- * close them when it fails midway; keeping them here lets `close()` release every file handle.
- */
-function trackedFileSource(zipFile: string) {
-  const streams = new Set<ReadStream>();
-  return {
-    size: async () => (await stat(zipFile)).size,
-    stream(offset: number, length?: number): ReadStream {
-      // The same (inclusive, one byte long) range as unzipper's own file source: its parser stops by itself.
-      const end = length ? offset + length : undefined;
-      const stream = createReadStream(zipFile, { start: offset, end });
-      streams.add(stream);
-      stream.once('close', () => streams.delete(stream));
-      return stream;
-    },
-    close(): void {
-      for (const stream of streams) stream.destroy();
-    },
-  };
 }
 
 /**
