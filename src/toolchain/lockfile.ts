@@ -128,7 +128,11 @@ function lockedFile(value: Record<string, unknown>, at: string, fail: Fail): Loc
   const size = value.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0)
     throw fail(`${at}.size is not a size in bytes`);
-  return { file: string(value.file, `${at}.file`, fail), size, sha256 };
+  const file = string(value.file, `${at}.file`, fail);
+  // The name becomes a path in the install's scratch directory and in mirror URLs: a plain file name only.
+  if (!/^[A-Za-z0-9._+-]+$/.test(file) || file === '.' || file === '..')
+    throw fail(`${at}.file is not a plain file name`);
+  return { file, size, sha256 };
 }
 
 function object(value: unknown, at: string, fail: Fail): Record<string, unknown> {

@@ -87,7 +87,8 @@ describe('a valid lock', () => {
 });
 
 describe('a lock that is not what xcc wrote is refused with one line', () => {
-  const cases: [string, string[], unknown, string][] = [
+  type Case = [string, string[], unknown, string];
+  const cases: Case[] = [
     ['another lockfileVersion', ['lockfileVersion'], 2, 'lockfileVersion 2 is not 1'],
     ['lockfileVersion as a string', ['lockfileVersion'], '1', 'lockfileVersion "1" is not 1'],
     ['zig not an object', ['zig'], '0.15.2', 'zig is not an object'],
@@ -172,6 +173,20 @@ describe('a lock that is not what xcc wrote is refused with one line', () => {
       ['zig', 'hosts', 'x86_64-linux', 'file'],
       null,
       'zig.hosts.x86_64-linux.file is not a string',
+    ],
+    ...['../../zig.tar.xz', '/tmp/zig.tar.xz', '..', 'sub/zig.tar.xz', 'zig.tar.xz\n', 'a\\b.zip'].map(
+      (name): Case => [
+        `a file name that is a path (${JSON.stringify(name)})`,
+        ['zig', 'hosts', 'x86_64-linux', 'file'],
+        name,
+        'zig.hosts.x86_64-linux.file is not a plain file name',
+      ],
+    ),
+    [
+      'a wheel name that is a path',
+      ['zig', 'hosts', 'x86_64-linux', 'pypi', 'file'],
+      '../ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.whl',
+      'zig.hosts.x86_64-linux.pypi.file is not a plain file name',
     ],
     [
       'a pypi entry not an object',
