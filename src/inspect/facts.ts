@@ -25,7 +25,7 @@ import { isPe, type PeInfo, peImage, peKind, peTextStart, readPe } from './pe.js
 
 /**
  * What one executable image is, in words shared by all three formats. This is the `--json` shape
- * (documented in the README); add fields, never rename or repurpose one.
+ * (documented in docs/inspect.md); add fields, never rename or repurpose one.
  */
 export interface BinaryFacts {
   format: 'elf' | 'pe' | 'macho';

@@ -17,7 +17,7 @@ export function registerInspect(cli: CAC): void {
     .option('--json', 'Print a JSON report (a stable shape, for CI)')
     .option(
       '--expect <facts>',
-      "Exit 1 unless every fact holds, e.g. 'linux/arm64,static,!cgo' (see the README)",
+      "Exit 1 unless every fact holds, e.g. 'linux/arm64,static,!cgo' (see docs/inspect.md)",
     )
     .option('--host <GOOS/GOARCH>', 'Judge "runs on this host" for that machine instead of this one')
     .example('  xcc inspect ./hello-linux-arm64')

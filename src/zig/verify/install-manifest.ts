@@ -292,7 +292,7 @@ interface Walked {
 /**
  * Every entry below `dir` except xcc's own top-level files, depth first, without following symlinks.
  * Synchronous, like the extractor's small-file writes: one awaited libuv round trip per lstat, open, read
- * and close made hashing Zig's 19,000 files take 3 to 6 times longer (measured; see the README's Cache).
+ * and close made hashing Zig's 19,000 files take 3 to 6 times longer (measured; see docs/cache.md).
  */
 function* walk(dir: string, prefix = ''): Generator<Walked> {
   const names = readdirSync(path.join(dir, prefix)).sort();
