@@ -6,9 +6,9 @@ import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
-import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
-import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';
+import { toolchainDir } from './cached.js';
+import { MANIFEST, manifestText } from './manifest.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
 import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
@@ -85,11 +85,19 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     ...goEnvQuirks(zig.version, target.zigTarget),
   };
   const envFiles = await writeEnvFiles(dir, toolchainEnv);
+  const bin = path.dirname(tools.cc!);
   await writeIfChanged(
     path.join(dir, MANIFEST),
-    `${JSON.stringify({ xcc: xccVersion(), format: TOOLCHAIN_FORMAT, zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
+    manifestText({
+      zig: { version: zig.version, zig: zig.zig },
+      target,
+      bin,
+      tools,
+      env: toolchainEnv,
+      envFiles,
+    }),
   );
-  return { target, zig, dir, bin: path.dirname(tools.cc!), tools, env: toolchainEnv, envFiles };
+  return { target, zig, dir, bin, tools, env: toolchainEnv, envFiles };
 }
 
 /**

@@ -9,6 +9,7 @@ import { type Env, xccHome } from '../home.js';
 import { zigConfig } from './distribution.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
+import { type LockedArtifacts, type LockedDigest, lockPins } from './locked.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './net/http.js';
 import { type LoadedIndex, loadIndex } from './releases/index-source.js';
 import { pinnedCatalog, zigReleases } from './releases/pinned.js';
@@ -83,16 +84,6 @@ export interface EnsureZigOptions {
   onEvent?: InstallEventHandler;
   signal?: AbortSignal;
   clock?: Clock;
-}
-
-export interface LockedDigest {
-  file: string;
-  size: number;
-  sha256: string;
-}
-
-export interface LockedArtifacts extends LockedDigest {
-  pypi?: LockedDigest;
 }
 
 export interface Zig {
@@ -199,7 +190,7 @@ async function findInstalled(
 ): Promise<Zig | undefined> {
   const install = await store.find(version);
   if (install === undefined) return undefined;
-  if (locked && install.marker.sha256 !== locked.sha256 && install.marker.sha256 !== locked.pypi?.sha256) {
+  if (locked && !lockPins(locked, install.marker.sha256)) {
     throw new XccError(
       `the cached Zig ${version} was installed from bytes (sha256 ${install.marker.sha256}) that the lock file does not name; remove it with 'xcc prune --all' and install again`,
     );

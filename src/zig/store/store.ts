@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, rm, statfs, utimes } from 'node:fs/promises';
+import { lstat, readdir, rm, statfs, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
@@ -24,6 +24,7 @@ import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, x
 import { redactUrls } from '../../redact.js';
 import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from '../verify/install-manifest.js';
 import { zigExecutable } from '../verify/zig-binary.js';
+import { readMarker } from './marker.js';
 import {
   type AcquireOptions,
   createLocker,
@@ -432,30 +433,6 @@ function cacheError(root: string, error: unknown, access: 'read' | 'write'): unk
 
 function lockedReason(owner: LockOwner): string {
   return `in use by pid ${owner.pid} on ${owner.hostname}`;
-}
-
-/** The marker of a complete install; a damaged one (edited by hand, a disk error) means no install. */
-async function readMarker(dir: string): Promise<InstallMarker | undefined> {
-  let marker: unknown;
-  try {
-    marker = JSON.parse(await readFile(path.join(dir, MARKER_FILE), 'utf8'));
-  } catch (error) {
-    if (error instanceof SyntaxError || isErrnoCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
-    throw error;
-  }
-  return isMarker(marker) ? marker : undefined;
-}
-
-const MARKER_STRINGS = ['version', 'host', 'source', 'url', 'sha256', 'installedAt'] as const;
-
-function isMarker(value: unknown): value is InstallMarker {
-  if (typeof value !== 'object' || value === null) return false;
-  const fields = value as Record<string, unknown>;
-  return (
-    MARKER_STRINGS.every((name) => typeof fields[name] === 'string') &&
-    !Number.isNaN(Date.parse(fields.installedAt as string)) &&
-    Number.isSafeInteger(fields.bytes)
-  );
 }
 
 /** Which installs a prune removes: all; or those beyond the `keep` most recent AND unused for long. */
