@@ -3,7 +3,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { CACHE_DIRECTORY_MODE } from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
-import { UsageError, XccError } from '../errors.js';
+import { aboutOption, UsageError, XccError } from '../errors.js';
 import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome } from '../home.js';
 import { zigConfig } from './distribution.js';
@@ -108,7 +108,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   const home = options.home ?? xccHome(env);
   const store = openStore({ home, env, platform });
   if (options.from !== undefined && options.sources !== undefined) {
-    throw new UsageError('--from installs the archive it names and takes no --source; pass one or the other');
+    throw new UsageError(
+      "an archive on disk ('from') is installed from there and takes no 'sources'; pass one or the other",
+    );
   }
   // Checked before the cache: `--from` names a file to install, and a name that is no file is an error
   // even when the version it would give is installed already.
@@ -298,8 +300,11 @@ async function planSources(input: PlanInput): Promise<ZigSource[]> {
     }
   }
   if (sources.length === 0) {
+    const reason = wheel.kind === 'unpinned-wheel' ? wheel.reason : 'none selected';
     throw new XccError(
-      `no source can provide Zig ${version} for ${host}: ${wheel.kind === 'unpinned-wheel' ? wheel.reason : 'none selected'}; pass --source pypi to use an unpinned wheel`,
+      (spelling) =>
+        `no source can provide Zig ${version} for ${host}: ${reason}; ${spelling === undefined ? "choose the 'pypi' source alone" : `pass ${spelling} pypi`} to use an unpinned wheel`,
+      { option: 'sources' },
     );
   }
   return sources;
@@ -359,7 +364,7 @@ interface LocalFrom {
 
 async function localFrom(from: string): Promise<LocalFrom> {
   const info = await stat(from).catch(() => {
-    throw new UsageError(`--from ${from}: no such file or directory`);
+    throw new UsageError(aboutOption(from, 'no such file or directory'), { option: 'from' });
   });
   return { path: from, isDirectory: info.isDirectory() };
 }
@@ -380,7 +385,8 @@ async function localSource(
   const file = from.isDirectory ? path.join(from.path, archive.file) : from.path;
   if (path.basename(file) !== archive.file) {
     throw new UsageError(
-      `--from ${from.path}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
+      aboutOption(from.path, `this host needs ${archive.file}; pass that file (with its .minisig beside it)`),
+      { option: 'from' },
     );
   }
   if (await isFile(file)) {
@@ -392,7 +398,11 @@ async function localSource(
     return wheelIn(path.join(from.path, wheel.file));
   }
   throw new UsageError(
-    `--from ${from.path}: ${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+    aboutOption(
+      from.path,
+      `${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+    ),
+    { option: 'from' },
   );
 }
 
@@ -450,7 +460,7 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
     }
   }
   throw new XccError(
-    `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with --from`,
+    `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with 'xcc install --from <file>'`,
   );
 }
 

@@ -69,6 +69,12 @@ export function registerInstall(cli: CAC): void {
         if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
         return;
       }
+      const from = singleValue('--from', flags.from);
+      const source = singleValue('--source', flags.source);
+      if (from !== undefined && source !== undefined)
+        throw new UsageError(
+          '--from installs the archive it names and takes no --source; pass one or the other',
+        );
       const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
       const choice = chooseZig({ spec: version, host: zigHostKey() });
       if (flags.frozen) checkFrozen(choice, version);
@@ -79,8 +85,8 @@ export function registerInstall(cli: CAC): void {
           spec: choice.spec,
           locked: choice.locked,
           verifyFiles: flags.frozen === true,
-          sources: parseSources(singleValue('--source', flags.source), SOURCE_NAMES),
-          from: singleValue('--from', flags.from),
+          sources: parseSources(source, SOURCE_NAMES),
+          from,
           allowLegacyMinisign: flags.allowLegacyMinisign,
           onEvent: reporter.handle,
         });
