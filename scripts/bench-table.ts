@@ -1,13 +1,11 @@
 /**
- * Renders bench/results.json (written by `npm run bench`) as the README's benchmark table, between
- * `<!-- bench:start -->` and `<!-- bench:end -->`, into docs/bench-table.md; with `--readme FILE` it also
- * replaces that section of FILE.
+ * Renders bench/results.json (written by `npm run bench`) as the benchmark table of docs/benchmarks.md,
+ * between `<!-- bench:start -->` and `<!-- bench:end -->`.
  *
- *   npx tsx scripts/bench-table.ts [--readme README.md]
+ *   npx tsx scripts/bench-table.ts
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { type BenchCase, type BenchResults, meetsTarget, ratio } from './bench/results.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -77,12 +75,10 @@ function ms(value: number): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
 }
 
-export function writeTable(
-  results: BenchResults,
-  file = path.join(projectRoot, 'docs', 'bench-table.md'),
-): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${renderTable(results)}\n`);
+export const page = path.join(projectRoot, 'docs', 'benchmarks.md');
+
+export function writeTable(results: BenchResults, file = page): void {
+  writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), renderTable(results)));
 }
 
 /** Replaces the section between the markers of `text` (both markers must be there). */
@@ -94,12 +90,8 @@ export function replaceSection(text: string, table: string): string {
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const { values } = parseArgs({ options: { readme: { type: 'string' } } });
   const results = JSON.parse(
     readFileSync(path.join(projectRoot, 'bench', 'results.json'), 'utf8'),
   ) as BenchResults;
   writeTable(results);
-  if (values.readme !== undefined) {
-    writeFileSync(values.readme, replaceSection(readFileSync(values.readme, 'utf8'), renderTable(results)));
-  }
 }

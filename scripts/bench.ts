@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: xcc's costs against a baseline measured in the same run, each figure the median of
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
- * docs/bench-table.md (scripts/bench-table.ts).
+ * the table of docs/benchmarks.md (scripts/bench-table.ts).
  *
- *   npm run bench -- [--runs 7] [--only env,wrapper,install,pypi,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
+ *   npm run bench -- [--runs 7] [--only env,exec,execbuild,wrapper,install,pypi,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
  *
  * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
  * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
@@ -46,6 +46,8 @@ interface Context {
 
 const CASES: Record<string, (context: Context) => Promise<BenchCase[]>> = {
   env: benchEnv,
+  exec: benchExec,
+  execbuild: benchExecBuild,
   wrapper: benchWrapper,
   install: benchInstall,
   pypi: benchPypi,
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     if (results === undefined) return;
     process.stdout.write(`${renderTable(results)}\n`);
     writeTable(results);
-    log(`wrote ${path.relative(projectRoot, resultsFile)} and docs/bench-table.md`);
+    log(`wrote ${path.relative(projectRoot, resultsFile)} and the table of docs/benchmarks.md`);
   } finally {
     await Promise.all([origin.close(), mirror.close()]);
     await rm(scratch, { recursive: true, force: true });
@@ -186,6 +188,67 @@ async function benchEnv(context: Context): Promise<BenchCase[]> {
       title: 'sourcing the cached env.sh (no Node)',
       baseline: { name: "sh -c ':'", ...sourced.baseline },
       subject: { name: "sh -c '. env.sh'", ...sourced.subject },
+    },
+  ];
+}
+
+/** 1b. The path of most builds: `xcc exec` running a command that does nothing, against a warm `xcc env`. */
+async function benchExec(context: Context): Promise<BenchCase[]> {
+  const env = mirrorEnv(context, context.warmHome);
+  const result = await paired({
+    name: 'xcc exec -- true (warm)',
+    runs: context.runs * FAST_CASE_RUNS,
+    warmup: 1,
+    baseline: () => xcc(['env', context.goTarget], env),
+    subject: () => xcc(['exec', context.goTarget, '--', 'true'], env),
+    log,
+  });
+  return [
+    {
+      id: 'exec',
+      title: `xcc exec ${context.goTarget} -- true, everything cached`,
+      baseline: { name: `xcc env ${context.goTarget}`, ...result.baseline },
+      subject: { name: `xcc exec ${context.goTarget} -- true`, ...result.subject },
+      target: { metric: 'wallMs', maxRatio: 1.3 },
+    },
+  ];
+}
+
+/**
+ * 1c. A relink of a small cgo program through `xcc exec` against the same go build in a shell that ran
+ * `eval "$(xcc env ...)"` before: Go's and zig's caches warm, the program's binary removed before each run
+ * so that Go links it again. What `xcc exec` adds is one Node start; no target, the figure is for users.
+ */
+async function benchExecBuild(context: Context): Promise<BenchCase[]> {
+  const project = await writeCgoHello(context);
+  const zigCache = path.join(context.scratch, 'zig-cache-exec');
+  const output = path.join(context.scratch, 'cgo-hello-exec.out');
+  const caches = { XCC_ZIG_CACHE_DIR: zigCache, GOCACHE: path.join(context.scratch, 'gocache-exec') };
+  const goBuild = ['go', 'build', '-o', output, '.'];
+  const evaluated = { ...toolchainEnv(context, zigCache), GOCACHE: caches.GOCACHE };
+  log(`go build ${context.goTarget} to warm the caches (minutes on a cold zig cache)`);
+  await measure({ argv: goBuild, cwd: project, env: evaluated });
+  const result = await paired({
+    name: 'relink through xcc exec',
+    runs: context.runs,
+    warmup: 1,
+    prepare: () => rm(output, { force: true }),
+    baseline: () => ({ argv: goBuild, cwd: project, env: evaluated }),
+    subject: () => ({
+      ...xcc(['exec', context.goTarget, '--', ...goBuild], {
+        ...mirrorEnv(context, context.warmHome),
+        ...caches,
+      }),
+      cwd: project,
+    }),
+    log,
+  });
+  return [
+    {
+      id: 'exec-gobuild',
+      title: `relink a cgo hello for ${context.goTarget}, Go's and zig's caches warm`,
+      baseline: { name: 'go build after eval "$(xcc env)"', ...result.baseline },
+      subject: { name: 'xcc exec -- go build', ...result.subject },
     },
   ];
 }
@@ -348,13 +411,7 @@ async function benchConcurrent(context: Context): Promise<BenchCase[]> {
 
 /** 5. First go build on a cold zig cache, after `xcc install --prewarm`, and fully warm. */
 async function benchGoBuild(context: Context): Promise<BenchCase[]> {
-  const project = path.join(context.scratch, 'cgo-hello');
-  await mkdir(project, { recursive: true });
-  await writeFile(path.join(project, 'go.mod'), 'module example.com/cgohello\n\ngo 1.22\n');
-  await writeFile(
-    path.join(project, 'main.go'),
-    'package main\n\n// #include <stdio.h>\n// static int twice(int x) { return 2 * x; }\nimport "C"\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
-  );
+  const project = await writeCgoHello(context);
   let builds = 0;
   // A fresh GOCACHE for every build: the only difference between the three is zig's cache.
   const goBuild = (zigCache: string): Command => ({
@@ -402,6 +459,18 @@ async function benchGoBuild(context: Context): Promise<BenchCase[]> {
       },
     },
   ];
+}
+
+/** A Go module in the scratch directory whose main package calls C: the smallest program cgo links. */
+async function writeCgoHello(context: Context): Promise<string> {
+  const project = path.join(context.scratch, 'cgo-hello');
+  await mkdir(project, { recursive: true });
+  await writeFile(path.join(project, 'go.mod'), 'module example.com/cgohello\n\ngo 1.22\n');
+  await writeFile(
+    path.join(project, 'main.go'),
+    'package main\n\n// #include <stdio.h>\n// static int twice(int x) { return 2 * x; }\nimport "C"\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
+  );
+  return project;
 }
 
 function toolchainEnv(context: Context, zigCache: string): Record<string, string> {

@@ -1,7 +1,7 @@
 /**
- * Regenerates toolchains/zig-releases.json: every Zig release from toolchains/zig.json's `minimumVersion`
- * up to the newest in an index.json, with each host build's file name, size and sha256, and the PyPI
- * `ziglang` wheel of each build (see src/zig/sources/pypi.ts for which wheel a release maps to).
+ * Regenerates toolchains/zig-releases.json: every Zig release from the oldest xcc supports (targets.json's
+ * `minZigVersion`) up to the newest in an index.json, with each host build's file name, size and sha256,
+ * and the PyPI `ziglang` wheel of each build (see scripts/pypi-wheels.ts for which wheel a release maps to).
  *
  *   npx tsx scripts/gen-zig-releases.ts [index.json path or URL] [--no-pypi]
  *
@@ -12,12 +12,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
+import { minimumZigVersion } from '../src/resolve/zig-version.js';
 import { type ZigConfig, zigConfig } from '../src/zig/distribution.js';
 import { currentHostKey } from '../src/zig/host.js';
 import { loadZigReleases, type ZigReleasesTable, zigReleasesPath } from '../src/zig/releases/pinned.js';
 import { parseIndex, type ZigIndex } from '../src/zig/releases/releases.js';
 import { newestFirst } from '../src/zig/releases/version.js';
-import { parsePypiProject, pypiVersionsFor, selectWheel } from '../src/zig/sources/pypi.js';
+import { pypiVersionsFor } from '../src/zig/sources/pypi.js';
+import { parsePypiProject, selectWheel } from './pypi-wheels.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const defaultIndexSource = path.resolve(projectRoot, 'test/fixtures/zig/index.json');
@@ -78,7 +80,7 @@ async function main(args: string[]): Promise<void> {
   const noPypi = args.includes('--no-pypi');
   const source = args.find((arg) => !arg.startsWith('--')) ?? defaultIndexSource;
   const config = zigConfig();
-  const index = pinIndex(parseIndex(await readSource(source), source), config.minimumVersion);
+  const index = pinIndex(parseIndex(await readSource(source), source), minimumZigVersion());
   const committed = loadZigReleases().pypi;
   const pypi = noPypi
     ? Object.fromEntries(Object.entries(committed).filter(([version]) => version in index))

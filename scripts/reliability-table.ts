@@ -1,8 +1,8 @@
 /**
  * Renders the results of the reliability suite (test/reliability/, written to test/.results/reliability/
- * by the last test run) as the README's reliability section, between its markers.
+ * by the last test run) as the table of docs/reliability.md, between its markers.
  *
- *   npx tsx scripts/reliability-table.ts            # rewrite the section in README.md
+ *   npx tsx scripts/reliability-table.ts            # rewrite the section in docs/reliability.md
  *   npx tsx scripts/reliability-table.ts --print    # print it instead
  *
  * Run `npm test` (or `npx vitest run test/reliability`) first: a category that did not run is shown as such.
@@ -14,7 +14,7 @@ import type { Category, CategoryResult } from '../test/support/reliability.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = path.join(projectRoot, 'test', '.results', 'reliability');
-const readme = path.join(projectRoot, 'README.md');
+const page = path.join(projectRoot, 'docs', 'reliability.md');
 
 export const START = '<!-- reliability:start -->';
 export const END = '<!-- reliability:end -->';
@@ -62,8 +62,6 @@ export function renderSection(results: Map<Category, CategoryResult>): string {
   );
   return [
     START,
-    '### Reliability and security',
-    '',
     '`test/reliability/` (part of `npm test`) attacks xcc the way the world will: loopback mirrors that fail',
     'and lie, archives signed with the trusted key that try to escape, `kill -9` and full disks, many',
     'processes at once, bad input for every command and setting, and fuzzed parsers. Cases passing in the',
@@ -83,7 +81,7 @@ export function replaceSection(text: string, section: string): string {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start === -1 || end < start) {
-    throw new Error(`${readme} has no ${START} ... ${END} markers: add them where the section belongs`);
+    throw new Error(`${page} has no ${START} ... ${END} markers: add them where the section belongs`);
   }
   return text.slice(0, start) + section + text.slice(end + END.length);
 }
@@ -100,8 +98,8 @@ function main(args: string[]): void {
     process.stdout.write(`${section}\n`);
     return;
   }
-  writeFileSync(readme, replaceSection(readFileSync(readme, 'utf8'), section));
-  process.stdout.write(`updated the reliability section of ${readme}\n`);
+  writeFileSync(page, replaceSection(readFileSync(page, 'utf8'), section));
+  process.stdout.write(`updated the reliability section of ${page}\n`);
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

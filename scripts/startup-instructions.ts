@@ -1,8 +1,8 @@
 /**
  * Counts the instructions (valgrind's callgrind) that Node spends starting up for xcc's startup-sensitive
  * commands, against a bare `node -e 0`. Unlike wall time this does not move with the machine's load, so
- * it shows what a change to the warm `xcc env` path is worth before `npm run bench` measures it.
- * The README's instruction figures come from here.
+ * it shows what a change to the warm `xcc env` or `xcc exec` path is worth before `npm run bench` measures it.
+ * The instruction figures in docs/dependencies.md and docs/benchmarks.md come from here.
  *
  *   npx tsx scripts/startup-instructions.ts [--home DIR]   (DIR: an XCC_HOME where `xcc env linux/arm64` is warm)
  */
@@ -18,7 +18,11 @@ const cases: [string, string[]][] = [
   ["import 'node:process'", ['--input-type=module', '-e', "import 'node:process'"]],
   ['xcc --version', [cli, '--version']],
 ];
-if (values.home) cases.push(['xcc env linux/arm64 (warm)', [cli, 'env', 'linux/arm64']]);
+if (values.home) {
+  cases.push(['xcc env linux/arm64 (warm)', [cli, 'env', 'linux/arm64']]);
+  // Node's side only: callgrind does not follow the command into its own process.
+  cases.push(['xcc exec linux/arm64 -- true', [cli, 'exec', 'linux/arm64', '--', 'true']]);
+}
 
 for (const [name, args] of cases) {
   const run = spawnSync(

@@ -3,9 +3,9 @@
  * as the support table, and sets the tiers of toolchains/targets.json from them: a port and libc whose
  * rows all passed is `proven`. Nothing in the table is typed by hand.
  *
- *   npx tsx scripts/support-table.ts                 # write docs/support-table.md, update targets.json
+ *   npx tsx scripts/support-table.ts                 # rewrite the table in docs/support.md, update targets.json
  *   npx tsx scripts/support-table.ts --print         # print the section only
- *   npx tsx scripts/support-table.ts --into README.md  # replace the section between the markers there
+ *   npx tsx scripts/support-table.ts --into FILE     # replace the section between the markers of FILE instead
  *
  * Run `npm test` (or `npx vitest run test/e2e`) first.
  */
@@ -20,7 +20,7 @@ import { formatJson } from './format-json.js';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsFile = path.join(projectRoot, 'test', '.results', 'e2e.json');
 const targetsFile = path.join(projectRoot, 'toolchains', 'targets.json');
-const defaultOutput = path.join(projectRoot, 'docs', 'support-table.md');
+const defaultOutput = path.join(projectRoot, 'docs', 'support.md');
 
 export const START = '<!-- support:start -->';
 export const END = '<!-- support:end -->';
@@ -107,11 +107,16 @@ export function renderSection(results: E2eResults): string {
   ].join('\n');
 }
 
-/** `text` with the section between the markers replaced; a text without markers gets the section alone. */
+/**
+ * `text` with the section between the markers replaced; an error when the markers are missing, rather than
+ * a page whose text around the table is lost.
+ */
 export function replaceSection(text: string, section: string): string {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
-  if (start === -1 || end < start) return `${section}\n`;
+  if (start === -1 || end < start) {
+    throw new Error(`no ${START} ... ${END} markers: add them where the support table belongs`);
+  }
   return text.slice(0, start) + section + text.slice(end + END.length);
 }
 
@@ -162,8 +167,7 @@ function main(args: string[]): void {
   }
   const into = args.includes('--into') ? args[args.indexOf('--into') + 1] : undefined;
   const output = into === undefined ? defaultOutput : path.resolve(into);
-  const previous = existsSync(output) ? readFileSync(output, 'utf8') : '';
-  writeFileSync(output, replaceSection(previous, section));
+  writeFileSync(output, replaceSection(readFileSync(output, 'utf8'), section));
   const data = JSON.parse(readFileSync(targetsFile, 'utf8')) as TargetsData;
   data.tiers = updateTiers(data.tiers, results);
   writeFileSync(targetsFile, formatJson(data));

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
-import { compareVersions } from '../inspect/facts.js';
+import { compareDottedVersions } from '../inspect/facts.js';
 import { type CheckResult, type CommandRunner, firstLine, timed } from './check.js';
 
 /**
@@ -66,7 +66,7 @@ export async function checkGo(
     file: await readGoEnvFile(effective.GOENV),
   };
   const where = effective.GOROOT ? ` (GOROOT ${effective.GOROOT})` : '';
-  if (goVersion === undefined || compareVersions(goVersion, MINIMUM_GO) < 0) {
+  if (goVersion === undefined || compareDottedVersions(goVersion, MINIMUM_GO) < 0) {
     return {
       check: {
         id: 'go',

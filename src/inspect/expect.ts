@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { type BinaryFacts, compareVersions } from './facts.js';
+import { type BinaryFacts, compareDottedVersions } from './facts.js';
 import { reproducibilityProblems, target } from './verdicts.js';
 
 /**
@@ -147,7 +147,7 @@ function linkageText(facts: BinaryFacts): string {
 
 function evaluateGlibcMax(fact: Extract<Fact, { kind: 'glibc-max' }>, facts: BinaryFacts) {
   if (facts.glibc === null) return { holds: true, actual: 'needs no glibc symbol version' };
-  const order = compareVersions(facts.glibc.version, fact.version);
+  const order = compareDottedVersions(facts.glibc.version, fact.version);
   return { holds: fact.inclusive ? order <= 0 : order < 0, actual: `needs glibc ${facts.glibc.version}` };
 }
 
@@ -156,7 +156,7 @@ function evaluateGoMin(version: string, facts: BinaryFacts) {
   const built = /^go(\d+(?:\.\d+)*)/.exec(facts.go.version)?.[1];
   // A release candidate (go1.23rc1) comes before the release it leads to.
   const prerelease = /^go\d+(?:\.\d+)*(rc|beta)/.test(facts.go.version);
-  const order = built === undefined ? -1 : compareVersions(built, version);
+  const order = built === undefined ? -1 : compareDottedVersions(built, version);
   return { holds: order > 0 || (order === 0 && !prerelease), actual: `built with ${facts.go.version}` };
 }
 

@@ -236,7 +236,7 @@ function glibcNeeded(info: ElfInfo): { version: string; symbols: string[] } | nu
   const numbered = versions.filter((name) => /^GLIBC_\d+(\.\d+)*$/.test(name));
   if (numbered.length === 0) return null;
   const highest = numbered.reduce((best, name) =>
-    compareVersions(name.slice(6), best.slice(6)) > 0 ? name : best,
+    compareDottedVersions(name.slice(6), best.slice(6)) > 0 ? name : best,
   );
   const symbols = info.symbolVersions
     .filter((entry) => entry.version === highest)
@@ -244,7 +244,12 @@ function glibcNeeded(info: ElfInfo): { version: string; symbols: string[] } | nu
   return { version: highest.slice(6), symbols: [...new Set(symbols)].sort() };
 }
 
-export function compareVersions(a: string, b: string): number {
+/**
+ * Orders dotted numeric versions of any length, as glibc (`2.28`, `2.3.4`) and Go (`1.22`) number them;
+ * a missing part counts as 0. Not Semantic Versioning: zig versions go through compareVersions in
+ * src/resolve/version-order.ts.
+ */
+export function compareDottedVersions(a: string, b: string): number {
   const left = a.split('.').map(Number);
   const right = b.split('.').map(Number);
   for (let index = 0; index < Math.max(left.length, right.length); index++) {

@@ -1,4 +1,9 @@
-import { type BinaryFacts, compareVersions, isMacosSystemLibrary, isWindowsSystemDll } from './facts.js';
+import {
+  type BinaryFacts,
+  compareDottedVersions,
+  isMacosSystemLibrary,
+  isWindowsSystemDll,
+} from './facts.js';
 
 /**
  * Facts turned into sentences a user can act on: will it run here, in a scratch image, on which CPU and
@@ -169,7 +174,11 @@ function missingOnHost(facts: BinaryFacts, host: Host): string | null {
   ) {
     return `its loader ${facts.interpreter} does not exist here, so running it fails with "no such file or directory"${loaderHint(facts)}`;
   }
-  if (facts.glibc !== null && host.glibc != null && compareVersions(facts.glibc.version, host.glibc) > 0) {
+  if (
+    facts.glibc !== null &&
+    host.glibc != null &&
+    compareDottedVersions(facts.glibc.version, host.glibc) > 0
+  ) {
     return `it needs glibc >= ${facts.glibc.version} and this host has ${host.glibc}, so the loader fails with "version \`GLIBC_${facts.glibc.version}' not found"`;
   }
   if (cpuTooOld(facts, host)) {

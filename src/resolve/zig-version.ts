@@ -11,13 +11,28 @@ export function parseZigVersion(text: string): string {
   if (!isVersion(text)) {
     throw new UsageError(`malformed zig version '${text}'; write MAJOR.MINOR.PATCH, e.g. 0.15.2`);
   }
-  const oldest = targetsData().minZigVersion.version;
+  const oldest = minimumZigVersion();
   if (versionLessThan(text, oldest)) {
     throw new UsageError(
       `zig ${text} is older than ${oldest}, the oldest zig xcc supports; use zig ${oldest} or newer`,
     );
   }
   return text;
+}
+
+/**
+ * The oldest zig xcc supports, from toolchains/targets.json (`minZigVersion`, with the reason beside it):
+ * the one home of this fact. Target resolution refuses older versions here, and the installer refuses to
+ * resolve or adopt them (src/zig/releases/releases.ts, src/zig/install.ts).
+ */
+export function minimumZigVersion(): string {
+  const { version } = targetsData().minZigVersion;
+  if (typeof version !== 'string' || !isVersion(version)) {
+    throw new Error(
+      `toolchains/targets.json: minZigVersion.version is not a version: ${JSON.stringify(version)}`,
+    );
+  }
+  return version;
 }
 
 export function inZigRange(range: Omit<ZigRange<unknown>, 'value'>, zigVersion: string): boolean {

@@ -7,13 +7,12 @@ import { isZigVersion } from './releases/version.js';
 /**
  * `toolchains/zig.json`: what xcc knows about Zig's distribution that changes with Zig releases (default
  * version, signing key, URLs, naming history). The loader checks the keys it uses and ignores any other,
- * so the file can grow without breaking older code.
+ * so the file can grow without breaking older code. The oldest Zig xcc supports is not here but in
+ * toolchains/targets.json, with its reason (minimumZigVersion in src/resolve/zig-version.ts).
  */
 export interface ZigConfig {
   /** The version installed when no version spec is given. */
   defaultVersion: string;
-  /** The oldest Zig xcc resolves to; older releases are refused. */
-  minimumVersion: string;
   /** The Zig Software Foundation's minisign public key (the one on https://ziglang.org/download/). */
   publicKey: string;
   /** The official release index (https://ziglang.org/download/index.json). */
@@ -63,7 +62,6 @@ export function loadZigConfig(file: string = zigConfigPath): ZigConfig {
   const downloadUrls = shape.object(root.downloadUrls, ['downloadUrls']);
   return {
     defaultVersion: version(['defaultVersion'], root.defaultVersion),
-    minimumVersion: version(['minimumVersion'], root.minimumVersion),
     publicKey: shape.string(root.publicKey, ['publicKey']),
     indexUrl: url(['indexUrl'], root.indexUrl),
     communityMirrorsUrl: url(['communityMirrorsUrl'], root.communityMirrorsUrl),

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { aboutOption, UsageError, XccError } from '../errors.js';
 import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome } from '../home.js';
+import { minimumZigVersion } from '../resolve/zig-version.js';
 import { zigConfig } from './distribution.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
@@ -519,7 +520,7 @@ async function adoptExisting(
     throw notZig(`does not run as zig (${(error as Error).message})`, error);
   });
   if (!isZigVersion(version)) throw notZig(`printed ${JSON.stringify(version)} for 'zig version'`);
-  const { minimumVersion } = zigConfig();
+  const minimumVersion = minimumZigVersion();
   const plain = semver.coerce(version)?.version;
   if (plain === undefined || semver.lt(plain, minimumVersion)) {
     throw new XccError(`XCC_ZIG=${zigPath} is Zig ${version}; xcc needs ${minimumVersion} or newer`);

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsync, startCollecting } from '../support/builds.js';
-import { runXcc } from '../support/cli.js';
+import { runXcc, startXcc } from '../support/cli.js';
 import { parseGithubEnv } from '../support/env-readers.js';
-import { resolveProbe } from '../support/module-probe.js';
+import { requireProbe, resolveProbe } from '../support/module-probe.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
@@ -78,8 +78,31 @@ function readBack(
   return vars;
 }
 
+/**
+ * Runs the CLI with both module probes: the CommonJS modules it loads (require.cache: the CLI bundle, and
+ * cac through require(esm)), every ES module Node resolves (a resolve hook), and the builtins. `packages`
+ * lists what it loaded from node_modules besides cac, which every command needs.
+ */
+async function probedXcc(args: string[], env: Record<string, string>) {
+  const required = requireProbe(root);
+  const resolved = resolveProbe(root);
+  const result = await runXcc(args, { env: { ...env, NODE_OPTIONS: `${required.flag} ${resolved.flag}` } });
+  const { required: cjsModules, builtins } = required.loaded();
+  const esModules = resolved.resolved();
+  // Each probe sees something that is loaded (cac; the CLI's entry, which the hook resolves), so an
+  // absence means something.
+  expect(cjsModules.some((file) => file.includes('/node_modules/cac/'))).toBe(true);
+  expect(esModules.some((url) => url.endsWith('/bin/xcc.cjs'))).toBe(true);
+  const packages = [...cjsModules, ...esModules].filter(
+    (name) => name.includes('/node_modules/') && !name.includes('/node_modules/cac/'),
+  );
+  return { ...result, packages, builtins };
+}
+
 describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
-  it('prints an environment that bash, dash, zsh and fish read back exactly, and go builds with it', async (context) => {
+  it('prints an environment that bash, dash, zsh and fish read back exactly, and go builds with it', {
+    tags: ['fast'],
+  }, async (context) => {
     const test = needTestZig(context);
     const home = path.join(root, 'home sh');
     const env = userEnv(test, home);
@@ -117,40 +140,20 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     const sourced = readBack('sh', '. "$1"', names, [path.join(toolchainDir, 'env.sh')]);
     expect(sourced).toEqual(vars);
 
-    // The shell-startup path: a warm `xcc env` reads the manifest and loads none of the installer's
-    // modules (undici, tar, semver) nor node:crypto, each of which costs more than the rest of it.
-    // The probe records the CommonJS modules (require.cache: the CLI bundle, and cac through
-    // require(esm)), every ES module Node resolves (a resolve hook), and the builtins.
-    const probeOut = path.join(root, 'probe.json');
-    const required = path.join(root, 'probe.cjs');
-    writeFileSync(
-      required,
-      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(probeOut)},
-  JSON.stringify({ required: Object.keys(require.cache), builtins: process.moduleLoadList })));
-`,
-    );
-    const esProbe = resolveProbe(root);
-    const probed = (options: string) => ({ env: { ...env, NODE_OPTIONS: options } });
-    const readProbe = () =>
-      JSON.parse(readFileSync(probeOut, 'utf8')) as { required: string[]; builtins: string[] };
-    const warm = await runXcc(['env', ...TARGET], probed(`--require "${required}" ${esProbe.flag}`));
+    // The shell-startup path: a warm `xcc env` reads the manifest and loads no package but cac (none of
+    // the installer's: undici, tar, semver, execa) nor node:crypto, each of which costs more than the rest.
+    const warm = await probedXcc(['env', ...TARGET], env);
     expect(warm.exitCode).toBe(0);
-    const esModules = esProbe.resolved();
-    const { required: cjsModules, builtins } = readProbe();
-    // Each probe sees something that is loaded (cac; the CLI's entry, which the hook resolves), so an
-    // absence below means something.
-    expect(cjsModules.some((file) => file.includes('/node_modules/cac/'))).toBe(true);
-    expect(esModules.some((url) => url.endsWith('/bin/xcc.cjs'))).toBe(true);
-    const installer = /\/node_modules\/(undici|tar|semver|unzipper|execa)\//;
-    expect([...cjsModules, ...esModules].filter((name) => installer.test(name))).toEqual([]);
-    expect(builtins).not.toContain('NativeModule crypto');
+    expect(warm.packages).toEqual([]);
+    expect(warm.builtins).not.toContain('NativeModule crypto');
     // Nor Node's stream modules: the result goes out with write(2), and nothing touches process.stdout or
     // process.stderr (Node runs its entry through the ES module loader when a hook is registered, and that
     // loads streams, so this run has the CommonJS probe only).
-    const unhooked = await runXcc(['env', ...TARGET], probed(`--require "${required}"`));
+    const required = requireProbe(root);
+    const unhooked = await runXcc(['env', ...TARGET], { env: { ...env, NODE_OPTIONS: required.flag } });
     expect(unhooked).toMatchObject({ exitCode: 0, stdout: warm.stdout });
-    expect(readProbe().builtins).toContain('NativeModule fs');
-    expect(readProbe().builtins).not.toContain('NativeModule stream');
+    expect(required.loaded().builtins).toContain('NativeModule fs');
+    expect(required.loaded().builtins).not.toContain('NativeModule stream');
 
     // go build with the environment: the cgo program runs here (glibc 2.28 is older than this host's).
     const work = path.join(root, 'hello sh');
@@ -231,7 +234,9 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     expect(existsSync(path.join(bin!, 'cc'))).toBe(false);
   });
 
-  it('xcc exec runs the command with the environment, passes its exit code and forwards signals', async (context) => {
+  it('xcc exec runs the command with the environment, passes its exit code and forwards signals', {
+    tags: ['fast'],
+  }, async (context) => {
     const test = needTestZig(context);
     const env = userEnv(test, path.join(root, 'home exec'));
     const ran = await runXcc(
@@ -240,6 +245,26 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     );
     expect(ran.exitCode).toBe(7);
     expect(ran.stdout).toMatch(/^amd64\|".*x86_64-linux-gnu-cc"$/);
+
+    // The path of every build: a warm `xcc exec` loads what a warm `xcc env` does and its own chunk,
+    // no package but cac (execa, with its dozens of files, cost more than all the rest).
+    const warm = await probedXcc(['exec', ...TARGET, '--', 'true'], env);
+    expect(warm.exitCode).toBe(0);
+    expect(warm.packages).toEqual([]);
+    expect(warm.builtins).not.toContain('NativeModule crypto');
+
+    // A command killed by a signal kills xcc with it, as if xcc were the command...
+    const killed = await startXcc(['exec', ...TARGET, '--', 'sh', '-c', 'kill -TERM $$'], { env }).exited;
+    expect(killed).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+    // ...and where Node cannot die of it, xcc exits as a shell reports it, 128 + the signal's number,
+    // never 0: Node ignores SIGPIPE (a build piped into head), and starts its debugger on SIGUSR1.
+    for (const [signal, status] of [
+      ['PIPE', 141],
+      ['USR1', 138],
+    ] as const) {
+      const ended = await runXcc(['exec', ...TARGET, '--', 'sh', '-c', `kill -${signal} $$`], { env });
+      expect(ended, signal).toEqual({ exitCode: status, stdout: '', stderr: '' });
+    }
 
     // A TERM to xcc reaches the command, which reports it; xcc then exits as the command did. The
     // command prints its pid so that, should xcc die instead, the orphan (which holds the output pipe

@@ -1,4 +1,4 @@
-import { compareVersions } from '../../src/inspect/facts.js';
+import { compareDottedVersions } from '../../src/inspect/facts.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import type { Row } from './matrix.js';
 import { exec, failure } from './process.js';
@@ -50,7 +50,7 @@ export function headerProblems(row: Row, facts: HeaderFacts): string[] {
   if (expect.floatAbi !== undefined) want('ARM float ABI', facts.floatAbi, expect.floatAbi);
   if (row.glibc !== undefined) {
     if (facts.glibc === null) problems.push('needs no GLIBC_x.y symbol version: not linked against glibc?');
-    else if (compareVersions(facts.glibc, row.glibc) > 0)
+    else if (compareDottedVersions(facts.glibc, row.glibc) > 0)
       problems.push(`needs GLIBC_${facts.glibc}, newer than the ${row.glibc} asked for`);
   }
   problems.push(...fileProblems(row, facts));
@@ -85,7 +85,8 @@ export async function readelfGlibc(file: string): Promise<string | null> {
   if (result.exitCode !== 0) throw new Error(failure(result));
   const versions = [...result.stdout.matchAll(/Name: GLIBC_(\d+(?:\.\d+)+)\b/g)].map((match) => match[1]!);
   return versions.reduce<string | null>(
-    (highest, version) => (highest === null || compareVersions(version, highest) > 0 ? version : highest),
+    (highest, version) =>
+      highest === null || compareDottedVersions(version, highest) > 0 ? version : highest,
     null,
   );
 }

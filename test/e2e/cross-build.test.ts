@@ -138,7 +138,7 @@ describe.concurrent('cross-build matrix', { timeout: 60 * 60_000 }, () => {
       if (reason !== null) {
         record({ ...blankResult(row), status: 'skip', reason });
         // Only a row that needs what CI may not have (the macOS SDK, whose license keeps it off CI);
-        // the README's support table shows it as not built.
+        // the support table (docs/support.md) shows it as not built.
         context.skip(reason);
       }
       const result = await limit(() => proveRow(row));

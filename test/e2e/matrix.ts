@@ -1,5 +1,5 @@
 /**
- * The end-to-end target matrix: each row is one line of the README's support table. Expectations are
+ * The end-to-end target matrix: each row is one line of the support table (docs/support.md). Expectations are
  * written from the platforms' own ABIs (loader paths, QEMU CPU models), not computed by xcc, so the
  * suite can catch xcc choosing the wrong thing.
  */

@@ -4,7 +4,7 @@ import type { Libc, Mode } from './matrix.js';
 
 /**
  * test/.results/e2e.json: what the last run of the end-to-end suite proved, one entry per matrix row.
- * `scripts/support-table.ts` renders it as the README's support table and sets the tiers in
+ * `scripts/support-table.ts` renders it as the support table of docs/support.md and sets the tiers in
  * toolchains/targets.json; nothing in that table is typed by hand.
  */
 export const e2eResultsFile = path.join(projectRoot, 'test', '.results', 'e2e.json');

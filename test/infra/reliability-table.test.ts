@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { END, renderSection, replaceSection, START } from '../../scripts/reliability-table.js';
+import { projectRoot } from '../support/paths.js';
 import type { Category, CategoryResult } from '../support/reliability.js';
 
 function result(category: Category, fields: Partial<CategoryResult> = {}): CategoryResult {
@@ -45,5 +48,11 @@ describe('scripts/reliability-table.ts', () => {
     expect(() => replaceSection('# xcc\n', 'x')).toThrow(
       /has no <!-- reliability:start --> \.\.\. <!-- reliability:end --> markers/,
     );
+  });
+
+  it('docs/reliability.md, where it writes, has the markers once', () => {
+    const text = readFileSync(path.join(projectRoot, 'docs', 'reliability.md'), 'utf8');
+    expect(text.split(START)).toHaveLength(2);
+    expect(text.indexOf(END)).toBeGreaterThan(text.indexOf(START));
   });
 });

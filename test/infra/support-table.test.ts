@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { END, renderSection, replaceSection, START, updateTiers } from '../../scripts/support-table.js';
 import type { TierEntry } from '../../src/resolve/data.js';
 import { MATRIX } from '../e2e/matrix.js';
 import type { E2eResults, RowResult } from '../e2e/results.js';
+import { projectRoot } from '../support/paths.js';
 
 function row(id: string, fields: Partial<RowResult> = {}): RowResult {
   const planned = MATRIX.find((candidate) => candidate.id === id)!;
@@ -71,7 +74,18 @@ describe('scripts/support-table.ts', () => {
   it('replaces the section between the markers and keeps the text around it', () => {
     const text = `# xcc\n\n${START}\nold\n${END}\n\nmore\n`;
     expect(replaceSection(text, `${START}\nnew\n${END}`)).toBe(`# xcc\n\n${START}\nnew\n${END}\n\nmore\n`);
-    expect(replaceSection('', `${START}\nnew\n${END}`)).toBe(`${START}\nnew\n${END}\n`);
+  });
+
+  it('refuses a page without the markers instead of replacing its text by the table', () => {
+    expect(() => replaceSection('# Support table\n\nwhat the tiers mean\n', `${START}\nnew\n${END}`)).toThrow(
+      /no <!-- support:start --> \.\.\. <!-- support:end --> markers/,
+    );
+  });
+
+  it('docs/support.md, where it writes by default, has the markers once', () => {
+    const text = readFileSync(path.join(projectRoot, 'docs', 'support.md'), 'utf8');
+    expect(text.split(START)).toHaveLength(2);
+    expect(text.indexOf(END)).toBeGreaterThan(text.indexOf(START));
   });
 
   it.each([

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { checkExpectations, parseExpectations } from '../../src/inspect/expect.js';
-import { type BinaryFacts, compareVersions } from '../../src/inspect/facts.js';
+import { type BinaryFacts, compareDottedVersions } from '../../src/inspect/facts.js';
 import { detectHost } from '../../src/inspect/host.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import { type Host, judge } from '../../src/inspect/verdicts.js';
@@ -256,7 +256,7 @@ describe('cgo with the host C compiler', () => {
     needGcc(context);
     const images = await inspectFile(bin('cgo'));
     const { interpreter, glibc } = readelf(bin('cgo'));
-    const old = compareVersions(glibc!, '2.28') <= 0;
+    const old = compareDottedVersions(glibc!, '2.28') <= 0;
     expect(
       checkExpectations(images, parseExpectations('cgo,dynamic,glibc,!musl,static,glibc<=2.28,glibc<=99.0')),
     ).toEqual([

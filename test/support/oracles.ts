@@ -1,4 +1,4 @@
-import { compareVersions } from '../../src/inspect/facts.js';
+import { compareDottedVersions } from '../../src/inspect/facts.js';
 import { run } from './builds.js';
 
 /**
@@ -43,7 +43,7 @@ export function readelf(file: string): ReadelfFacts {
     flags: Number.parseInt(field('Flags'), 16),
     interpreter: /Requesting program interpreter: (.*)\]/.exec(program)?.[1] ?? null,
     needed: [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[(.*)\]/g)].map((match) => match[1]!),
-    glibc: glibc.length === 0 ? null : glibc.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b)),
+    glibc: glibc.length === 0 ? null : glibc.reduce((a, b) => (compareDottedVersions(a, b) >= 0 ? a : b)),
     symtab: /\s\.symtab\s/.test(sections),
     debugInfo: /\s\.z?debug_/.test(sections),
     armCpuArch: /Tag_CPU_arch: (\S+)/.exec(attributes)?.[1] ?? null,

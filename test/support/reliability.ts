@@ -9,7 +9,7 @@ import { prerequisitesRequired, requireOrSkip } from './tools.js';
 /**
  * Bookkeeping for the reliability suite (test/reliability/): each file is one category of attack and
  * records how many cases passed, failed or were skipped (with why) in `test/.results/reliability/`, which
- * `scripts/reliability-table.ts` renders into the README. A test counts as one case unless it says it
+ * `scripts/reliability-table.ts` renders into docs/reliability.md. A test counts as one case unless it says it
  * covers more (a fuzz property: its runs).
  */
 
@@ -27,7 +27,7 @@ export type Category =
 
 export interface CategoryResult {
   category: Category;
-  /** Shown in the README table. */
+  /** Shown in the table of docs/reliability.md. */
   title: string;
   /** What the cases attack, one sentence. */
   covers: string;
@@ -49,7 +49,7 @@ export interface CategoryRecorder {
   /** This test covers `count` cases (default 1). */
   cases(context: TestContext, count: number): void;
   /**
-   * `requireOrSkip` (a failure under XCC_E2E=require) that also records a skip's reason for the README.
+   * `requireOrSkip` (a failure under XCC_E2E=require) that also records a skip's reason for docs/reliability.md.
    */
   skip(context: TestContext, missing: string, fix: string): never;
   note(text: string): void;

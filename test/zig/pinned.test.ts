@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pinIndex, renderTable } from '../../scripts/gen-zig-releases.js';
+import { selectWheel } from '../../scripts/pypi-wheels.js';
+import { minimumZigVersion } from '../../src/resolve/zig-version.js';
 import { zigConfig } from '../../src/zig/distribution.js';
 import { currentHostKey } from '../../src/zig/host.js';
 import {
@@ -11,7 +13,7 @@ import {
   zigReleasesPath,
 } from '../../src/zig/releases/pinned.js';
 import { parseIndex, resolveVersion } from '../../src/zig/releases/releases.js';
-import { pypiVersionsFor, selectWheel } from '../../src/zig/sources/pypi.js';
+import { pypiVersionsFor } from '../../src/zig/sources/pypi.js';
 import { fixturesDir } from '../support/paths.js';
 
 const index = parseIndex(readFileSync(path.join(fixturesDir, 'zig', 'index.json'), 'utf8'));
@@ -19,7 +21,7 @@ const table = zigReleases();
 
 describe('toolchains/zig-releases.json', () => {
   it('is what scripts/gen-zig-releases.ts makes from the real index.json (index part)', () => {
-    const regenerated = { index: pinIndex(index, zigConfig().minimumVersion), pypi: table.pypi };
+    const regenerated = { index: pinIndex(index, minimumZigVersion()), pypi: table.pypi };
     expect(renderTable(regenerated)).toBe(readFileSync(zigReleasesPath, 'utf8'));
   });
 

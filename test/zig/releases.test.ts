@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError, XccError } from '../../src/errors.js';
+import { minimumZigVersion, parseZigVersion } from '../../src/resolve/zig-version.js';
 import {
   findArtifact,
   indexCatalog,
@@ -370,6 +371,15 @@ describe('resolveVersion against the real index', () => {
       );
     },
   );
+
+  it('by default refuses what target resolution refuses: one minimum, from targets.json', () => {
+    expect(minimumZigVersion()).toBe('0.11.0');
+    expect(() => resolveVersion(parseVersionSpec('0.10.1'), catalog)).toThrow(
+      'Zig 0.10.1 is older than the oldest version xcc supports (0.11.0); pick 0.11.0 or newer',
+    );
+    expect(() => parseZigVersion('0.10.1')).toThrow('zig 0.10.1 is older than 0.11.0');
+    expect(resolveVersion(parseVersionSpec('0.11.0'), catalog).version).toBe('0.11.0');
+  });
 
   it('says when master cannot be resolved without the live index', () => {
     expect(() => resolve('master', { releases: catalog.releases, master: undefined })).toThrow(

@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
@@ -43,8 +45,7 @@ export function registerExec(cli: CAC): void {
 }
 
 /**
- * Why the command did not start, in one line with the fix (execa's own message is two lines: its summary
- * and the spawn error).
+ * Why the command did not start, in one line with the fix (Node's own error names only the syscall).
  */
 function cannotRun(program: string, code: string | undefined): string {
   switch (code) {
@@ -64,30 +65,43 @@ function cannotRun(program: string, code: string | undefined): string {
 /**
  * Runs the command directly (no shell: arguments arrive exactly as given), passes signals on, and exits
  * the way it did: with its exit code, or killed by the same signal.
+ *
+ * node:child_process rather than execa: this is the path of every build, and loading execa (about 150
+ * files of node_modules) cost more than the rest of a warm `xcc exec` (`npm run bench`, case exec). With
+ * stdio inherited there is no output to collect, which is what execa is for.
  */
 async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
-  const { execa } = await import('execa');
   // The handlers go in before the spawn: from the moment the command can run (and, say, print that it
   // is ready), a signal to xcc must reach it, not kill xcc and orphan it. Handlers run on the event
-  // loop, so none can see `child` unset: execa spawns synchronously.
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  // loop, so none can see `child` unset unless spawn threw. The child decides what a signal means (go
+  // build cleans up on SIGINT): it gets the signal, and nothing kills it after a delay.
+  let child: ChildProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => child?.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  const child = execa(program, args, {
-    env,
-    extendEnv: true,
-    stdio: 'inherit',
-    reject: false,
-    // The child decides what a signal means (go build cleans up on SIGINT); no forced kill from execa.
-    forceKillAfterDelay: false,
-  });
-  const result = await child;
-  for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-  if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-    throw new UsageError(cannotRun(program, result.code));
+  let ended: Promise<Ended>;
+  try {
+    const started = spawn(program, args, { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child = started;
+    // A command that cannot start gets 'error' (then 'close'); one that ran, 'exit'.
+    ended = new Promise((resolve) => {
+      started.once('error', (error: NodeJS.ErrnoException) => resolve({ startError: error.code }));
+      started.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  } catch (error) {
+    // Refused before there was a process: an argument list over the system's limit (E2BIG).
+    ended = Promise.resolve({ startError: (error as NodeJS.ErrnoException).code });
   }
-  if (result.signal) {
-    process.kill(process.pid, result.signal);
+  const result = await ended;
+  for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+  if ('startError' in result) throw new UsageError(cannotRun(program, result.startError));
+  if (result.signal !== null) {
+    // Where the signal does not end xcc, the status a shell gives: Node ignores SIGPIPE, and starts its
+    // debugger on SIGUSR1 (so that one is not raised at all). Either way a failed command never reads as 0.
+    process.exitCode = 128 + constants.signals[result.signal];
+    if (result.signal !== 'SIGUSR1') process.kill(process.pid, result.signal);
     return;
   }
-  process.exitCode = result.exitCode ?? 1;
+  process.exitCode = result.code ?? 1;
 }
+
+type Ended = { startError: string | undefined } | { code: number | null; signal: NodeJS.Signals | null };

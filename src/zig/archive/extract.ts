@@ -53,13 +53,20 @@ export async function extractTarXz(
   const meter = new XzMeter(limits, options.onProgress);
   const tracker = new RootTracker(rule);
   const decoded = decodeXz(meter.countInput(compressed), options.xz);
+  // The decoder's own failure, caught where it is read. Not its 'error' event: since Node 22, pipeline
+  // destroys every stream with the first error, so that event also carries a refusal from the tar stage.
   let decoderError: unknown;
-  decoded.once('error', (error) => {
-    decoderError = error;
-  });
+  async function* decoding(): AsyncGenerator<Buffer> {
+    try {
+      yield* decoded as AsyncIterable<Buffer>;
+    } catch (error) {
+      decoderError = error;
+      throw error;
+    }
+  }
   try {
     await pipelineAsync(
-      decoded,
+      decoding(),
       (chunks: AsyncIterable<Buffer>) => meter.countOutput(chunks),
       tarSink((entry, stop) => unpackTarEntry(target, rule, tracker, entry, stop)),
       { signal: options.signal },

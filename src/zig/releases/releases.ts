@@ -1,6 +1,7 @@
 import path from 'node:path';
 import semver from 'semver';
 import { UsageError, XccError } from '../../errors.js';
+import { minimumZigVersion } from '../../resolve/zig-version.js';
 import { zigConfig } from '../distribution.js';
 import { indexHostKey } from '../host.js';
 import { type JsonPath, JsonShape, parseJson } from '../json-shape.js';
@@ -164,7 +165,10 @@ export interface ResolveOptions {
 export function resolveVersion(
   spec: VersionSpec,
   catalog: VersionCatalog,
-  options: ResolveOptions = zigConfig(),
+  options: ResolveOptions = {
+    defaultVersion: zigConfig().defaultVersion,
+    minimumVersion: minimumZigVersion(),
+  },
 ): ResolvedVersion {
   const { minimumVersion } = options;
   const supported = newestFirst(catalog.releases.filter((v) => semver.gte(v, minimumVersion)));

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, rm, statfs, utimes } from 'node:fs/promises';
+import { lstat, readdir, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import compare from 'semver/functions/compare.js';
-import valid from 'semver/functions/valid.js';
 import {
   CACHE_DIRECTORY_MODE,
   CACHE_FILE_MODE,
@@ -20,56 +18,48 @@ import {
   writeFileAtomic,
   writeNewFile,
 } from '../../fs-atomic.js';
-import { type CacheLayout, cacheLayout, type Env, LAYOUT_VERSION, MARKER_FILE, xccHome } from '../../home.js';
-import { redactUrls } from '../../redact.js';
-import { FILES_MANIFEST, type FilesSummary, type ManifestEntry } from '../verify/install-manifest.js';
+import { type CacheLayout, cacheLayout, type Env, MARKER_FILE, xccHome } from '../../home.js';
+import { compareVersions, isVersion } from '../../resolve/version-order.js';
 import { zigExecutable } from '../verify/zig-binary.js';
-import { readMarker } from './marker.js';
+import { cacheError, isDiskFull } from './cache-errors.js';
+import { diskUsage } from './disk-usage.js';
+import { type InstallMarker, type InstallSource, newMarker, readMarker } from './marker.js';
 import {
   type AcquireOptions,
   createLocker,
   currentHost,
   type Host,
-  isProcessAlive,
   type LockHandle,
-  type LockOwner,
   type LockTimings,
 } from './process-lock.js';
+import {
+  lockedReason,
+  type PruneOptions,
+  type PruneResult,
+  removeOldLayouts,
+  selectForPrune,
+} from './prune.js';
+import { removeAbandonedTemp, tempName } from './temp-entries.js';
 
 /**
  * The cache of Zig installs: `<root>/zig/<version>/` holds a complete, verified install, or does not
  * exist. Installs are built in a temp dir inside `<root>/tmp/` (same filesystem), get their marker
  * file, and are renamed into place in one step, so a reader never sees a half-written one.
+ *
+ * `openStore` composes the parts beside it: marker.ts (what makes a directory an install), temp-entries.ts
+ * (naming and clearing out `tmp/`), prune.ts (what a prune picks), disk-usage.ts, cache-errors.ts (a
+ * cache the user must fix), and process-lock.ts (the cross-process lock).
  */
 
-/** Written inside an install before it becomes visible: an install dir without it is not one (home.ts). */
-export { MARKER_FILE };
+export { isDiskFull } from './cache-errors.js';
+export { diskUsage, recordedDiskUsage } from './disk-usage.js';
+export { type InstallMarker, type InstallSource, MARKER_FILE } from './marker.js';
+export { type PruneOptions, type PruneResult, selectForPrune } from './prune.js';
 /** Its mtime is the last time xcc used the install (updated at most once a day). */
 export const LAST_USED_FILE = '.xcc-last-used';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
-
-/** Where an install's bytes came from; the installer fills it in. */
-export interface InstallSource {
-  /** Zig's name for the host the install runs on, e.g. `x86_64-linux`. */
-  host: string;
-  /** The source's name: a mirror, `ziglang.org`, `pypi`, `file`... */
-  source: string;
-  url: string;
-  sha256: string;
-  /** What the files were when verified (install-manifest.ts); absent in installs of older xcc versions. */
-  files?: FilesSummary;
-  /** The install's disk usage, when its builder knows it (recordedDiskUsage); else the commit measures it. */
-  bytes?: number;
-}
-
-export interface InstallMarker extends InstallSource {
-  version: string;
-  installedAt: string;
-  /** Disk usage of the install, measured once before it was committed. */
-  bytes: number;
-}
 
 export interface ZigInstall {
   version: string;
@@ -79,28 +69,6 @@ export interface ZigInstall {
 
 export interface ListedInstall extends ZigInstall {
   lastUsed: Date;
-}
-
-export interface PruneOptions {
-  /** Keep this many of the most recently used installs. */
-  keep?: number;
-  /** Remove only installs not used for this many milliseconds. */
-  olderThanMs?: number;
-  /** Remove every install, and cache layouts of older xcc versions. */
-  all?: boolean;
-  dryRun?: boolean;
-}
-
-export interface PruneResult {
-  removed: Array<{ version: string; bytes: number }>;
-  /** Installs that matched but are locked by a live process (being installed or in use). */
-  skipped: Array<{ version: string; reason: string }>;
-  bytesFreed: number;
-  /** Temp dirs of dead processes that were removed. */
-  temp: string[];
-  /** `<home>/v0`-style directories of older cache layouts (only with `all`). */
-  oldLayouts: string[];
-  dryRun: boolean;
 }
 
 export type EnsureOptions = AcquireOptions;
@@ -172,9 +140,10 @@ export function openStore(options: StoreOptions = {}): Store {
   const lockKey = (version: string) => `zig-${checkVersion(version)}`;
   const installDir = (version: string) => path.join(layout.zig, checkVersion(version));
 
-  /** Temp names carry host and pid, so a later run can tell whether their owner is still alive. */
+  const self = { hostTag: host.tag, pid };
+
   async function tempDir(kind: 'stage' | 'trash'): Promise<string> {
-    const dir = path.join(layout.tmp, `${kind}-${host.tag}-${pid}-${randomBytes(4).toString('hex')}`);
+    const dir = path.join(layout.tmp, tempName(kind, self, randomBytes(4).toString('hex')));
     try {
       await ensureCacheDir(home, layout.tmp);
       await makeDirectory(dir, CACHE_DIRECTORY_MODE);
@@ -199,14 +168,8 @@ export function openStore(options: StoreOptions = {}): Store {
 
   async function commit(stage: string, version: string, source: InstallSource) {
     const target = installDir(version);
-    const marker: InstallMarker = {
-      version,
-      ...source,
-      // Stays on disk and is shown by `xcc ls`: a private mirror's credentials must not.
-      url: redactUrls(source.url),
-      installedAt: new Date(clock.now()).toISOString(),
-      bytes: source.bytes ?? (await diskUsage(stage)),
-    };
+    const bytes = source.bytes ?? (await diskUsage(stage));
+    const marker = newMarker(version, source, new Date(clock.now()), bytes);
     await writeFileAtomic(path.join(stage, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, {
       mode: CACHE_FILE_MODE,
     });
@@ -253,31 +216,15 @@ export function openStore(options: StoreOptions = {}): Store {
     }
   }
 
-  /** Removes what dead processes left in tmp/ (checked first: a link there would lead the removal out). */
-  async function cleanTemp(): Promise<string[]> {
-    if (!(await checkCachePath(home, layout.tmp))) return [];
-    const names = await readdir(layout.tmp).catch((error: unknown) => {
-      if (isErrnoCode(error, 'ENOENT')) return [];
-      throw error;
+  /** Removes what dead processes left in tmp/ (temp-entries.ts). */
+  function cleanTemp(): Promise<string[]> {
+    return removeAbandonedTemp({
+      home,
+      tmp: layout.tmp,
+      self,
+      now: clock.now(),
+      foreignMaxAgeMs: foreignMaxAge,
     });
-    const removed: string[] = [];
-    for (const name of names) {
-      const dir = path.join(layout.tmp, name);
-      if (!(await isAbandoned(name, dir))) continue;
-      await rm(dir, { recursive: true, force: true }).then(
-        () => removed.push(dir),
-        () => undefined, // still in use (Windows) or not ours to delete: try again next time
-      );
-    }
-    return removed;
-  }
-
-  async function isAbandoned(name: string, dir: string): Promise<boolean> {
-    const match = /^[a-z]+-([0-9a-f]+)-(\d+)-[0-9a-f]+$/.exec(name);
-    if (match && match[1] === host.tag) return Number(match[2]) !== pid && !isProcessAlive(Number(match[2]));
-    // Another machine's (or unknown) temp dir: its process cannot be asked, so only age tells.
-    const info = await lstat(dir).catch(() => undefined);
-    return info !== undefined && clock.now() - info.mtimeMs > foreignMaxAge;
   }
 
   async function lastUsed(install: ZigInstall): Promise<Date> {
@@ -297,7 +244,7 @@ export function openStore(options: StoreOptions = {}): Store {
       const install = await find(name);
       if (install) installs.push({ ...install, lastUsed: await lastUsed(install) });
     }
-    return installs.sort((a, b) => compareVersions(b.version, a.version));
+    return installs.sort((a, b) => compareInstallNames(b.version, a.version));
   }
 
   async function prune(pruneOptions: PruneOptions): Promise<PruneResult> {
@@ -410,97 +357,10 @@ function checkVersion(version: string): string {
   return version;
 }
 
-/** No space or quota left: no other source or retry can help, only freeing space or moving the cache. */
-export function isDiskFull(error: unknown): error is NodeJS.ErrnoException {
-  return isErrnoCode(error, 'ENOSPC', 'EDQUOT');
-}
-
 /**
- * The cache directory itself failing (full, read-only, not a directory, under /proc...) is for the user to
- * fix, with XCC_HOME or by freeing space; any other error passes through unchanged.
+ * The order of `xcc ls`: by version precedence when both are versions (every install xcc makes), else by
+ * name, since a directory name in the cache need only be a safe name (VERSION_PATTERN).
  */
-function cacheError(root: string, error: unknown, access: 'read' | 'write'): unknown {
-  if (isDiskFull(error)) {
-    return new XccError(
-      `no space left for the xcc cache in ${root} (${error.code}); free some space ('xcc prune --keep 1' removes older Zig versions) or set XCC_HOME to a directory on a larger disk`,
-      { cause: error },
-    );
-  }
-  if (!isErrnoCode(error, 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT')) return error;
-  return new XccError(
-    `cannot ${access} the xcc cache in ${root} (${error.code}); set XCC_HOME to a ${access === 'write' ? 'writable ' : ''}directory`,
-    { cause: error },
-  );
-}
-
-function lockedReason(owner: LockOwner): string {
-  return `in use by pid ${owner.pid} on ${owner.hostname}`;
-}
-
-/** Which installs a prune removes: all; or those beyond the `keep` most recent AND unused for long. */
-export function selectForPrune(
-  installs: ListedInstall[],
-  options: PruneOptions,
-  now: number,
-): ListedInstall[] {
-  if (options.all) return installs;
-  const { keep, olderThanMs } = options;
-  if (keep === undefined && olderThanMs === undefined) return [];
-  const byRecency = [...installs].sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
-  return byRecency.filter(
-    (install, index) =>
-      (keep === undefined || index >= keep) &&
-      (olderThanMs === undefined || now - install.lastUsed.getTime() > olderThanMs),
-  );
-}
-
-async function removeOldLayouts(home: string, dryRun: boolean): Promise<string[]> {
-  const names = await readdir(home).catch(() => []);
-  const old = names
-    .filter((name) => /^v\d+$/.test(name) && name !== LAYOUT_VERSION)
-    .map((name) => path.join(home, name));
-  if (!dryRun) await Promise.all(old.map((dir) => rm(dir, { recursive: true, force: true })));
-  return old;
-}
-
-function compareVersions(a: string, b: string): number {
-  const semverPair = valid(a) && valid(b);
-  return semverPair ? compare(a, b) : a.localeCompare(b);
-}
-
-/**
- * The disk usage of an install whose every entry is recorded, estimated from the record without a walk
- * (lstat of Zig's 19,000 entries cost 0.6 s of an install): each file and symlink rounded up to the file
- * system's block size, one block per directory, plus the record itself. Within 1% of `du` for Zig 0.15.2
- * on ext4 (a large directory takes more than one block; a hard link is counted twice).
- */
-export async function recordedDiskUsage(dir: string, entries: readonly ManifestEntry[]): Promise<number> {
-  const { bsize } = await statfs(dir);
-  let total = (await lstat(path.join(dir, FILES_MANIFEST))).blocks * 512;
-  for (const [, mode, size] of entries) {
-    total += mode.startsWith('40') ? bsize : Math.ceil(size / bsize) * bsize;
-  }
-  return total;
-}
-
-/**
- * Bytes on disk (allocated blocks where the platform reports them), counting hard links once. Done once
- * per install, at commit, when the builder did not know it: walking Zig's ~19,000 files takes about a
- * second, too slow for every `xcc ls`.
- */
-export async function diskUsage(dir: string, seen = new Set<string>()): Promise<number> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const infos = await Promise.all(entries.map((entry) => lstat(path.join(dir, entry.name))));
-  let total = 0;
-  for (const [index, entry] of entries.entries()) {
-    const info = infos[index]!;
-    if (!entry.isDirectory() && info.nlink > 1) {
-      const id = `${info.dev}:${info.ino}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-    }
-    total += info.blocks > 0 || info.size === 0 ? info.blocks * 512 : info.size;
-    if (entry.isDirectory()) total += await diskUsage(path.join(dir, entry.name), seen);
-  }
-  return total;
+function compareInstallNames(a: string, b: string): number {
+  return isVersion(a) && isVersion(b) ? compareVersions(a, b) : a.localeCompare(b);
 }

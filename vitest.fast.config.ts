@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * The fast part of the suite (`npm run test:fast`), which CI runs again on every Node version users run
+ * (.ci/run): unit tests and the CLI through bin/xcc.cjs, with no libc build and at most one Zig install
+ * per file. Together with the tests tagged `fast` (one real install from a loopback mirror, and the warm
+ * `xcc env` and `xcc exec`, from files that install many times) it takes a few minutes on two cores.
+ *
+ * Left out: test/e2e, test/inspect, test/doctor and test/toolchain's quirks and prewarm (they build
+ * programs and libcs); test/reliability and test/infra (hundreds of installs and attacks, and the test
+ * support itself); xz-wasm and install-manifest (the decoder and the files record on large inputs: the
+ * tagged install covers both on the real Zig); credentials (four installs).
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      'test/resolve/*.test.ts',
+      'test/zig/*.test.ts',
+      'test/toolchain/{cached,macos-sdk,render}.test.ts',
+      'test/cli/*.test.ts',
+      'test/library/*.test.ts',
+      'test/home/*.test.ts',
+    ],
+    exclude: [
+      ...(base.test?.exclude ?? []),
+      'test/zig/{install,install-manifest,xz-wasm}.test.ts',
+      'test/cli/{credentials,env}.test.ts',
+    ],
+  },
+});
