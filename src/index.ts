@@ -12,7 +12,7 @@ export { inspectFile, inspectFiles, renderJson, renderText } from './inspect/rep
 export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
 export { judge } from './inspect/verdicts.js';
 // Provisioning loads its dependencies on first call (src/lazy-installer.ts); the rest loads nothing heavy.
-export { ensureZig, provision } from './lazy-installer.js';
+export { ensureZig, projectToolchain, provision } from './lazy-installer.js';
 export type { Libc, Linkage, SubArchVariable, Tier } from './resolve/index.js';
 export {
   type LibcListing,
@@ -26,6 +26,7 @@ export {
 } from './resolve/index.js';
 export type { ProjectConfig } from './toolchain/project-config.js';
 export { findProjectConfig } from './toolchain/project-config.js';
+export type { ProjectToolchainOptions } from './toolchain/project-toolchain.js';
 export type { ProvisionOptions, Toolchain } from './toolchain/provision.js';
 export type { EnvFormat } from './toolchain/render.js';
 export { ENV_FORMATS, renderEnv, renderUnset } from './toolchain/render.js';

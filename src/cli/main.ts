@@ -49,12 +49,23 @@ export async function runMain(argv: readonly string[]): Promise<void> {
 /** cac throws its own CACError for unknown options and missing arguments: those are usage errors. */
 class CliUsageError extends Error {}
 
+/** The flag that sets each library option an error may name (XccError.option). */
+const OPTION_FLAGS: Record<string, string> = {
+  from: '--from',
+  sources: '--source',
+  macosSdk: '--macos-sdk',
+  format: '--format',
+  unset: '--unset',
+};
+
 function report(error: unknown, debug: boolean): number {
   // Whatever put a URL into a message (an index page, a setting, an error of a library), its
   // credentials are not printed: users paste this output into issues and CI logs.
   const print = (text: string) => process.stderr.write(`${redactUrls(text)}\n`);
   if (isXccError(error)) {
-    print(`xcc: ${error.message}`);
+    // The library names the option a caller passed; here the user typed a flag.
+    const flag = error.option === undefined ? undefined : OPTION_FLAGS[error.option];
+    print(`xcc: ${flag === undefined ? error.message : error.messageFor(flag)}`);
     if (debug) print(stackWithCauses(error));
     return error.exitCode;
   }

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { type Env, xccHome } from '../home.js';
 import type { TargetRequest } from '../resolve/index.js';
 import type { InstallEventHandler } from '../zig/events.js';
-import type { LockedArtifacts } from '../zig/install.js';
+import type { LockedArtifacts } from '../zig/locked.js';
 import { checkCache } from './cache.js';
 import { type CheckResult, type CheckStatus, type CommandRunner, runCommand } from './check.js';
 import { checkGo, checkGoEnv } from './go.js';

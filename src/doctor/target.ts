@@ -9,7 +9,7 @@ import { inspectFile } from '../inspect/report.js';
 import type { Target, TargetRequest } from '../resolve/index.js';
 import { provision } from '../toolchain/provision.js';
 import type { InstallEventHandler } from '../zig/events.js';
-import type { LockedArtifacts } from '../zig/install.js';
+import type { LockedArtifacts } from '../zig/locked.js';
 import { type CheckResult, type CommandRunner, firstLine, timed } from './check.js';
 
 /**

@@ -2,7 +2,7 @@ import { UnsafeCacheError } from '../cache-safety.js';
 import type { Clock } from '../clock.js';
 import type { Env } from '../home.js';
 import { zigConfig } from '../zig/distribution.js';
-import type { LockedArtifacts } from '../zig/install.js';
+import type { LockedArtifacts } from '../zig/locked.js';
 import { parseVersionSpec } from '../zig/releases/releases.js';
 import { type ListedInstall, openStore } from '../zig/store/store.js';
 import { firstDifferences, reinstallCommand, verifyInstallFiles } from '../zig/verify/install-manifest.js';

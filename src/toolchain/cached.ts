@@ -1,23 +1,21 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { checkCacheEntries, checkCachePath, UnsafeCacheError } from '../cache-safety.js';
+import { cacheLayout, type Env, zigCacheDir } from '../home.js';
 import { crypto } from '../lazy-crypto.js';
-import type { Target } from '../resolve/index.js';
-import { version as xccVersion } from '../version.js';
+import { resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
+import { lockPins } from '../zig/locked.js';
+import { readMarker } from '../zig/store/marker.js';
+import { checkExecutable } from '../zig/verify/install-manifest.js';
+import { zigExecutable } from '../zig/verify/zig-binary.js';
+import { MANIFEST, readManifest } from './manifest.js';
+import type { Toolchain } from './provision.js';
+import { exactZigVersion, type ZigChoice } from './zig-choice.js';
 
 /**
- * The light half of the toolchain layer: where a (zig, target) toolchain lives and what a previous
- * provision recorded there. `xcc env` on a warm cache runs only this (no installer, no HTTP client), so a
+ * The light half of the toolchain layer: where a (zig, target) toolchain lives, and the one a previous
+ * provision left there. `xcc env` on a warm cache runs only this (no installer, no HTTP client), so a
  * shell that evals it at startup pays little more than Node's own start.
  */
-export const MANIFEST = 'toolchain.json';
-
-/**
- * The shape of what a provision writes (wrappers, env files). Bump it whenever their text changes for a
- * reason the cached copies must not outlive, such as a quoting fix: toolchains written by the same xcc
- * version but an older format are then provisioned again instead of being served from the cache.
- * 2: wrapper defaults assigned as single-quoted words (no command substitution through cache paths).
- */
-export const TOOLCHAIN_FORMAT = 2;
 
 /**
  * One directory per (zig, target), at a stable path so that shells and CI scripts can source its env files
@@ -35,27 +33,61 @@ export function toolchainDir(
   return path.join(root, namespace, target.id);
 }
 
-/** What a previous provision of this toolchain recorded (its environment and wrapper directory), if this xcc version wrote it. */
-export async function cachedToolchain(
-  dir: string,
-): Promise<{ env: Record<string, string>; bin: string } | undefined> {
-  try {
-    const manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as {
-      xcc: string;
-      format?: number;
-      env: Record<string, string>;
-      bin: string;
-    };
-    // A manifest from another xcc version or format (or an older layout without `bin`) means: provision again.
-    if (
-      manifest.xcc !== xccVersion() ||
-      manifest.format !== TOOLCHAIN_FORMAT ||
-      typeof manifest.bin !== 'string'
-    ) {
-      return undefined;
-    }
-    return { env: manifest.env, bin: manifest.bin };
-  } catch {
+/**
+ * The toolchain a previous provision wrote for this target and Zig choice, when it can be served as it
+ * is: written by this xcc for the same zig cache, its wrappers in place, and the Zig they run still
+ * installed, the bytes a lock file pins, and its executable the file that was verified (one stat when
+ * nothing changed). Anything else is undefined and the caller provisions, which explains what is wrong;
+ * only a cache that others could have written is an error (UnsafeCacheError).
+ */
+export async function cachedToolchain(options: {
+  request: TargetRequest;
+  choice: Pick<ZigChoice, 'spec' | 'locked'>;
+  home: string;
+  env: Env;
+}): Promise<Toolchain | undefined> {
+  const { request, choice, home, env } = options;
+  const version = exactZigVersion(choice);
+  // Only an exact release can be looked up without the index; an adopted zig (XCC_ZIG) has to be asked.
+  if (version === undefined || env.XCC_ZIG) return undefined;
+  const layout = cacheLayout(home);
+  const target: Target = resolveTarget(request, { zigVersion: version });
+  const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
+  // Nothing is read from a cache that others could have written; errors reading it go the slow way.
+  const exists = await checkCachePath(home, path.join(dir, MANIFEST)).catch(unlessUnsafe);
+  if (!exists) return undefined;
+  const recorded = await readManifest(dir);
+  // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
+  if (recorded === undefined || recorded.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env, home))
+    return undefined;
+  const { bin, tools, envFiles } = recorded;
+  // What the build will run and source: the wrappers and env files this directory holds, and the zig
+  // the wrappers exec.
+  if (path.dirname(bin) !== dir || Object.values(tools).some((tool) => path.dirname(tool) !== bin)) {
     return undefined;
   }
+  if (Object.values(envFiles).some((file) => path.dirname(file) !== dir)) return undefined;
+  const installDir = path.join(layout.zig, version);
+  const zigBinary = zigExecutable(installDir);
+  if (recorded.zig.version !== version || recorded.zig.zig !== zigBinary) return undefined;
+  const marker = await readMarker(installDir).catch(() => undefined);
+  if (marker === undefined) return undefined;
+  if (choice.locked && !lockPins(choice.locked, marker.sha256)) return undefined;
+  if (!(await checkCachePath(home, zigBinary).catch(unlessUnsafe))) return undefined;
+  if (!(await checkCacheEntries(home, bin).catch(unlessUnsafe))) return undefined;
+  if ((await checkExecutable(installDir, marker.files)) !== undefined) return undefined;
+  return {
+    target,
+    zig: { version, dir: installDir, zig: zigBinary, source: marker.source, cached: true },
+    dir,
+    bin,
+    tools,
+    env: recorded.env,
+    envFiles,
+  };
+}
+
+function unlessUnsafe(error: unknown): false {
+  if (error instanceof UnsafeCacheError) throw error;
+  return false;
 }

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { XccError } from '../errors.js';
 import type { Env } from '../home.js';
-import type { Target } from '../resolve/index.js';
+import type { Target, TargetRequest } from '../resolve/index.js';
+import type { InstallEvent } from '../zig/events.js';
+import type { Zig } from '../zig/install.js';
+import { provision, type Toolchain } from './provision.js';
 
 /**
  * Prewarm: build, ahead of time, what zig builds on a target's first cgo link (libc — musl's libc.a,
@@ -91,6 +94,28 @@ export function compileFlags(goos: string): string[] {
   return goos === 'windows' || goos === 'darwin' || goos === 'ios'
     ? ['-O2', '-g']
     : ['-fPIC', '-pthread', '-O2', '-g'];
+}
+
+/**
+ * `xcc install --prewarm T1,T2`: each target's toolchain provisioned with a Zig already installed, then
+ * prewarmed (several targets at once). Progress comes through `onEvent`: the provisioning's install
+ * events, then a start and a done per target.
+ */
+export async function provisionAndPrewarm(options: {
+  targets: TargetRequest[];
+  zig: Zig;
+  languages?: PrewarmLanguage[];
+  env?: Env;
+  onEvent?: (event: InstallEvent | PrewarmEvent) => void;
+}): Promise<Toolchain[]> {
+  const toolchains: Toolchain[] = [];
+  for (const target of options.targets) {
+    toolchains.push(
+      await provision({ target, zigInstall: options.zig, env: options.env, onEvent: options.onEvent }),
+    );
+  }
+  await prewarm({ toolchains, languages: options.languages, env: options.env, onEvent: options.onEvent });
+  return toolchains;
 }
 
 export async function prewarm(options: PrewarmOptions): Promise<void> {

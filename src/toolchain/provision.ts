@@ -6,9 +6,9 @@ import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
-import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
-import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';
+import { toolchainDir } from './cached.js';
+import { MANIFEST, manifestText } from './manifest.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
 import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
@@ -85,11 +85,19 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     ...goEnvQuirks(zig.version, target.zigTarget),
   };
   const envFiles = await writeEnvFiles(dir, toolchainEnv);
+  const bin = path.dirname(tools.cc!);
   await writeIfChanged(
     path.join(dir, MANIFEST),
-    `${JSON.stringify({ xcc: xccVersion(), format: TOOLCHAIN_FORMAT, zig: { version: zig.version, zig: zig.zig }, target, bin: path.dirname(tools.cc!), tools, env: toolchainEnv }, null, 2)}\n`,
+    manifestText({
+      zig: { version: zig.version, zig: zig.zig },
+      target,
+      bin,
+      tools,
+      env: toolchainEnv,
+      envFiles,
+    }),
   );
-  return { target, zig, dir, bin: path.dirname(tools.cc!), tools, env: toolchainEnv, envFiles };
+  return { target, zig, dir, bin, tools, env: toolchainEnv, envFiles };
 }
 
 /**
@@ -99,17 +107,26 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
  */
 async function checkMacosSdk(request: TargetRequest): Promise<void> {
   if (!needsMacosSdk(request.target)) return;
-  const fix =
-    'pass --macos-sdk /path/to/MacOSX.sdk (a directory holding SDKSettings.json) or set SDKROOT to one';
+  // The library's caller sets `macosSdk`; the CLI's user passes --macos-sdk (XccError.messageFor).
+  const give = (spelling: string | undefined) =>
+    spelling === undefined ? 'set macosSdk to /path/to/MacOSX.sdk' : `pass ${spelling} /path/to/MacOSX.sdk`;
   const sdk = request.macosSdk;
   if (sdk === undefined || sdk === '') {
     throw new UsageError(
-      `${request.target.trim()} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
+      (spelling) =>
+        `${request.target.trim()} needs a macOS SDK (Go's darwin runtime links Apple frameworks): ${give(spelling)} or set SDKROOT`,
+      { option: 'macosSdk' },
     );
   }
+  const refuse = (problem: string) =>
+    new UsageError(
+      (spelling) =>
+        `the macOS SDK ${sdk} ${problem}; ${give(spelling)} (a directory holding SDKSettings.json) or set SDKROOT to one`,
+      { option: 'macosSdk' },
+    );
   const found = await stat(sdk).catch(() => undefined);
-  if (found === undefined) throw new UsageError(`the macOS SDK ${sdk} does not exist; ${fix}`);
-  if (!found.isDirectory()) throw new UsageError(`the macOS SDK ${sdk} is not a directory; ${fix}`);
+  if (found === undefined) throw refuse('does not exist');
+  if (!found.isDirectory()) throw refuse('is not a directory');
   const settings = ['SDKSettings.json', 'SDKSettings.plist'].map((name) => path.join(sdk, name));
   const kept = await Promise.all(
     settings.map((file) =>
@@ -119,8 +136,7 @@ async function checkMacosSdk(request: TargetRequest): Promise<void> {
       ),
     ),
   );
-  if (!kept.includes(true))
-    throw new UsageError(`the macOS SDK ${sdk} is not one: it has no SDKSettings.json; ${fix}`);
+  if (!kept.includes(true)) throw refuse('is not one: it has no SDKSettings.json');
 }
 
 async function writeWrappers(options: {

@@ -68,7 +68,9 @@ export function renderUnset(names: readonly string[], format: EnvFormat): string
     case 'dotenv':
     case 'github':
       throw new UsageError(
-        `--unset has no meaning for the ${format} format (a file is not undone); delete the lines instead`,
+        (spelling) =>
+          `${spelling ?? 'undoing an environment'} has no meaning for the ${format} format (a file is not undone); delete the lines instead`,
+        { option: 'unset' },
       );
   }
 }
@@ -167,7 +169,9 @@ function checkName(name: string): void {
 
 function unrepresentable(format: EnvFormat, name: string, what: string): XccError {
   return new XccError(
-    `the value of ${name} contains ${what}, which the ${format} format cannot represent; use --format sh or --format json`,
+    (spelling) =>
+      `the value of ${name} contains ${what}, which the ${format} format cannot represent; use ${spelling === undefined ? 'the sh or json format' : `${spelling} sh or ${spelling} json`}`,
+    { option: 'format' },
   );
 }
 

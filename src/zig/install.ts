@@ -3,13 +3,14 @@ import path from 'node:path';
 import semver from 'semver';
 import { CACHE_DIRECTORY_MODE } from '../cache-safety.js';
 import { type Clock, systemClock } from '../clock.js';
-import { UsageError, XccError } from '../errors.js';
+import { aboutOption, UsageError, XccError } from '../errors.js';
 import { makeDirectory } from '../fs-atomic.js';
 import { type Env, xccHome } from '../home.js';
 import { minimumZigVersion } from '../resolve/zig-version.js';
 import { zigConfig } from './distribution.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
+import { type LockedArtifacts, type LockedDigest, lockPins } from './locked.js';
 import { createHttpClient, type HttpClient, offlineSetting } from './net/http.js';
 import { type LoadedIndex, loadIndex } from './releases/index-source.js';
 import { pinnedCatalog, zigReleases } from './releases/pinned.js';
@@ -86,16 +87,6 @@ export interface EnsureZigOptions {
   clock?: Clock;
 }
 
-export interface LockedDigest {
-  file: string;
-  size: number;
-  sha256: string;
-}
-
-export interface LockedArtifacts extends LockedDigest {
-  pypi?: LockedDigest;
-}
-
 export interface Zig {
   version: string;
   /** The install directory (holds `lib/`). */
@@ -118,7 +109,9 @@ export async function ensureZig(options: EnsureZigOptions = {}): Promise<Zig> {
   const home = options.home ?? xccHome(env);
   const store = openStore({ home, env, platform });
   if (options.from !== undefined && options.sources !== undefined) {
-    throw new UsageError('--from installs the archive it names and takes no --source; pass one or the other');
+    throw new UsageError(
+      "an archive on disk ('from') is installed from there and takes no 'sources'; pass one or the other",
+    );
   }
   // Checked before the cache: `--from` names a file to install, and a name that is no file is an error
   // even when the version it would give is installed already.
@@ -200,7 +193,7 @@ async function findInstalled(
 ): Promise<Zig | undefined> {
   const install = await store.find(version);
   if (install === undefined) return undefined;
-  if (locked && install.marker.sha256 !== locked.sha256 && install.marker.sha256 !== locked.pypi?.sha256) {
+  if (locked && !lockPins(locked, install.marker.sha256)) {
     throw new XccError(
       `the cached Zig ${version} was installed from bytes (sha256 ${install.marker.sha256}) that the lock file does not name; remove it with 'xcc prune --all' and install again`,
     );
@@ -308,8 +301,11 @@ async function planSources(input: PlanInput): Promise<ZigSource[]> {
     }
   }
   if (sources.length === 0) {
+    const reason = wheel.kind === 'unpinned-wheel' ? wheel.reason : 'none selected';
     throw new XccError(
-      `no source can provide Zig ${version} for ${host}: ${wheel.kind === 'unpinned-wheel' ? wheel.reason : 'none selected'}; pass --source pypi to use an unpinned wheel`,
+      (spelling) =>
+        `no source can provide Zig ${version} for ${host}: ${reason}; ${spelling === undefined ? "choose the 'pypi' source alone" : `pass ${spelling} pypi`} to use an unpinned wheel`,
+      { option: 'sources' },
     );
   }
   return sources;
@@ -369,7 +365,7 @@ interface LocalFrom {
 
 async function localFrom(from: string): Promise<LocalFrom> {
   const info = await stat(from).catch(() => {
-    throw new UsageError(`--from ${from}: no such file or directory`);
+    throw new UsageError(aboutOption(from, 'no such file or directory'), { option: 'from' });
   });
   return { path: from, isDirectory: info.isDirectory() };
 }
@@ -390,7 +386,8 @@ async function localSource(
   const file = from.isDirectory ? path.join(from.path, archive.file) : from.path;
   if (path.basename(file) !== archive.file) {
     throw new UsageError(
-      `--from ${from.path}: this host needs ${archive.file}; pass that file (with its .minisig beside it)`,
+      aboutOption(from.path, `this host needs ${archive.file}; pass that file (with its .minisig beside it)`),
+      { option: 'from' },
     );
   }
   if (await isFile(file)) {
@@ -402,7 +399,11 @@ async function localSource(
     return wheelIn(path.join(from.path, wheel.file));
   }
   throw new UsageError(
-    `--from ${from.path}: ${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+    aboutOption(
+      from.path,
+      `${archive.file} is not in that directory; download it (and its .minisig) there, or pass the file itself`,
+    ),
+    { option: 'from' },
   );
 }
 
@@ -460,7 +461,7 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
     }
   }
   throw new XccError(
-    `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with --from`,
+    `could not install Zig ${context.version} for ${context.host}; every source failed:\n${failures.join('\n')}\nCheck the network and proxy settings (HTTPS_PROXY), point XCC_ZIG_MIRROR at a mirror you can reach, or install a downloaded archive with 'xcc install --from <file>'`,
   );
 }
 

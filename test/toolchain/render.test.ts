@@ -139,10 +139,33 @@ describe('dotenv', () => {
     expect(pick(readWithPythonDotenv(file), Object.keys(representable))).toEqual(representable);
   });
 
+  // A library caller passed no flag: the message says what is wrong in the library's words, and the CLI
+  // asks for it with its flags spelled (src/cli/main.ts).
+  it('says what is wrong without CLI flags, and names them when the CLI asks', () => {
+    const caught = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error as XccError;
+      }
+      throw new Error('no error');
+    };
+    const unset = caught(() => renderUnset(['CC'], 'dotenv'));
+    expect(unset).toMatchObject({ option: 'unset', exitCode: 2 });
+    expect(unset.message).toBe(
+      'undoing an environment has no meaning for the dotenv format (a file is not undone); delete the lines instead',
+    );
+    expect(unset.messageFor('--unset')).toMatch(/^--unset has no meaning for the dotenv format/);
+    const value = caught(() => renderEnv({ CC: `it's $HOME` }, 'dotenv'));
+    expect(value).toMatchObject({ option: 'format', exitCode: 1 });
+    expect(value.message).not.toMatch(/--/);
+    expect(value.messageFor('--format')).toMatch(/; use --format sh or --format json$/);
+  });
+
   it('refuses values it cannot represent, naming the variable and why', () => {
     expect(() => renderEnv({ CC: `'"\n` }, 'dotenv')).toThrow(XccError);
     expect(() => renderEnv({ CC: `it's $HOME` }, 'dotenv')).toThrow(
-      /the value of CC contains .* which the dotenv format cannot represent; use --format sh or --format json/,
+      /the value of CC contains .* which the dotenv format cannot represent; use the sh or json format$/,
     );
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${HOME} is the point
     expect(() => renderEnv({ CC: '/x/${HOME}/cc' }, 'dotenv')).toThrow(

@@ -1,8 +1,6 @@
 import type { CAC } from 'cac';
-import { chooseZig } from '../../toolchain/project.js';
-import { zigConfig } from '../../zig/distribution.js';
+import { chooseZig, namingZigVersion } from '../../toolchain/zig-choice.js';
 import { zigHostKey } from '../../zig/host.js';
-import { isReleaseVersion } from '../../zig/releases/version.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
@@ -33,14 +31,13 @@ export function registerDoctor(cli: CAC): void {
 
 async function runDoctorCommand(targets: string[], flags: DoctorFlags): Promise<number> {
   const env = process.env;
-  const choice = chooseZig({ flag: singleValue('--zig', flags.zig), host: zigHostKey(), env });
+  const choice = chooseZig({ spec: singleValue('--zig', flags.zig), host: zigHostKey(), env });
   const requests = targets.map((target) => targetRequest(target, flags, env));
   // Bad targets and a malformed --zig are usage errors before anything runs, not failed checks.
   const { parseVersionSpec } = await import('../../zig/releases/releases.js');
   if (choice.spec !== undefined) parseVersionSpec(choice.spec);
   const { resolveTarget } = await import('../../resolve/index.js');
-  const zigVersion =
-    choice.spec !== undefined && isReleaseVersion(choice.spec) ? choice.spec : zigConfig().defaultVersion;
+  const zigVersion = namingZigVersion(choice);
   for (const request of requests) resolveTarget(request, { zigVersion });
 
   const { runDoctor } = await import('../../doctor/index.js');

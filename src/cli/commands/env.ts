@@ -4,6 +4,7 @@ import type { CAC } from 'cac';
 import { UsageError, XccError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { resolveTarget, subArchFields } from '../../resolve/index.js';
+import { projectToolchain } from '../../toolchain/project-toolchain.js';
 import {
   defaultEnvFormat,
   type EnvFormat,
@@ -12,12 +13,12 @@ import {
   renderGithubPath,
   renderUnset,
 } from '../../toolchain/render.js';
-import { zigConfig } from '../../zig/distribution.js';
+import { chooseZig, namingZigVersion } from '../../toolchain/zig-choice.js';
+import { zigHostKey } from '../../zig/host.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { writeStdout } from '../stdout.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
-import { targetEnv } from '../toolchain-env.js';
 
 type EnvFlags = TargetOptionValues & {
   zig?: string[];
@@ -68,7 +69,9 @@ export function registerEnv(cli: CAC): void {
       const request = targetRequest(target, flags);
       const zigFlag = singleValue('--zig', flags.zig);
       if (flags.unset) {
-        const resolved = resolveTarget(request, { zigVersion: zigFlag ?? zigConfig().defaultVersion });
+        // The names undone are those of the Zig `xcc env` would use here: the flag's, else the project's.
+        const zigVersion = zigFlag ?? namingZigVersion(chooseZig({ host: zigHostKey() }));
+        const resolved = resolveTarget(request, { zigVersion });
         const { toolchainEnvNames } = await import('../../toolchain/env-names.js');
         return output(renderUnset(toolchainEnvNames(resolved), format), file);
       }
@@ -77,7 +80,11 @@ export function registerEnv(cli: CAC): void {
       else if (file !== undefined) await checkWritable('--write', file);
       const reporter = stderrReporter(flags);
       try {
-        const { env, bin } = await targetEnv({ request, zigFlag, reporter });
+        const { env, bin } = await projectToolchain({
+          target: request,
+          spec: zigFlag,
+          onEvent: reporter.handle,
+        });
         if (format === 'github') return await appendToGithub(env, bin, file);
         await output(renderEnv(env, format), file);
       } finally {

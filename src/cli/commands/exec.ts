@@ -3,10 +3,10 @@ import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
+import { projectToolchain } from '../../toolchain/project-toolchain.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
-import { targetEnv } from '../toolchain-env.js';
 
 type ExecFlags = TargetOptionValues & { zig?: string[]; quiet?: boolean; '--'?: string[] };
 
@@ -32,7 +32,11 @@ export function registerExec(cli: CAC): void {
       const reporter = stderrReporter(flags);
       let env: Record<string, string>;
       try {
-        ({ env } = await targetEnv({ request, zigFlag: singleValue('--zig', flags.zig), reporter }));
+        ({ env } = await projectToolchain({
+          target: request,
+          spec: singleValue('--zig', flags.zig),
+          onEvent: reporter.handle,
+        }));
       } finally {
         reporter.close();
       }

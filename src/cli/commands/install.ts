@@ -4,15 +4,15 @@ import { isEnabled } from '../../env-flag.js';
 import { UsageError } from '../../errors.js';
 import { resolveTarget } from '../../resolve/index.js';
 import { lockMismatch } from '../../toolchain/lockfile.js';
-import { chooseZig, type ZigChoice } from '../../toolchain/project.js';
 import type { ProjectConfig } from '../../toolchain/project-config.js';
+import { projectToolchain } from '../../toolchain/project-toolchain.js';
+import { chooseZig, type ZigChoice } from '../../toolchain/zig-choice.js';
 import { zigHostKey } from '../../zig/host.js';
 import { SOURCE_NAMES } from '../../zig/sources/names.js';
 import { textValue } from '../option-text.js';
-import { prewarmList, prewarmTargets } from '../prewarm.js';
+import { prewarmList, prewarmProgress } from '../prewarm.js';
 import { type Reporter, stderrReporter } from '../progress.js';
 import { singleValue } from '../target-options.js';
-import { targetEnv } from '../toolchain-env.js';
 
 interface InstallFlags {
   source?: string[];
@@ -69,8 +69,14 @@ export function registerInstall(cli: CAC): void {
         if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
         return;
       }
+      const from = singleValue('--from', flags.from);
+      const source = singleValue('--source', flags.source);
+      if (from !== undefined && source !== undefined)
+        throw new UsageError(
+          '--from installs the archive it names and takes no --source; pass one or the other',
+        );
       const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
-      const choice = chooseZig({ flag: version, host: zigHostKey() });
+      const choice = chooseZig({ spec: version, host: zigHostKey() });
       if (flags.frozen) checkFrozen(choice, version);
       const reporter = stderrReporter(flags);
       try {
@@ -79,8 +85,8 @@ export function registerInstall(cli: CAC): void {
           spec: choice.spec,
           locked: choice.locked,
           verifyFiles: flags.frozen === true,
-          sources: parseSources(singleValue('--source', flags.source), SOURCE_NAMES),
-          from: singleValue('--from', flags.from),
+          sources: parseSources(source, SOURCE_NAMES),
+          from,
           allowLegacyMinisign: flags.allowLegacyMinisign,
           onEvent: reporter.handle,
         });
@@ -89,14 +95,15 @@ export function registerInstall(cli: CAC): void {
           version === undefined && choice.config
             ? await installTargets(choice.config, zig.version, reporter)
             : [];
-        if (prewarm.length > 0)
-          await prewarmTargets({
-            targets: prewarm,
-            cxx: flags.cxx === true,
+        if (prewarm.length > 0) {
+          const { provisionAndPrewarm } = await import('../../toolchain/prewarm.js');
+          await provisionAndPrewarm({
+            targets: prewarm.map((target) => ({ target })),
             zig,
-            reporter,
-            quiet: flags.quiet === true,
+            languages: flags.cxx ? ['c', 'c++'] : ['c'],
+            onEvent: prewarmProgress(reporter, flags.quiet === true),
           });
+        }
         report(zig, targets, flags);
       } finally {
         reporter.close();
@@ -107,7 +114,7 @@ export function registerInstall(cli: CAC): void {
 async function installTargets(config: ProjectConfig, zigVersion: string, reporter: Reporter) {
   const installed: Array<{ target: string; dir: string }> = [];
   for (const request of config.targets) {
-    const { dir } = await targetEnv({ request, zigFlag: zigVersion, reporter });
+    const { dir } = await projectToolchain({ target: request, spec: zigVersion, onEvent: reporter.handle });
     installed.push({ target: path.basename(dir), dir });
   }
   return installed;

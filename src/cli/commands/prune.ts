@@ -49,6 +49,8 @@ function pruneOptions(flags: PruneFlags) {
   if (keepText === undefined && ageText === undefined && !flags.all) {
     throw new UsageError('say what to remove: --keep N, --older-than AGE (like 30d) or --all');
   }
+  if (flags.all && (keepText !== undefined || ageText !== undefined))
+    throw new UsageError('prune: --all cannot be combined with --keep or --older-than');
   const keep = keepText === undefined ? undefined : Number(keepText);
   if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) {
     throw new UsageError(`--keep ${keepText}: expected a whole number of versions to keep, like --keep 2`);

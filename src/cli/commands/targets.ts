@@ -24,9 +24,15 @@ export function registerTargets(cli: CAC): void {
     .example('')
     .example('A target is GOOS/GOARCH or GOOS/GOARCH/VARIANT (linux/arm/v6, linux/amd64/v3, linux/arm64/v8).')
     .action(async (target: string | undefined, options: TargetsOptions) => {
-      const { zigConfig } = await import('../../zig/distribution.js');
-      const { listTargets, resolveTarget } = await import('../../resolve/index.js');
-      const zigVersion = singleValue('--zig', options.zig) ?? zigConfig().defaultVersion;
+      const [{ listTargets, resolveTarget }, { chooseZig, namingZigVersion }, { zigHostKey }] =
+        await Promise.all([
+          import('../../resolve/index.js'),
+          import('../../toolchain/zig-choice.js'),
+          import('../../zig/host.js'),
+        ]);
+      // The target names of the flag's Zig, else of the project's (its lock or config), else the pinned one.
+      const zigVersion =
+        singleValue('--zig', options.zig) ?? namingZigVersion(chooseZig({ host: zigHostKey() }));
       if (target === undefined) {
         rejectTargetOptions(options);
         const targets = listTargets({ zigVersion });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isEnabled } from '../../env-flag.js';
-import { UsageError, XccError } from '../../errors.js';
+import { aboutOption, UsageError, XccError } from '../../errors.js';
 import { extractWheel } from '../archive/extract.js';
 import { zigConfig } from '../distribution.js';
 import type { ManifestEntry } from '../verify/install-manifest.js';
@@ -79,13 +79,21 @@ export function checkLocalWheel(
   const name = path.basename(file);
   if (expected.kind !== 'sha256') {
     throw new UsageError(
-      `--from ${file}: xcc pins no sha256 for the ziglang wheel of Zig ${version} for ${host}, so nothing vouches for it; install the release archive with its .minisig instead`,
+      aboutOption(
+        file,
+        `xcc pins no sha256 for the ziglang wheel of Zig ${version} for ${host}, so nothing vouches for it; install the release archive with its .minisig instead`,
+      ),
+      { option: 'from' },
     );
   }
   if (!isWheelForHost(name, host, zigConfig().pypi)) {
     const platforms = parseWheelName(name)?.platforms.join('.') ?? 'none';
     throw new UsageError(
-      `--from ${file}: this is a wheel for another platform (${platforms}); this host (${host}) needs ${expected.file}`,
+      aboutOption(
+        file,
+        `this is a wheel for another platform (${platforms}); this host (${host}) needs ${expected.file}`,
+      ),
+      { option: 'from' },
     );
   }
   return expected;

@@ -250,7 +250,9 @@ export function openStore(options: StoreOptions = {}): Store {
   async function prune(pruneOptions: PruneOptions): Promise<PruneResult> {
     const { all = false, dryRun = false } = pruneOptions;
     if (all && (pruneOptions.keep !== undefined || pruneOptions.olderThanMs !== undefined)) {
-      throw new UsageError('prune: --all cannot be combined with --keep or --older-than');
+      throw new UsageError(
+        "prune: removing every version ('all') cannot be combined with 'keep' or 'olderThanMs'",
+      );
     }
     const result: PruneResult = { removed: [], skipped: [], bytesFreed: 0, temp: [], oldLayouts: [], dryRun };
     const installs = await list();
