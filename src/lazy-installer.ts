@@ -4,7 +4,7 @@ import type { EnsureZigOptions, Zig } from './zig/install.js';
 
 /**
  * The library's ways into provisioning, loaded on their first call. The installer brings undici, tar,
- * unzipper, semver and execa, which made `import('xcc')` about five times Node's own start (`npm run
+ * semver and execa, which made `import('xcc')` about five times Node's own start (`npm run
  * bench`, case import); a tool that only resolves targets, renders environments or inspects binaries
  * never needs them, and `projectToolchain` loads them only when the toolchain is not cached.
  */

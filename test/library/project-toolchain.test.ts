@@ -82,7 +82,7 @@ console.log(JSON.stringify(toolchain));`;
     expect(run.stderr).toBe('');
     const warm = JSON.parse(run.stdout) as typeof cold;
     expect(warm).toEqual({ ...cold, zig: { ...cold.zig, cached: true } });
-    const installer = /\/node_modules\/(undici|tar|semver|unzipper|execa)\/|\/dist\/zig\/install\.js$/;
+    const installer = /\/node_modules\/(undici|tar|semver|execa)\/|\/dist\/zig\/install\.js$/;
     expect(probe.resolved().filter((url) => installer.test(url))).toEqual([]);
     expect(probe.resolved().some((url) => url.endsWith('/dist/toolchain/cached.js'))).toBe(true);
 
