@@ -25,7 +25,5 @@ console.log([typeof xcc.provision, typeof xcc.ensureZig, xcc.resolveTarget({ tar
   const modules = probe.resolved();
   rmSync(dir, { recursive: true, force: true });
   expect(modules).toContain(pathToFileURL(path.join(projectRoot, 'dist', 'index.js')).href);
-  expect(modules.filter((url) => /\/node_modules\/(undici|tar|semver|execa)\//.test(url))).toEqual(
-    [],
-  );
+  expect(modules.filter((url) => /\/node_modules\/(undici|tar|semver|execa)\//.test(url))).toEqual([]);
 });
