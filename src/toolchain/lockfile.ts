@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, XccError } from '../errors.js';
+import { isPlainFileName } from '../zig/sources/names.js';
 
 /**
  * `xcc.lock.json`: the exact Zig a project builds with and, for every host platform, the bytes that Zig
@@ -130,8 +131,7 @@ function lockedFile(value: Record<string, unknown>, at: string, fail: Fail): Loc
     throw fail(`${at}.size is not a size in bytes`);
   const file = string(value.file, `${at}.file`, fail);
   // The name becomes a path in the install's scratch directory and in mirror URLs: a plain file name only.
-  if (!/^[A-Za-z0-9._+-]+$/.test(file) || file === '.' || file === '..')
-    throw fail(`${at}.file is not a plain file name`);
+  if (!isPlainFileName(file)) throw fail(`${at}.file is not a plain file name`);
   return { file, size, sha256 };
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError, XccError } from '../../errors.js';
 import type { Env } from '../../home.js';
 import type { HttpClient } from '../net/http.js';
+import { isPlainFileName } from './names.js';
 import { parseWheelName } from './pypi.js';
 
 /**
@@ -123,8 +124,7 @@ export async function listProjectFiles(
   const body = answer.body.trimStart();
   const files = body.startsWith('{') ? parseSimpleJson(body, answer.url) : parseSimpleHtml(body, answer.url);
   for (const { filename } of files) {
-    const plain = /^[\w.+!-]+$/.test(filename) && filename !== '.' && filename !== '..';
-    if (!plain || (/\.whl$/i.test(filename) && parseWheelName(filename) === undefined)) {
+    if (!isPlainFileName(filename) || (/\.whl$/i.test(filename) && parseWheelName(filename) === undefined)) {
       throw new XccError(
         `${pageUrl} lists ${JSON.stringify(filename)}, which is not a wheel file name (name-version-python-abi-platform.whl, no path): refusing the index`,
       );
