@@ -9,6 +9,7 @@ import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '.
 import { version as xccVersion } from '../version.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { MANIFEST, TOOLCHAIN_FORMAT, toolchainDir } from './cached.js';
+import { type DarwinStubs, ensureDarwinStubs, sdklessQuirk, sdklessTriple } from './darwin-sdkless.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
 import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
@@ -73,7 +74,9 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     );
   }
   await ensureCacheDir(home, dir);
-  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform });
+  const darwinStubs =
+    target.goos === 'darwin' && target.macosSdk === null ? await ensureDarwinStubs({ home, env }) : undefined;
+  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform, darwinStubs });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
@@ -93,20 +96,16 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
 }
 
 /**
- * A darwin target needs the macOS SDK (Go's runtime links Apple frameworks only it has): input the user
- * must fix (exit 2), checked before the Zig is downloaded. An SDK is a directory with SDKSettings.json
- * (every Xcode SDK since macOS 10.14; SDKSettings.plist before that).
+ * A macOS SDK given for a darwin target must be one: else input the user must fix (exit 2), checked before
+ * the Zig is downloaded. An SDK is a directory with SDKSettings.json (every Xcode SDK since macOS 10.14;
+ * SDKSettings.plist before that). Without one, the wrappers link against stubs (darwin-sdkless.ts).
  */
 async function checkMacosSdk(request: TargetRequest): Promise<void> {
   if (!needsMacosSdk(request.target)) return;
   const fix =
     'pass --macos-sdk /path/to/MacOSX.sdk (a directory holding SDKSettings.json) or set SDKROOT to one';
   const sdk = request.macosSdk;
-  if (sdk === undefined || sdk === '') {
-    throw new UsageError(
-      `${request.target.trim()} needs a macOS SDK (Go's darwin runtime links Apple frameworks): pass --macos-sdk /path/to/MacOSX.sdk or set SDKROOT`,
-    );
-  }
+  if (sdk === undefined || sdk === '') return;
   const found = await stat(sdk).catch(() => undefined);
   if (found === undefined) throw new UsageError(`the macOS SDK ${sdk} does not exist; ${fix}`);
   if (!found.isDirectory()) throw new UsageError(`the macOS SDK ${sdk} is not a directory; ${fix}`);
@@ -130,13 +129,15 @@ async function writeWrappers(options: {
   target: Target;
   zigCache: string;
   platform: NodeJS.Platform;
+  darwinStubs: DarwinStubs | undefined;
 }): Promise<Record<string, string>> {
-  const { home, dir, zig, target, zigCache, platform } = options;
+  const { home, dir, zig, target, zigCache, platform, darwinStubs } = options;
   const windowsHost = platform === 'win32';
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
   const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
-  const fixed = ['-target', target.zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
+  const zigTarget = darwinStubs ? sdklessTriple(target.zigTarget, darwinStubs) : target.zigTarget;
+  const fixed = ['-target', zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
   const sdkEnv = target.macosSdk === null ? undefined : { SDKROOT: target.macosSdk };
   const spec = (
     tool: string,
@@ -148,7 +149,12 @@ async function writeWrappers(options: {
     zig: zig.zig,
     subcommand,
     fixed: args,
-    quirks: compiler ? quirksFor(zig.version, target.zigTarget, compiler) : [],
+    quirks: compiler
+      ? [
+          ...quirksFor(zig.version, target.zigTarget, compiler),
+          ...(darwinStubs ? [sdklessQuirk(darwinStubs)] : []),
+        ]
+      : [],
     dir,
     prefix,
     zigCache,
