@@ -86,7 +86,12 @@ describe('darwin targets without a macOS SDK', () => {
       expect(cgo.minOs).toBe(pure.minOs);
       expect(cgo.platform).toBe(1); // macOS
       expect(cgo.hasMain).toBe(true);
-      if (goarch === 'arm64') expect(codeSignatureMatches(cgoBytes, cgo)).toBe(true);
+      if (goarch === 'arm64') {
+        expect(codeSignatureMatches(cgoBytes, cgo)).toBe(true);
+        const tampered = Buffer.from(cgoBytes);
+        tampered[cgo.codeSignature!.offset - 1]! ^= 1;
+        expect(codeSignatureMatches(tampered, cgo)).toBe(false);
+      }
       // No debug map naming Go's temporary objects (darwin-no-stabs): the file is the same on every build.
       expect(cgoBytes.includes('/go-link-')).toBe(false);
     },
