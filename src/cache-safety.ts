@@ -104,7 +104,15 @@ async function realHome(home: string, create: boolean): Promise<string | undefin
 /** The directories every command may clean or read: any planted link among them is refused at once. */
 async function checkLayout(home: string, real: string): Promise<void> {
   const layout = cacheLayout(home);
-  const below = [layout.zig, layout.tmp, layout.locks, layout.meta, layout.toolchains, layout.zigCache];
+  const below = [
+    layout.zig,
+    layout.tmp,
+    layout.locks,
+    layout.meta,
+    layout.toolchains,
+    layout.zigCache,
+    layout.darwinStubs,
+  ];
   if (!(await checkEntry(home, layout.root, path.join(real, path.basename(layout.root)), false))) return;
   for (const dir of below) {
     await checkEntry(home, dir, path.join(real, path.relative(home, dir)), false);

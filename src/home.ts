@@ -72,6 +72,8 @@ export interface CacheLayout {
   toolchains: string;
   /** The default ZIG_GLOBAL_CACHE_DIR for builds through xcc's wrappers (see zigCacheDir). */
   zigCache: string;
+  /** Text-based stubs of Apple's libraries per Go version, for darwin targets without an SDK. */
+  darwinStubs: string;
 }
 
 export function cacheLayout(home: string = xccHome()): CacheLayout {
@@ -84,5 +86,6 @@ export function cacheLayout(home: string = xccHome()): CacheLayout {
     meta: path.join(root, 'meta'),
     toolchains: path.join(root, 'toolchains'),
     zigCache: path.join(root, 'zig-cache'),
+    darwinStubs: path.join(root, 'darwin-stubs'),
   };
 }

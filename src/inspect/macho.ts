@@ -1,3 +1,4 @@
+import { crypto } from '../lazy-crypto.js';
 import { ByteView, type Endian, FormatError, latin1 } from './bytes.js';
 import type { ExecutableImage } from './go.js';
 
@@ -19,10 +20,13 @@ const LC_VERSION_MIN_IPHONEOS = 0x25;
 const LC_VERSION_MIN_TVOS = 0x2f;
 const LC_VERSION_MIN_WATCHOS = 0x30;
 const LC_BUILD_VERSION = 0x32;
+const LC_CODE_SIGNATURE = 0x1d;
+/** Bitwise OR makes a signed 32-bit number: each command below is taken back to unsigned, as u32 reads it. */
 const LC_REQ_DYLD = 0x80000000;
-const LC_LOAD_WEAK_DYLIB = 0x18 | LC_REQ_DYLD;
-const LC_REEXPORT_DYLIB = 0x1f | LC_REQ_DYLD;
-const LC_LOAD_UPWARD_DYLIB = 0x23 | LC_REQ_DYLD;
+const LC_MAIN = (0x28 | LC_REQ_DYLD) >>> 0;
+const LC_LOAD_WEAK_DYLIB = (0x18 | LC_REQ_DYLD) >>> 0;
+const LC_REEXPORT_DYLIB = (0x1f | LC_REQ_DYLD) >>> 0;
+const LC_LOAD_UPWARD_DYLIB = (0x23 | LC_REQ_DYLD) >>> 0;
 const DYLIB_COMMANDS = new Set([
   LC_LOAD_DYLIB,
   LC_LOAD_WEAK_DYLIB,
@@ -74,6 +78,10 @@ export interface MachoInfo {
   symbolCount: number;
   /** LC_DYSYMTAB's local symbols (null without LC_DYSYMTAB): `strip` and Go's `-s` remove exactly these. */
   localSymbolCount: number | null;
+  /** Whether the entry point is given as LC_MAIN (dyld-started executables; Go's amd64 linker writes LC_UNIXTHREAD). */
+  hasMain: boolean;
+  /** Where LC_CODE_SIGNATURE puts the signature blob (arm64 macOS runs only signed code), or null. */
+  codeSignature: { offset: number; size: number } | null;
 }
 
 export interface FatArch {
@@ -148,6 +156,8 @@ export function readMacho(bytes: Uint8Array): MachoInfo {
     minOs: null,
     symbolCount: 0,
     localSymbolCount: null,
+    hasMain: false,
+    codeSignature: null,
   };
   const end = headerSize + commandsSize;
   let at = headerSize;
@@ -170,6 +180,9 @@ function readCommand(file: ByteView, info: MachoInfo, command: number, at: numbe
   else if (command === LC_LOAD_DYLINKER) info.dylinker = string();
   else if (command === LC_SYMTAB) info.symbolCount = file.u32(at + 12, what);
   else if (command === LC_DYSYMTAB) info.localSymbolCount = file.u32(at + 12, what);
+  else if (command === LC_MAIN) info.hasMain = true;
+  else if (command === LC_CODE_SIGNATURE)
+    info.codeSignature = { offset: file.u32(at + 8, what), size: file.u32(at + 12, what) };
   else if (command === LC_BUILD_VERSION) {
     info.platform = file.u32(at + 8, what);
     info.minOs = packedVersion(file.u32(at + 12, what));
@@ -259,4 +272,45 @@ export function machoTextStart(bytes: Uint8Array, info: MachoInfo, size: number)
   const text = info.sections.find((section) => section.name === '__text');
   if (text === undefined || text.offset >= bytes.length) return new Uint8Array(0);
   return bytes.subarray(text.offset, Math.min(text.offset + Math.min(text.size, size), bytes.length));
+}
+
+const CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0;
+const CSMAGIC_CODEDIRECTORY = 0xfade0c02;
+const CS_HASHTYPE_SHA256 = 2;
+
+/**
+ * Whether the code signature's CodeDirectory hashes every page of the file up to its code limit correctly
+ * (what the kernel checks before an arm64 macOS program may run; an ad-hoc signature is just that). The
+ * signature blobs are big-endian whatever the image. False when there is no signature or it is malformed.
+ */
+export function codeSignatureMatches(bytes: Uint8Array, info: MachoInfo): boolean {
+  if (info.codeSignature === null) return false;
+  try {
+    const blob = new ByteView(bytes, 'big');
+    const base = info.codeSignature.offset;
+    if (blob.u32(base, 'code signature') !== CSMAGIC_EMBEDDED_SIGNATURE) return false;
+    const count = blob.u32(base + 8, 'code signature');
+    for (let index = 0; index < count && index < 64; index++) {
+      const at = base + blob.u32(base + 12 + index * 8 + 4, 'code signature');
+      if (blob.u32(at, 'code directory') !== CSMAGIC_CODEDIRECTORY) continue;
+      const hashOffset = blob.u32(at + 16, 'code directory');
+      const codeSlots = blob.u32(at + 28, 'code directory');
+      const codeLimit = blob.u32(at + 32, 'code directory');
+      const [hashSize, hashType, , pageShift] = blob.slice(at + 36, 4, 'code directory');
+      if (hashType !== CS_HASHTYPE_SHA256 || hashSize !== 32 || pageShift === undefined) return false;
+      const pageSize = 2 ** pageShift;
+      if (codeSlots !== Math.ceil(codeLimit / pageSize) || codeLimit > bytes.length) return false;
+      for (let slot = 0; slot < codeSlots; slot++) {
+        const page = bytes.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));
+        const expected = blob.slice(at + hashOffset + slot * 32, 32, 'code directory hash');
+        const actual = crypto().createHash('sha256').update(page).digest();
+        if (!actual.equals(expected)) return false;
+      }
+      return true;
+    }
+    return false;
+  } catch (error) {
+    if (error instanceof FormatError) return false;
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { toolchainDir } from './cached.js';
+import { type DarwinStubs, ensureDarwinStubs, sdklessQuirk, sdklessTriple } from './darwin-sdkless.js';
 import { MANIFEST, manifestText } from './manifest.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
@@ -73,7 +74,9 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     );
   }
   await ensureCacheDir(home, dir);
-  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform });
+  const darwinStubs =
+    target.goos === 'darwin' && target.macosSdk === null ? await ensureDarwinStubs({ home, env }) : undefined;
+  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform, darwinStubs });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
@@ -101,9 +104,9 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
 }
 
 /**
- * A darwin target needs the macOS SDK (Go's runtime links Apple frameworks only it has): input the user
- * must fix (exit 2), checked before the Zig is downloaded. An SDK is a directory with SDKSettings.json
- * (every Xcode SDK since macOS 10.14; SDKSettings.plist before that).
+ * A macOS SDK given for a darwin target must be one: else input the user must fix (exit 2), checked before
+ * the Zig is downloaded. An SDK is a directory with SDKSettings.json (every Xcode SDK since macOS 10.14;
+ * SDKSettings.plist before that). Without one, the wrappers link against stubs (darwin-sdkless.ts).
  */
 async function checkMacosSdk(request: TargetRequest): Promise<void> {
   if (!needsMacosSdk(request.target)) return;
@@ -111,13 +114,7 @@ async function checkMacosSdk(request: TargetRequest): Promise<void> {
   const give = (spelling: string | undefined) =>
     spelling === undefined ? 'set macosSdk to /path/to/MacOSX.sdk' : `pass ${spelling} /path/to/MacOSX.sdk`;
   const sdk = request.macosSdk;
-  if (sdk === undefined || sdk === '') {
-    throw new UsageError(
-      (spelling) =>
-        `${request.target.trim()} needs a macOS SDK (Go's darwin runtime links Apple frameworks): ${give(spelling)} or set SDKROOT`,
-      { option: 'macosSdk' },
-    );
-  }
+  if (sdk === undefined || sdk === '') return;
   const refuse = (problem: string) =>
     new UsageError(
       (spelling) =>
@@ -146,13 +143,15 @@ async function writeWrappers(options: {
   target: Target;
   zigCache: string;
   platform: NodeJS.Platform;
+  darwinStubs: DarwinStubs | undefined;
 }): Promise<Record<string, string>> {
-  const { home, dir, zig, target, zigCache, platform } = options;
+  const { home, dir, zig, target, zigCache, platform, darwinStubs } = options;
   const windowsHost = platform === 'win32';
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
   const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
-  const fixed = ['-target', target.zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
+  const zigTarget = darwinStubs ? sdklessTriple(target.zigTarget, darwinStubs) : target.zigTarget;
+  const fixed = ['-target', zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
   const sdkEnv = target.macosSdk === null ? undefined : { SDKROOT: target.macosSdk };
   const spec = (
     tool: string,
@@ -164,7 +163,12 @@ async function writeWrappers(options: {
     zig: zig.zig,
     subcommand,
     fixed: args,
-    quirks: compiler ? quirksFor(zig.version, target.zigTarget, compiler) : [],
+    quirks: compiler
+      ? [
+          ...quirksFor(zig.version, target.zigTarget, compiler),
+          ...(darwinStubs ? [sdklessQuirk(darwinStubs)] : []),
+        ]
+      : [],
     dir,
     prefix,
     zigCache,

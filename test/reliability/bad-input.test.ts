@@ -766,13 +766,6 @@ const TARGETS: BadInput[] = [
     stderr: /^unused args: 'linux\/arm64'/,
   },
   {
-    name: 'env for darwin without a macOS SDK',
-    args: ['env', 'darwin/arm64'],
-    exit: 2,
-    stderr:
-      /^darwin\/arm64 needs a macOS SDK \(Go's darwin runtime links Apple frameworks\): pass --macos-sdk \/path\/to\/MacOSX\.sdk or set SDKROOT$/,
-  },
-  {
     name: 'env for darwin with --macos-sdk naming nothing',
     args: (f) => ['env', 'darwin/arm64', '--macos-sdk', f.file('no-such.sdk')],
     exit: 2,
@@ -810,12 +803,6 @@ const TARGETS: BadInput[] = [
     args: ['exec', 'linux/bogus', '--', 'true'],
     exit: 2,
     stderr: /^unknown GOARCH 'bogus' in 'linux\/bogus'/,
-  },
-  {
-    name: 'exec for darwin without a macOS SDK',
-    args: ['exec', 'darwin/arm64', '--', 'true'],
-    exit: 2,
-    stderr: /^darwin\/arm64 needs a macOS SDK/,
   },
   {
     name: 'targets with an unknown target',

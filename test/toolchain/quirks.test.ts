@@ -72,6 +72,24 @@ function bareCc(test: TestZig, target: string, args: string[]) {
 }
 
 const tested = new Set<string>();
+/** The STAB (debug map) entries of a 64-bit little-endian Mach-O file's symbol table: n_type & N_STAB. */
+function stabCount(file: string): number {
+  const bytes = readFileSync(file);
+  let at = 32;
+  for (let index = 0; index < bytes.readUInt32LE(16); index++) {
+    if (bytes.readUInt32LE(at) === 0x2) {
+      const symbols = bytes.readUInt32LE(at + 8);
+      let stabs = 0;
+      for (let symbol = 0; symbol < bytes.readUInt32LE(at + 12); symbol++) {
+        if (bytes[symbols + symbol * 16 + 4]! & 0xe0) stabs++;
+      }
+      return stabs;
+    }
+    at += bytes.readUInt32LE(at + 4);
+  }
+  return 0;
+}
+
 function quirk(
   id: string,
   title: string,
@@ -333,5 +351,59 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     expect(mustRun(toolchain.tools.ar!, ['t', archive]).trim()).toBe('arm64.o');
     // Other arguments still reach zig.
     expect(mustRun(toolchain.tools.cc!, ['--version'])).toContain('clang version');
+  });
+  quirk(
+    'darwin-dwarf-tools',
+    "Go's DWARF step for darwin finds tools that run instead of the host's",
+    async (test) => {
+      const toolchain = await provisionForTest(test, { target: 'darwin/arm64' });
+      const program = path.join(work, 'darwin-tools');
+      mustRun(toolchain.tools.cc!, [
+        source('darwin-tools.c', 'int main(void) { return 0; }\n'),
+        '-o',
+        program,
+      ]);
+      for (const tool of ['dsymutil', 'strip']) {
+        const host = mustRun(
+          test.install.zig,
+          ['cc', '-target', 'aarch64-macos', '--print-prog-name', tool],
+          {
+            env: zigEnv(),
+          },
+        ).trim();
+        expect(host).toBe(`/usr/bin/${tool}`);
+        // The host's strip is missing, or GNU strip, which cannot read Mach-O: Go's link fails either way.
+        // (A host may have LLVM's dsymutil, which can; that alone does not save the link.)
+        if (tool === 'strip') expect(run(host, ['-S', program]).status).not.toBe(0);
+        for (const args of [
+          ['--print-prog-name', tool],
+          [`--print-prog-name=${tool}`],
+          [`-print-prog-name=${tool}`],
+        ]) {
+          const answer = mustRun(toolchain.tools.cc!, args).trim();
+          expect(answer).toBe('true');
+          expect(
+            run(answer, tool === 'strip' ? ['-S', program] : ['-f', program, '-o', `${program}.dwarf`])
+              .status,
+          ).toBe(0);
+        }
+      }
+      // A whole `go build` without -ldflags=-w for both darwin ports: test/toolchain/darwin-sdkless.test.ts.
+    },
+  );
+
+  quirk('darwin-no-stabs', 'darwin links write no debug map naming temporary objects', async (test) => {
+    const file = source('darwin-stabs.c', 'int main(void) { return 0; }\n');
+    const alone = path.join(work, 'darwin-stabs-zig');
+    mustRun(test.install.zig, ['cc', '-target', 'aarch64-macos', '-g', file, '-o', alone], { env: zigEnv() });
+    expect(stabCount(alone)).toBeGreaterThan(0);
+    const toolchain = await provisionForTest(test, { target: 'darwin/arm64' });
+    const wrapped = path.join(work, 'darwin-stabs-wrapped');
+    mustRun(toolchain.tools.cc!, ['-g', file, '-o', wrapped]);
+    expect(stabCount(wrapped)).toBe(0);
+    // A compile keeps its debug information (cgo reads the object's DWARF to learn C types).
+    const object = path.join(work, 'darwin-stabs.o');
+    mustRun(toolchain.tools.cc!, ['-g', '-c', file, '-o', object]);
+    expect(readFileSync(object).includes('__debug_info')).toBe(true);
   });
 });
