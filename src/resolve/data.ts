@@ -37,6 +37,11 @@ export interface GoosEntry {
   defaultLibc: Libc;
   /** Go's runtime for this OS needs an SDK beyond what zig ships (the tier says why). */
   needsSdk?: boolean;
+  /**
+   * The CPU every machine of this OS has, by GOARCH: it stands for `generic` in `-mcpu` (GOARM64's
+   * `generic+v8_2a` becomes `apple_m1+v8_2a` on darwin), so that C code may use what all of them have.
+   */
+  baseCpu?: Record<string, { cpu: string; source: string }>;
 }
 
 export interface GoarchEntry {
