@@ -59,10 +59,16 @@ const ENV_FILES: Partial<Record<EnvFormat, string>> = {
 export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
+  const home = options.home ?? xccHome(env);
   await checkMacosSdk(options.target);
+  // Before the Zig download: without an SDK a darwin toolchain needs the Go on PATH, and a missing one is
+  // found in a moment.
+  const darwinStubs =
+    needsMacosSdk(options.target.target) && !options.target.macosSdk
+      ? await ensureDarwinStubs({ home, env })
+      : undefined;
   const zig = options.zigInstall ?? (await ensureZig(options));
   const target = resolveTarget(options.target, { zigVersion: zig.version });
-  const home = options.home ?? xccHome(env);
   const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
   const zigCache = zigCacheDir(env, home);
@@ -74,8 +80,6 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     );
   }
   await ensureCacheDir(home, dir);
-  const darwinStubs =
-    target.goos === 'darwin' && target.macosSdk === null ? await ensureDarwinStubs({ home, env }) : undefined;
   const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform, darwinStubs });
   const toolchainEnv = {
     ...target.env,

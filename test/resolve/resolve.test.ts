@@ -194,17 +194,17 @@ describe('resolveTarget: other ports and libcs', () => {
     // Every arm64 Mac is an M1 or newer: apple_m1 stands for generic, and GOARM64 adds to it.
     [
       { target: 'darwin/arm64', goarm64: 'v8.2' },
-      { id: 'darwin-arm64-v8.2', zigCpu: 'apple_m1+v8_2a' },
+      { id: 'darwin-arm64-v8.2', zigTarget: 'aarch64-macos-none', zigCpu: 'apple_m1+v8_2a' },
     ],
     [
       { target: 'darwin/arm64', goarm64: 'v9.0' },
-      { id: 'darwin-arm64-v9.0', zigCpu: 'apple_m1+v9a' },
+      { id: 'darwin-arm64-v9.0', zigTarget: 'aarch64-macos-none', zigCpu: 'apple_m1+v9a' },
     ],
     [
       { target: 'linux/arm64', goarm64: 'v8.2' },
-      { id: 'linux-arm64-v8.2-musl', zigCpu: 'generic+v8_2a' },
+      { id: 'linux-arm64-v8.2-musl', zigTarget: 'aarch64-linux-musl', zigCpu: 'generic+v8_2a' },
     ],
-    [{ target: 'darwin/amd64' }, { id: 'darwin-amd64', zigCpu: 'x86_64' }],
+    [{ target: 'darwin/amd64' }, { id: 'darwin-amd64', zigTarget: 'x86_64-macos-none', zigCpu: 'x86_64' }],
   ])('%j', (request, expected) => {
     expect(resolve(request)).toMatchObject(expected);
   });
