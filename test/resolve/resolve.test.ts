@@ -68,7 +68,7 @@ describe('resolveTarget: every first-class Go port with its default libc', () =>
         zigCpu: 'x86_64',
         libc: 'system',
         needsSdk: true,
-        tier: 'needs-sdk',
+        tier: 'links',
       },
     ],
     [
