@@ -119,6 +119,7 @@ describe('xcc inspect', () => {
       'debugInfo',
       'compilers',
       'go',
+      'macho',
     ]);
     expect(Object.keys(image.facts.go)).toEqual(['version', 'path', 'main', 'deps', 'settings', 'buildId']);
     expect(image.facts).toMatchObject({
@@ -155,7 +156,7 @@ describe('xcc inspect', () => {
     ],
     [
       ['inspect', '--expect', 'linux/arm64,statik', 'bin/hello-linux-arm64'],
-      "xcc: unknown expectation 'statik' in --expect; use GOOS/GOARCH[/variant], static, static-pie, dynamic, glibc, musl, glibc<=X.Y, go, go>=X.Y, cgo, stripped, trimpath, reproducible, buildid, hardfloat or softfloat, each optionally negated with '!'\n",
+      "xcc: unknown expectation 'statik' in --expect; use GOOS/GOARCH[/variant], static, static-pie, dynamic, glibc, musl, glibc<=X.Y, go, go>=X.Y, cgo, stripped, trimpath, reproducible, buildid, hardfloat, softfloat, macos<=X.Y or signed, each optionally negated with '!'\n",
     ],
     [
       ['inspect', '--host', 'linux', 'bin/hello-linux-arm64'],
