@@ -205,7 +205,9 @@ export async function lipo({ inputs, output }: LipoOptions): Promise<UniversalSl
       throw new UsageError(`the output ${output} is also an input; write the universal file to another path`);
     }
   }
-  const read = await Promise.all(inputs.map(async (name) => ({ name, bytes: await readInput(name) })));
+  // One after the other: the first bad input is the one reported, whatever the disk's timing.
+  const read: UniversalInput[] = [];
+  for (const name of inputs) read.push({ name, bytes: await readInput(name) });
   const universal = createUniversal(read);
   try {
     await writeFileAtomic(output, universal.bytes, { mode: 0o755 });
