@@ -53,6 +53,17 @@ function survives(bytes: Uint8Array): void {
   }
 }
 
+/** Up to `most` bytes set to random values at positions drawn from `position`. */
+function changes(position: fc.Arbitrary<number>, most: number) {
+  return fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: most });
+}
+
+function changed(bytes: Buffer, list: readonly [number, number][]): Buffer {
+  const copy = Buffer.from(bytes);
+  for (const [at, value] of list) copy[at] = value;
+  return copy;
+}
+
 const MAGICS = [
   [0x7f, 0x45, 0x4c, 0x46, 1, 1],
   [0x7f, 0x45, 0x4c, 0x46, 2, 1],
@@ -93,14 +104,7 @@ describe('inspect never crashes', () => {
     for (const bytes of real.values()) {
       const position = fc.oneof(fc.nat({ max: 4095 }), fc.nat({ max: bytes.length - 1 }));
       fc.assert(
-        fc.property(
-          fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
-          (changes) => {
-            const copy = Buffer.from(bytes);
-            for (const [at, value] of changes) copy[at] = value;
-            survives(copy);
-          },
-        ),
+        fc.property(changes(position, 12), (list) => survives(changed(bytes, list))),
         { numRuns: 100 },
       );
     }
@@ -116,14 +120,7 @@ describe('inspect never crashes', () => {
     const ranges = [bind, lazyBind, { ...signature, size: 256 }].filter((range) => range.size > 0);
     const position = fc.oneof(...ranges.map(inside));
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 24 }),
-        (changes) => {
-          const copy = Buffer.from(bytes);
-          for (const [at, value] of changes) copy[at] = value;
-          survives(copy);
-        },
-      ),
+      fc.property(changes(position, 24), (list) => survives(changed(bytes, list))),
       { numRuns: 300 },
     );
   });
