@@ -303,6 +303,8 @@ const CSMAGIC_CODEDIRECTORY = 0xfade0c02;
 const CS_HASHTYPE_SHA256 = 2;
 const CS_ADHOC = 0x2;
 const MAX_SIGNATURE_BLOBS = 64;
+const MIN_PAGE_SHIFT = 9;
+const MAX_PAGE_SHIFT = 24;
 
 export interface CodeSignature {
   /** Signed without a certificate (`codesign -s -`, what Go's and zig's linkers write for arm64). */
@@ -347,7 +349,10 @@ function pageHashesMatch(bytes: Uint8Array, blob: ByteView, at: number, pageShif
   const hashOffset = blob.u32(at + 16, 'code directory');
   const codeSlots = blob.u32(at + 28, 'code directory');
   const codeLimit = blob.u32(at + 32, 'code directory');
-  const pageSize = 2 ** pageShift;
+  // 0 hashes the code as one page; real signatures use 4 KiB (12) or 16 KiB (14). A crafted tiny page
+  // would make a hash per byte.
+  if (pageShift !== 0 && (pageShift < MIN_PAGE_SHIFT || pageShift > MAX_PAGE_SHIFT)) return false;
+  const pageSize = pageShift === 0 ? Math.max(codeLimit, 1) : 2 ** pageShift;
   if (codeSlots !== Math.ceil(codeLimit / pageSize) || codeLimit > bytes.length) return false;
   for (let slot = 0; slot < codeSlots; slot++) {
     const page = bytes.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));

@@ -62,6 +62,10 @@ describe('imports of real Go builds', () => {
     const certificate = Buffer.from(arm64);
     certificate.writeUInt32BE(certificate.readUInt32BE(directory + 12) & ~2, directory + 12);
     expect(readCodeSignature(certificate, info)).toEqual({ adhoc: false, valid: true });
+    // A page of 2 bytes would take a hash per 2 bytes of the file: refused, as no signer writes it.
+    const tinyPages = Buffer.from(arm64);
+    tinyPages[directory + 39] = 1;
+    expect(readCodeSignature(tinyPages, info)).toEqual({ adhoc: true, valid: false });
   });
 
   it('LC_MAIN: arm64 has it; Go writes LC_UNIXTHREAD for amd64', () => {
