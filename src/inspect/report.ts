@@ -154,7 +154,7 @@ function details(facts: BinaryFacts): string[] {
 function machoRows(macho: BinaryFacts['macho']): [string, string][] {
   if (macho === null) return [];
   const signature = macho.codeSignature;
-  const count = new Set(macho.imports.map((entry) => entry.library)).size;
+  const count = new Set(macho.imports.flatMap((entry) => entry.library ?? [])).size;
   const libraries = `${count} ${count === 1 ? 'library' : 'libraries'}`;
   return [
     ['entry', macho.hasMain ? 'LC_MAIN' : 'no LC_MAIN'],
