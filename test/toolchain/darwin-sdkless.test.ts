@@ -23,10 +23,10 @@ import { hasCommand, installHint, needLlvmTool, requireOrSkip } from '../support
 
 /**
  * Imports Go itself names differently when it links externally (cgo) than when it links alone. The
- * runtime declares `libc_exit` as C `_exit` (`__exit`), the syscall package as C `exit` (`_exit`); Go's
- * linker keeps the first declaration it reads, and the order differs between the two link modes, so
- * every cgo darwin build made by Go (with Apple's linker as with zig's) calls `exit` where the pure-Go
- * build calls `_exit`. Both are libSystem's.
+ * runtime declares `libc_exit` as C `_exit` (`__exit`) and the syscall package declares it as C `exit`
+ * (`_exit`); linking alone Go binds `_exit`, while the object it hands an external linker (go.o, kept with
+ * -ldflags=-tmpdir) already references `exit`, so every cgo darwin build of this Go, whatever the linker,
+ * imports `exit` where the pure-Go build imports `_exit`. Both are libSystem's.
  */
 const RENAMED_BY_GO: Record<string, string> = {
   '/usr/lib/libSystem.B.dylib __exit': '/usr/lib/libSystem.B.dylib _exit',
