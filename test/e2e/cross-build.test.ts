@@ -10,7 +10,7 @@ import { type TestZig, testCacheDir, testZigBuildCache } from '../support/test-z
 import { hasCommand, needCommand, requireOrSkip } from '../support/tools.js';
 import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
 import { headerFacts, headerProblems, machoProblems, readelfGlibc } from './checks.js';
-import { expectedOutput, MATRIX, type Mode, type Row } from './matrix.js';
+import { expectedOutput, MATRIX, type Mode, NEWEST_GO, type Row } from './matrix.js';
 import { childCpuSeconds, exec, type Finished, failure } from './process.js';
 import { type E2eResults, e2eResultsFile, type RowResult } from './results.js';
 import { invocation, missingForRunner, prepareWinePrefix, type WinePrefix } from './runners.js';
@@ -137,6 +137,8 @@ const CORE_ROWS = new Set([
   'windows/amd64',
   'darwin/amd64',
   'darwin/arm64',
+  `linux/arm64 musl ${NEWEST_GO}`,
+  `windows/amd64 ${NEWEST_GO}`,
 ]);
 const ROWS = fullSuite ? MATRIX : MATRIX.filter((row) => CORE_ROWS.has(row.id));
 
@@ -326,7 +328,13 @@ async function buildSharedDriver(
  */
 async function pureGoReference(row: Row, dir: string): Promise<Buffer> {
   const file = path.join(dir, 'pure-go');
-  const env = goEnv({ GOCACHE: goCache, GOOS: row.expect.goos, GOARCH: row.expect.goarch, CGO_ENABLED: '0' });
+  const env = goEnv({
+    GOCACHE: goCache,
+    GOOS: row.expect.goos,
+    GOARCH: row.expect.goarch,
+    CGO_ENABLED: '0',
+    ...(row.go === undefined ? {} : { GOTOOLCHAIN: row.go }),
+  });
   const built = await exec('go', ['build', '-o', file, '.'], {
     cwd: stdonlyDir,
     env,
@@ -347,7 +355,8 @@ async function xccShell(row: Row, script: string, cwd: string): Promise<void> {
 
 async function xcc(row: Row, command: string[], cwd: string): Promise<Finished> {
   const args = [cliBin, 'exec', row.target, ...row.flags, '--quiet', '--', ...command];
-  const result = await exec(process.execPath, args, { cwd, env: xccEnv, timeoutMs: BUILD_TIMEOUT });
+  const env = row.go === undefined ? xccEnv : { ...xccEnv, GOTOOLCHAIN: row.go };
+  const result = await exec(process.execPath, args, { cwd, env, timeoutMs: BUILD_TIMEOUT });
   if (result.exitCode !== 0) throw new Error(failure(result));
   return result;
 }

@@ -46,6 +46,8 @@ export interface Row {
    * as unsupported with `reason`. Once it builds, the test fails so that the row gets promoted.
    */
   knownFailure?: { match: RegExp; reason: string };
+  /** Another Go than the machine's, as GOTOOLCHAIN names it (the go command fetches it from the module proxy). */
+  go?: string;
 }
 
 export interface Expected {
@@ -159,6 +161,8 @@ function darwin(goarch: string, fileMachine: RegExp): Row {
 }
 
 const AMD64 = /x86-64/;
+/** The newest Go release (GOTOOLCHAIN): Go changes what it asks of the C toolchain from release to release. */
+export const NEWEST_GO = 'go1.27.3';
 const AARCH64 = /ARM aarch64/;
 const NO_WINE32 = 'built and checked only: no 32-bit Wine (wine32:i386) on the test machine';
 
@@ -221,6 +225,9 @@ export const MATRIX: Row[] = [
     kind: 'none',
     reason: 'built and checked only: no Windows on ARM runner (Wine runs x86 code only)',
   }),
+  // The newest Go on two core rows; every other row builds with the machine's Go, the oldest xcc supports.
+  { ...linuxMusl('arm64', 'aarch64', AARCH64), id: `linux/arm64 musl ${NEWEST_GO}`, go: NEWEST_GO },
+  { ...windows('amd64', /x86-64/, { kind: 'wine' }), id: `windows/amd64 ${NEWEST_GO}`, go: NEWEST_GO },
   darwin('amd64', /x86_64/),
   darwin('arm64', /arm64/),
   {
