@@ -155,7 +155,7 @@ export function updateTiers(tiers: TierEntry[], results: E2eResults): TierEntry[
       return {
         ...tier,
         tier: 'links',
-        reason: `end-to-end suite (${ids}): cgo C${rows.some((row) => row.cxx) ? ' and C++' : ''}, net and os/user built with xcc and no macOS SDK, and held against Go's own link (CGO_ENABLED=0): the same dylibs, a minimum macOS no higher, LC_MAIN, a valid ad-hoc signature on arm64 (${versions}); not run: ${notRun}`,
+        reason: `end-to-end suite (${ids}): cgo C${rows.some((row) => row.cxx) ? ' and C++' : ''}, net and os/user built with xcc and no macOS SDK, and held against Go's own link (CGO_ENABLED=0): the same dylibs and imported symbols, a minimum macOS no higher, LC_MAIN, a valid ad-hoc signature on arm64 (${versions}); not run: ${notRun}`,
       };
     }
     return {
