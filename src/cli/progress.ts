@@ -41,13 +41,15 @@ export interface Reporter {
  * shell-startup path (`node --cpu-prof`).
  */
 export function stderrReporter(
-  options: { quiet?: boolean },
+  options: { quiet?: boolean; debug?: boolean },
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Reporter {
   let reporter: Reporter | undefined;
   return {
     handle: (event) => {
-      reporter ??= createReporter(progressMode(options, process.stderr, env), process.stderr);
+      reporter ??= createReporter(progressMode(options, process.stderr, env), process.stderr, Date.now, {
+        debug: options.debug === true,
+      });
       reporter.handle(event);
     },
     close: () => reporter?.close(),
@@ -57,22 +59,39 @@ export function stderrReporter(
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
 
+/**
+ * `debug`: each unreachable source's error on its own line, as it comes; otherwise they are one line (see
+ * `unreachableSummary`), and the final error lists them all if no source delivers.
+ */
 export function createReporter(
   mode: ProgressMode,
   stream: ProgressOutput,
   now: () => number = Date.now,
+  options: { debug?: boolean } = {},
 ): Reporter {
   if (mode === 'quiet') return { handle: () => {}, close: () => {} };
   let bar: { file: string; source: string; started: number; drawn: number } | undefined;
   let barVisible = false;
+  /** Sources that could not be reached and are not yet told: one line when the next source answers. */
+  let unreachable: SourceFailure[] = [];
+  /** Whether a source failed before the one now downloading: that one is then used "instead". */
+  let fellBack = false;
 
   const clearBar = () => {
     if (barVisible) stream.write('\r\x1b[2K');
     barVisible = false;
   };
-  const line = (text: string) => {
+  const write = (text: string) => {
     clearBar();
     stream.write(`xcc: ${text}\n`);
+  };
+  const line = (text: string) => {
+    if (unreachable.length > 0) {
+      const summary = unreachableSummary(unreachable, options.debug === true);
+      unreachable = [];
+      write(summary);
+    }
+    write(text);
   };
 
   const draw = (event: Extract<InstallEvent, { type: 'download-progress' }>) => {
@@ -108,6 +127,8 @@ export function createReporter(
         );
         return;
       case 'download-start':
+        if (fellBack) line(`using ${event.source} instead`);
+        fellBack = false;
         bar = { file: event.file, source: event.source, started: now(), drawn: 0 };
         if (mode === 'lines') {
           line(
@@ -123,9 +144,19 @@ export function createReporter(
           `${event.source}: ${event.reason}; retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt + 1})`,
         );
         return;
-      case 'source-failed':
-        line(`${event.source} failed: ${event.reason}`);
+      case 'source-failed': {
+        fellBack = true;
+        // A transfer that broke mid-way is no unreachable source: that one is told on its own.
+        const started = bar !== undefined;
+        bar = undefined;
+        if (!event.unreachable || started) {
+          line(`${event.source} failed: ${event.reason}`);
+          return;
+        }
+        if (options.debug) write(`${event.source} failed: ${event.reason}`);
+        unreachable.push(event);
         return;
+      }
       case 'verified':
         if (bar && mode === 'lines') line(`downloaded ${bar.file} in ${formatDuration(now() - bar.started)}`);
         line(`verified ${event.checks.join(', ')}`);
@@ -141,5 +172,22 @@ export function createReporter(
         return;
     }
   };
+  // Unreachable sources not told by now are in the final error, which lists every source and why.
   return { handle, close: clearBar };
+}
+
+type SourceFailure = Extract<InstallEvent, { type: 'source-failed' }>;
+
+/**
+ * One line for the sources that could not be reached: `could not reach 5 Zig mirrors or ziglang.org`.
+ * Offline or behind a firewall each of them fails with the same DNS or connect error, and six such lines
+ * before a working fall-back read like a failed install.
+ */
+export function unreachableSummary(failures: readonly SourceFailure[], debug: boolean): string {
+  const mirrors = failures.filter((failure) => failure.kind === 'mirror');
+  const names = failures.filter((failure) => failure.kind !== 'mirror').map((failure) => failure.source);
+  if (mirrors.length === 1) names.unshift(mirrors[0]!.source);
+  if (mirrors.length > 1) names.unshift(`${mirrors.length} Zig mirrors`);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0];
+  return `could not reach ${list}${debug ? '' : ' (--debug shows why)'}`;
 }

@@ -160,6 +160,12 @@ export function machoCpuName(cputype: number): string {
   return MACHO_CPUS[cputype]?.name ?? `cputype 0x${cputype.toString(16)}`;
 }
 
+/** A COFF machine (PE images, and the objects of Windows archives): its names, or null when unknown. */
+export function coffMachine(code: number): { machine: string; arch: string | null } | null {
+  const known = PE_MACHINES[code];
+  return known === undefined ? null : { machine: known.name, arch: known.arch(64, 'little') };
+}
+
 function machine(table: Record<number, Machine>, code: number, bits: 32 | 64, endian: 'little' | 'big') {
   const known = table[code];
   return known === undefined
@@ -170,11 +176,12 @@ function machine(table: Record<number, Machine>, code: number, bits: 32 | 64, en
 function elfFacts(bytes: Uint8Array, info: ElfInfo): BinaryFacts {
   const go = goFacts(readGoBuildInfo(elfImage(bytes, info)), elfGoBuildId(info));
   const { machine: name, arch } = machine(ELF_MACHINES, info.machine, info.bits, info.endian);
-  const libc = elfLibc(info, go);
+  const os = go?.settings.GOOS ?? elfOs(info);
+  const libc = elfLibc(info, go, os);
   return {
     format: 'elf',
     kind: elfKind(info),
-    os: go?.settings.GOOS ?? elfOs(info),
+    os,
     arch: go?.settings.GOARCH ?? arch,
     machine: name,
     bits: info.bits,
@@ -234,10 +241,16 @@ function elfOs(info: ElfInfo): string {
   return ELF_OSABI[info.osabi] ?? 'linux';
 }
 
-function elfLibc(info: ElfInfo, go: GoFacts | null): string | null {
+/**
+ * The C library, from the loader (PT_INTERP) and, for a shared library, which has none, from DT_NEEDED:
+ * musl's is `libc.musl-<arch>.so.1` on Alpine and plain `libc.so` in what zig links (glibc's is
+ * `libc.so.6`; Android's bionic is also `libc.so`, told apart by the OS).
+ */
+function elfLibc(info: ElfInfo, go: GoFacts | null, os: string): string | null {
   const interpreter = info.interpreter ?? '';
-  if (/ld-musl-/.test(interpreter) || info.needed.some((name) => /^libc\.musl-/.test(name))) return 'musl';
   if (/^\/system\/bin\/linker/.test(interpreter)) return 'bionic';
+  if (info.needed.includes('libc.so')) return os === 'android' ? 'bionic' : 'musl';
+  if (/ld-musl-/.test(interpreter) || info.needed.some((name) => /^libc\.musl-/.test(name))) return 'musl';
   if (
     info.needed.includes('libc.so.6') ||
     info.versionNeeds.some((need) => need.versions.some((v) => /^GLIBC_/.test(v.name)))

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { XccError } from '../errors.js';
+import { type ArchiveFacts, archiveFacts, isArchive } from './archive.js';
 import { FormatError } from './bytes.js';
 import { checkExpectations, type Expectation, type ExpectationResult } from './expect.js';
 import { type BinaryFacts, inspectBytes } from './facts.js';
@@ -17,8 +18,10 @@ export interface FileReport {
   file: string;
   /** One line when the file could not be read or parsed; then `images` and `expectations` are empty. */
   error: string | null;
-  /** One image, or one per architecture of a universal Mach-O file. */
+  /** One image, or one per architecture of a universal Mach-O file; none for an archive. */
   images: ImageReport[];
+  /** An `ar` archive (a static library, a Go c-archive): its members; null for anything else. */
+  archive: ArchiveFacts | null;
   expectations: ExpectationResult[];
 }
 
@@ -32,14 +35,21 @@ export interface InspectReport {
 
 /** Reads and parses one file; a missing, unreadable or malformed file is an XccError with a one-line message. */
 export async function inspectFile(file: string): Promise<BinaryFacts[]> {
-  let bytes: Buffer;
+  const bytes = await readInput(file);
+  return parsed(file, () => inspectBytes(bytes));
+}
+
+async function readInput(file: string): Promise<Buffer> {
   try {
-    bytes = await readFile(file);
+    return await readFile(file);
   } catch (error) {
     throw new XccError(`cannot read ${file}: ${readProblem(error)}`, { cause: error });
   }
+}
+
+function parsed<T>(file: string, parse: () => T): T {
   try {
-    return inspectBytes(bytes);
+    return parse();
   } catch (error) {
     if (error instanceof FormatError) throw new XccError(`${file}: ${error.message}`, { cause: error });
     throw error;
@@ -75,18 +85,42 @@ async function fileReport(
   host: Host,
   expectations: readonly Expectation[],
 ): Promise<FileReport> {
-  let images: BinaryFacts[];
   try {
-    images = await inspectFile(file);
+    const bytes = await readInput(file);
+    if (isArchive(bytes))
+      return archiveReport(
+        file,
+        parsed(file, () => archiveFacts(bytes)),
+        expectations,
+      );
+    const images = parsed(file, () => inspectBytes(bytes));
+    return {
+      file,
+      error: null,
+      images: images.map((facts) => ({ facts, verdicts: judge(facts, host) })),
+      archive: null,
+      expectations: checkExpectations(images, expectations),
+    };
   } catch (error) {
-    if (error instanceof XccError) return { file, error: error.message, images: [], expectations: [] };
+    if (error instanceof XccError)
+      return { file, error: error.message, images: [], archive: null, expectations: [] };
     throw error;
   }
+}
+
+/** An archive is no program: a release gate (`--expect`) on one fails, whatever it asks. */
+function archiveReport(
+  file: string,
+  archive: ArchiveFacts,
+  expectations: readonly Expectation[],
+): FileReport {
+  const actual = 'an ar archive of object files, not a program or shared library';
   return {
     file,
     error: null,
-    images: images.map((facts) => ({ facts, verdicts: judge(facts, host) })),
-    expectations: checkExpectations(images, expectations),
+    images: [],
+    archive,
+    expectations: expectations.map((expectation) => ({ expectation: expectation.text, ok: false, actual })),
   };
 }
 
@@ -103,7 +137,7 @@ export function renderText(report: InspectReport): string {
 }
 
 function renderFile(file: FileReport): string {
-  const lines: string[] = [];
+  const lines: string[] = file.archive === null ? [] : archiveLines(file.file, file.archive);
   file.images.forEach((image, index) => {
     const label =
       file.images.length > 1 ? `${file.file} (image ${index + 1} of ${file.images.length})` : file.file;
@@ -119,7 +153,59 @@ function renderFile(file: FileReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const FORMAT_NAMES = { elf: 'ELF', pe: 'PE', macho: 'Mach-O' } as const;
+const FORMAT_NAMES = { elf: 'ELF', pe: 'PE', macho: 'Mach-O', coff: 'COFF' } as const;
+/** Members named in the text report; `--json` lists them all. */
+const MEMBERS_SHOWN = 8;
+
+function archiveLines(file: string, archive: ArchiveFacts): string[] {
+  const { members, thin } = archive;
+  const groups = new Map<string, number>();
+  for (const member of members) {
+    const key =
+      member.format === null
+        ? 'other'
+        : `${FORMAT_NAMES[member.format]} object|${machineText(member.arch, member.machine)}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  const kinds = [...groups].map(([key, count]) => {
+    if (key === 'other') return `${count} ${plural(count, 'other member')}`;
+    const [what, machine] = key.split('|');
+    return `${count} ${plural(count, what!)} for ${machine}`;
+  });
+  const summary = thin
+    ? `thin ar archive, ${members.length} ${plural(members.length, 'member')} stored elsewhere`
+    : `ar archive, ${members.length} ${plural(members.length, 'member')}${kinds.length === 0 ? '' : `: ${kinds.join(', ')}`}`;
+  const names = members.slice(0, MEMBERS_SHOWN).map((member) => printable(member.name));
+  const more = members.length - names.length;
+  const lines = [`${file}: ${summary}`];
+  if (names.length > 0)
+    lines.push(`  ${'members'.padEnd(10)}  ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+  lines.push(
+    verdictLine({
+      topic: 'kind',
+      ok: null,
+      text: 'a static library (an archive of object files), not a program: a linker copies its objects into one',
+    }),
+  );
+  return lines;
+}
+
+/** `amd64 (x86-64)`; the name once where the format's is Go's (`arm64`), or Go has none. */
+function machineText(arch: string | null, machine: string | null): string {
+  if (arch === null || machine === null || arch === machine) return arch ?? machine ?? 'unknown machine';
+  return `${arch} (${machine})`;
+}
+
+/** `1 member`, `2 members`; `1 dependency`, `2 dependencies`. */
+function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return count === 1 ? noun : nouns;
+}
+
+/** A name from a file, safe on a terminal: control characters (escape sequences) are shown escaped. */
+function printable(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  return /[\x00-\x1f\x7f]/.test(name) ? JSON.stringify(name) : name;
+}
 
 function summary(facts: BinaryFacts): string {
   const parts = [
@@ -180,7 +266,8 @@ function goText(go: NonNullable<BinaryFacts['go']>): string {
   const parts = [go.version];
   if (go.path !== null) parts.push(go.path);
   if (go.main !== null) parts.push(`module ${go.main.path} ${go.main.version}`);
-  if (go.deps.length > 0) parts.push(`${go.deps.length} dependencies`);
+  if (go.deps.length > 0)
+    parts.push(`${go.deps.length} ${plural(go.deps.length, 'dependency', 'dependencies')}`);
   return parts.join(', ');
 }
 

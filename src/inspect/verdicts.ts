@@ -47,8 +47,10 @@ export interface Verdict {
 }
 
 export function judge(facts: BinaryFacts, host: Host): Verdict[] {
-  if (facts.kind !== 'executable')
-    return [kindVerdict(facts), ...cpuVerdicts(facts), ...buildVerdicts(facts)];
+  if (facts.kind !== 'executable') {
+    const libc = facts.kind === 'shared-library' ? libcVerdicts(facts, host) : [];
+    return [kindVerdict(facts), ...libc, ...cpuVerdicts(facts), ...buildVerdicts(facts)];
+  }
   return [
     hostVerdict(facts, host),
     ...deploymentVerdicts(facts),
@@ -317,6 +319,7 @@ function libcVerdicts(facts: BinaryFacts, host: Host): Verdict[] {
         : '';
     return [{ topic: 'libc', ok: null, text: `needs glibc >= ${facts.glibc.version}${why}${here}` }];
   }
+  if (facts.libc === 'musl' && facts.kind === 'shared-library') return muslLibraryVerdicts(facts);
   if (facts.libc === 'musl' && facts.interpreter !== null) {
     return [
       {
@@ -339,6 +342,26 @@ function libcVerdicts(facts: BinaryFacts, host: Host): Verdict[] {
     ];
   }
   return [];
+}
+
+/** Which programs can load a musl shared library: musl ones, and for Go's c-shared, none (golang/go#13492). */
+function muslLibraryVerdicts(facts: BinaryFacts): Verdict[] {
+  const libc = facts.libraries.find((name) => name === 'libc.so' || name.startsWith('libc.musl-'));
+  const verdicts: Verdict[] = [
+    {
+      topic: 'libc',
+      ok: null,
+      text: `needs musl's libc (${libc}): only a musl program (Alpine) can load it; a glibc program cannot`,
+    },
+  ];
+  if (facts.go?.settings['-buildmode'] === 'c-shared') {
+    verdicts.push({
+      topic: 'libc',
+      ok: false,
+      text: "crashes the musl program that loads it: Go's runtime reads argc and argv in .init_array, which musl does not pass (golang/go#13492); build it for glibc (xcc exec TARGET --glibc)",
+    });
+  }
+  return verdicts;
 }
 
 /** Go's sub-architecture settings in words: what CPU the code was compiled for. */
@@ -443,12 +466,32 @@ const WINDOWS_VERSIONS: Record<string, string> = {
   '10.0': '10',
 };
 
+/** Go 1.21 dropped Windows 7, 8 and 8.1 ("requires at least Windows 10"), but its linker still writes 6.1. */
+const GO_NEEDS_WINDOWS_10 = '1.21';
+
+/**
+ * The oldest Windows a PE image runs on: its header's subsystem version, unless what is inside asks for more.
+ * Go since 1.21 runs on Windows 10 and newer only, and C code that zig links against mingw-w64's UCRT
+ * (api-ms-win-crt-*.dll, ucrtbase.dll) needs the Universal C Runtime, part of Windows 10 (an update for
+ * older ones).
+ */
+function windowsVersionText(facts: BinaryFacts, version: string): string {
+  const header = `subsystem version ${version}${WINDOWS_VERSIONS[version] ? `, Windows ${WINDOWS_VERSIONS[version]}` : ''}`;
+  const go = /^go(\d+(?:\.\d+)*)/.exec(facts.go?.version ?? '')?.[1];
+  const ucrt = facts.libc === 'ucrt';
+  if (go !== undefined && compareDottedVersions(go, GO_NEEDS_WINDOWS_10) >= 0) {
+    const crt = ucrt ? '; its C code uses the Universal C Runtime (UCRT), which Windows 10 includes' : '';
+    return `needs Windows 10 or newer (Go ${go} runs on no older Windows, whatever the header says: ${header})${crt}`;
+  }
+  if (ucrt) {
+    return `needs Windows 10 or newer, or an older one with the Universal C Runtime (UCRT) installed (${header})`;
+  }
+  return `needs Windows ${WINDOWS_VERSIONS[version] ?? version} or newer (subsystem version ${version})`;
+}
+
 function osVersionText(facts: BinaryFacts): string | null {
   if (facts.minOsVersion === null) return null;
-  if (facts.format === 'pe') {
-    const name = WINDOWS_VERSIONS[facts.minOsVersion];
-    return `needs Windows ${name ?? facts.minOsVersion} or newer (subsystem version ${facts.minOsVersion})`;
-  }
+  if (facts.format === 'pe') return windowsVersionText(facts, facts.minOsVersion);
   const os = facts.os === 'darwin' ? 'macOS' : (facts.os ?? 'the OS');
   return `needs ${os} ${facts.minOsVersion} or newer`;
 }

@@ -1,4 +1,5 @@
 import { redactUrls } from '../redact.js';
+import type { SourceKind } from './sources/names.js';
 
 /**
  * What an install reports while it works. The library only emits these; the CLI decides how to show
@@ -15,8 +16,13 @@ export type InstallEvent =
   | { type: 'download-start'; source: string; url: string; file: string; size?: number }
   | { type: 'download-progress'; source: string; bytes: number; total?: number }
   | { type: 'retry'; source: string; url: string; attempt: number; delayMs: number; reason: string }
-  /** A source failed; the installer moves on to the next one. */
-  | { type: 'source-failed'; source: string; reason: string }
+  /**
+   * A source failed; the installer moves on to the next one. `unreachable`: no connection or no answer in
+   * time (DNS, refused, timeouts), as opposed to an answer that did not deliver (a status, bytes that fail
+   * verification): the CLI groups the unreachable ones into one line, since offline or behind a firewall
+   * every mirror fails alike.
+   */
+  | { type: 'source-failed'; source: string; kind: SourceKind; reason: string; unreachable: boolean }
   | { type: 'verified'; source: string; checks: string[] }
   | { type: 'installed'; version: string; dir: string; source: string; durationMs: number }
   | { type: 'warning'; message: string };

@@ -11,7 +11,7 @@ import { zigConfig } from './distribution.js';
 import { type InstallEvent, type InstallEventHandler, redactingHandler } from './events.js';
 import { currentHostKey, zigHostKey } from './host.js';
 import { type LockedArtifacts, type LockedDigest, lockPins } from './locked.js';
-import { createHttpClient, type HttpClient, offlineSetting } from './net/http.js';
+import { createHttpClient, type HttpClient, HttpError, offlineSetting } from './net/http.js';
 import { type LoadedIndex, loadIndex } from './releases/index-source.js';
 import { pinnedCatalog, zigReleases } from './releases/pinned.js';
 import {
@@ -340,6 +340,7 @@ function mirrorSource(base: string, archive: ArchiveDigest): ZigSource {
   // `?source=` tells mirror operators which tool asks (ziglang.org's mirror guidelines encourage it).
   return httpArchiveSource({
     name: new URL(base).host,
+    kind: 'mirror',
     fileUrl: `${base}/${archive.file}?source=xcc`,
     signatureUrl: `${base}/${archive.file}.minisig?source=xcc`,
     expected: archive,
@@ -351,6 +352,7 @@ function officialSource(version: string, archive: ArchiveDigest): ZigSource {
   const base = isDevVersion(version) ? dev : `${release}/${version}`;
   return httpArchiveSource({
     name: 'ziglang.org',
+    kind: 'ziglang.org',
     fileUrl: `${base}/${archive.file}`,
     signatureUrl: `${base}/${archive.file}.minisig`,
     expected: archive,
@@ -453,7 +455,13 @@ async function tryInOrder(sources: ZigSource[], stage: string, store: Store, con
         throw error;
       const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
       failures.push(`  ${source.name}: ${reason}`);
-      context.emit({ type: 'source-failed', source: source.name, reason });
+      context.emit({
+        type: 'source-failed',
+        source: source.name,
+        kind: source.kind,
+        reason,
+        unreachable: isUnreachable(error),
+      });
       await rm(stage, { recursive: true, force: true });
       await makeDirectory(stage, CACHE_DIRECTORY_MODE);
     } finally {
@@ -489,6 +497,11 @@ function isSourceFailure(error: unknown): boolean {
   return (
     error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && !isDiskFull(error)
   );
+}
+
+/** No connection or no answer in time: what every source meets offline or behind a firewall. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof HttpError && (error.failure === 'network' || error.failure === 'timeout');
 }
 
 function retryEvent(retry: { url: string; attempt: number; delayMs: number; error: Error }): InstallEvent {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goBuild, goModule, HELLO_GO } from '../support/builds.js';
 import { cliBin } from '../support/paths.js';
+import { hasCommand, needCommand } from '../support/tools.js';
 
 /** `xcc inspect` as a user and a CI job run it: exit codes, stdout, stderr, the JSON shape. */
 
@@ -28,6 +29,21 @@ beforeAll(() => {
     goBuild(hello, bin(`hello-darwin-${arch}`), { GOOS: 'darwin', GOARCH: arch }, ['-trimpath']);
   }
   writeFileSync(bin('notes.txt'), 'not a program\n');
+  // One dependency, replaced by a local directory: no network.
+  const dependency = goModule(work, 'dep', { 'dep.go': 'package dep\n\nconst Answer = 42\n' });
+  const user = goModule(work, 'user', {
+    'main.go': 'package main\n\nimport "example.com/dep"\n\nfunc main() { println(dep.Answer) }\n',
+  });
+  writeFileSync(
+    path.join(user, 'go.mod'),
+    `module example.com/user\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ${dependency}\n`,
+  );
+  goBuild(user, bin('one-dependency'), {});
+  if (hasCommand('gcc') && hasCommand('ar')) {
+    writeFileSync(path.join(work, 'answer.c'), 'int answer(void) { return 42; }\n');
+    spawnSync('gcc', ['-c', 'answer.c', '-o', 'answer.o'], { cwd: work });
+    spawnSync('ar', ['rcs', 'bin/libanswer.a', 'answer.o'], { cwd: work });
+  }
 }, 1_800_000);
 
 describe('xcc inspect', () => {
@@ -97,7 +113,8 @@ describe('xcc inspect', () => {
       ok: false,
     });
     const [hello, missing] = report.files;
-    expect(Object.keys(hello)).toEqual(['file', 'error', 'images', 'expectations']);
+    expect(Object.keys(hello)).toEqual(['file', 'error', 'images', 'archive', 'expectations']);
+    expect(hello.archive).toBeNull();
     expect(hello.error).toBeNull();
     expect(hello.expectations).toEqual([{ expectation: 'static', ok: true, actual: 'static' }]);
     const [image] = hello.images;
@@ -141,6 +158,7 @@ describe('xcc inspect', () => {
       file: 'missing',
       error: 'cannot read missing: no such file',
       images: [],
+      archive: null,
       expectations: [],
     });
   });
@@ -180,6 +198,38 @@ describe('xcc inspect', () => {
       weak: false,
     });
     expect(report.files[0].images[0].facts.macho.hasMain).toBe(false);
+  });
+
+  it('counts dependencies in words that agree with the number', () => {
+    const result = xcc('inspect', 'bin/one-dependency');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ {2}go {10}go1\.\S+, example\.com\/user, module example\.com\/user \(devel\), 1 dependency$/m,
+    );
+  });
+
+  it('an ar archive: its members and their machine; a release gate on it fails', (context) => {
+    needCommand(context, 'gcc');
+    needCommand(context, 'ar');
+    const result = xcc('inspect', 'bin/libanswer.a');
+    expect(result).toEqual({
+      exitCode: 0,
+      stdout: [
+        `bin/libanswer.a: ar archive, 1 member: 1 ELF object for ${process.arch === 'x64' ? 'amd64 (x86-64)' : process.arch}`,
+        '  members     answer.o',
+        '  --  a static library (an archive of object files), not a program: a linker copies its objects into one',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    const gate = xcc('inspect', '--json', '--expect', '!cgo', 'bin/libanswer.a');
+    expect(gate.exitCode).toBe(1);
+    expect(gate.stderr).toBe(
+      'xcc: bin/libanswer.a: expected !cgo, but it is an ar archive of object files, not a program or shared library\n',
+    );
+    const [file] = JSON.parse(gate.stdout).files;
+    expect(file.images).toEqual([]);
+    expect(file.archive).toMatchObject({ thin: false, members: [{ name: 'answer.o', format: 'elf' }] });
   });
 
   it('a file that is not a binary: one line on stderr, exit 1, the other files still reported', () => {

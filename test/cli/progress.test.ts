@@ -140,7 +140,13 @@ describe('a download, verify and install, as rendered', () => {
       { type: 'resolved', spec: 'master', version: '0.16.0-dev.1', warning: 'dev builds disappear' },
       { type: 'waiting', version: '0.15.2', pid: 42, hostname: 'ci-1' },
       { type: 'retry', source: 'mirror', url: URL, attempt: 1, delayMs: 1500, reason: 'HTTP 503' },
-      { type: 'source-failed', source: 'mirror', reason: 'sha256 mismatch' },
+      {
+        type: 'source-failed',
+        source: 'mirror',
+        kind: 'mirror',
+        reason: 'sha256 mismatch',
+        unreachable: false,
+      },
       { type: 'warning', message: 'unpinned wheel' },
       { type: 'cached', version: '0.15.2', dir: '/c' },
     ];
@@ -163,6 +169,97 @@ describe('a download, verify and install, as rendered', () => {
     install(createReporter('quiet', quiet, time.now).handle, time);
     for (const event of events) createReporter('quiet', quiet).handle(event);
     expect(quiet.text).toBe('');
+  });
+});
+
+describe('sources that could not be reached', () => {
+  const unreachable = (source: string, kind: 'mirror' | 'ziglang.org' | 'pypi'): InstallEvent => ({
+    type: 'source-failed',
+    source,
+    kind,
+    reason: `cannot fetch https://${source}/zig.minisig: getaddrinfo ENOTFOUND ${source}`,
+    unreachable: true,
+  });
+  const offline = [
+    ...['a.example', 'b.example', 'c.example', 'd.example', 'e.example'].map((host) =>
+      unreachable(host, 'mirror'),
+    ),
+    unreachable('ziglang.org', 'ziglang.org'),
+  ];
+  const wheel = 'ziglang-0.15.2-py3-none-manylinux_2_12_x86_64.whl';
+  const fromPypi: InstallEvent[] = [
+    { type: 'download-start', source: 'pypi (files.pythonhosted.org)', url: URL, file: wheel, size: MiB },
+    { type: 'download-progress', source: 'pypi (files.pythonhosted.org)', bytes: MiB, total: MiB },
+    { type: 'verified', source: 'pypi (files.pythonhosted.org)', checks: ['sha256'] },
+  ];
+
+  it('are one line, then one for the source used instead, on a terminal and off it', () => {
+    for (const mode of ['lines', 'bar'] as const) {
+      const stream = output(mode === 'bar');
+      const reporter = createReporter(mode, stream);
+      for (const event of [...offline, ...fromPypi]) reporter.handle(event);
+      const lines = stream.text.split('\n');
+      expect(lines.slice(0, 2)).toEqual([
+        'xcc: could not reach 5 Zig mirrors or ziglang.org (--debug shows why)',
+        'xcc: using pypi (files.pythonhosted.org) instead',
+      ]);
+      expect(stream.text).not.toContain('ENOTFOUND');
+      expect(stream.text).toContain('xcc: verified sha256\n');
+    }
+  });
+
+  it('with --debug, each one with its error as it comes, then the same two lines', () => {
+    const stream = output(false);
+    const reporter = createReporter('lines', stream, Date.now, { debug: true });
+    for (const event of [...offline, ...fromPypi]) reporter.handle(event);
+    const lines = stream.text.split('\n');
+    expect(lines.slice(0, 6)).toEqual(
+      offline.map(
+        (event) =>
+          `xcc: ${(event as { source: string }).source} failed: ${(event as { reason: string }).reason}`,
+      ),
+    );
+    expect(lines.slice(6, 8)).toEqual([
+      'xcc: could not reach 5 Zig mirrors or ziglang.org',
+      'xcc: using pypi (files.pythonhosted.org) instead',
+    ]);
+  });
+
+  it('names a lone mirror; keeps a source that answered wrongly, or broke mid-transfer, on its own line', () => {
+    const stream = output(false);
+    const reporter = createReporter('lines', stream);
+    reporter.handle(unreachable('mirror.example', 'mirror'));
+    reporter.handle({
+      type: 'source-failed',
+      source: 'ziglang.org',
+      kind: 'ziglang.org',
+      reason: 'HTTP 404',
+      unreachable: false,
+    });
+    reporter.handle({ type: 'download-start', source: 'pypi (p.example)', url: URL, file: wheel });
+    reporter.handle({
+      type: 'source-failed',
+      source: 'pypi',
+      kind: 'pypi',
+      reason: 'the connection broke (ECONNRESET) after 10 bytes, and the server cannot resume the transfer',
+      unreachable: true,
+    });
+    expect(stream.text.split('\n')).toEqual([
+      'xcc: could not reach mirror.example (--debug shows why)',
+      'xcc: ziglang.org failed: HTTP 404',
+      'xcc: using pypi (p.example) instead',
+      `xcc: downloading ${wheel} from ${URL}`,
+      'xcc: pypi failed: the connection broke (ECONNRESET) after 10 bytes, and the server cannot resume the transfer',
+      '',
+    ]);
+  });
+
+  it('when no source delivers, leaves them to the final error, which lists every one', () => {
+    const stream = output(false);
+    const reporter = createReporter('lines', stream);
+    for (const event of [...offline, unreachable('pypi', 'pypi')]) reporter.handle(event);
+    reporter.close();
+    expect(stream.text).toBe('');
   });
 });
 

@@ -439,13 +439,16 @@ describe('where a Go binary runs', () => {
     ]);
   });
 
-  it('Windows and macOS binaries of Go need only what the OS ships, from a minimum OS version', async () => {
+  it('Windows and macOS binaries of Go need only what the OS ships, from a minimum OS version (Windows 10 for Go 1.21 on)', async () => {
     const windows = await only('windows-amd64.exe');
     expect(texts(windows, LINUX_AMD64, 'libraries')).toEqual([
       'self-contained: yes, it needs only libraries that ship with Windows',
     ]);
+    // Go's linker writes 6.1 (Windows 7), but Go since 1.21 runs on Windows 10 and newer only.
+    expect(windows.minOsVersion).toBe('6.1');
+    const go = windows.go!.version.slice(2);
     expect(texts(windows, LINUX_AMD64, 'os-version')).toEqual([
-      'needs Windows 7 or newer (subsystem version 6.1)',
+      `needs Windows 10 or newer (Go ${go} runs on no older Windows, whatever the header says: subsystem version 6.1, Windows 7)`,
     ]);
     const mac = await only('darwin-arm64');
     expect(texts(mac, LINUX_AMD64, 'libraries')).toEqual([

@@ -62,6 +62,7 @@ beforeAll(() => {
   cc(zigcc('arm-linux-musleabi', '-mcpu=arm1176jzf_s', '-c'), bin('armel.o'), ['hello.c'], src, zig.env);
   cc(zigcc('arm-linux-musleabihf', '-mcpu=cortex_a53', '-c'), bin('armv8.o'), ['hello.c'], src, zig.env);
 
+  cc(zigcc('x86_64-windows-gnu'), bin('hello-c.exe'), ['hello.c'], src, zig.env);
   const windows = goModule(work, 'answer', { 'main.go': ANSWER_CGO });
   cc(zigcc('x86_64-windows-gnu', '-shared'), path.join(windows, 'answer.dll'), ['answer.c'], src, zig.env);
   goBuild(windows, bin('cgo-dll.exe'), {
@@ -251,6 +252,16 @@ describe('libraries the OS does not ship', () => {
       'self-contained: no, it needs answer.dll, which Windows does not ship; put them next to the .exe or link them statically',
     ]);
     expect(texts(facts, LINUX_AMD64, 'cgo')).toEqual(['cgo was enabled (CGO_ENABLED=1)']);
+    // lld writes 6.0 (Vista); Go and the UCRT ask for more.
+    expect(facts.minOsVersion).toBe('6.0');
+    expect(texts(facts, LINUX_AMD64, 'os-version')).toEqual([
+      `needs Windows 10 or newer (Go ${facts.go!.version.slice(2)} runs on no older Windows, whatever the header says: subsystem version 6.0, Windows Vista); its C code uses the Universal C Runtime (UCRT), which Windows 10 includes`,
+    ]);
+    const c = await image('hello-c.exe');
+    expect(c.libc).toBe('ucrt');
+    expect(texts(c, LINUX_AMD64, 'os-version')).toEqual([
+      'needs Windows 10 or newer, or an older one with the Universal C Runtime (UCRT) installed (subsystem version 6.0, Windows Vista)',
+    ]);
     expect(checkExpectations([facts], parseExpectations('windows/amd64,cgo,static'))).toEqual([
       { expectation: 'windows/amd64', ok: true, actual: 'windows/amd64/v1' },
       { expectation: 'cgo', ok: true, actual: 'CGO_ENABLED=1' },

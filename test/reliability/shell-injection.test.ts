@@ -153,7 +153,13 @@ describe('a wrapper run bare gives the program it execs exactly the values baked
       it(`${label}, ${shell}: the target flags, quirk arguments, the caller's arguments and quirk answers`, () => {
         // Windows quirks rewrite and add; their answer names the wrapper directory.
         const quirks = quirksFor('0.15.2', 'x86_64-windows-gnu', 'cc');
-        expect(quirks.map((quirk) => quirk.action).sort()).toEqual(['add', 'add', 'answer', 'rewrite']);
+        expect(quirks.map((quirk) => quirk.action).sort()).toEqual([
+          'add',
+          'add',
+          'add',
+          'answer',
+          'rewrite',
+        ]);
         const fixed = ['-target', hostile, `-mcpu=${hostile}`];
         const { file, dir } = wrapperFor(label, hostile, '/usr/bin/printf', ['%s\\0'], { fixed, quirks });
         const cwd = freshDir(label);

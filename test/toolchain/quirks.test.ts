@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -329,6 +329,56 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       const wrapped = path.join(work, 'wake.exe');
       mustRun(toolchain.tools.cc!, [c, '-o', wrapped]);
       expect(existsSync(wrapped)).toBe(true);
+    },
+  );
+
+  quirk(
+    'c-unwind-library',
+    'C code calling _Unwind_Backtrace links on musl, glibc and mingw, and walks the stack',
+    async (test) => {
+      const c = source(
+        'backtrace.c',
+        '#include <unwind.h>\n#include <stdio.h>\nstatic _Unwind_Reason_Code step(struct _Unwind_Context *context, void *frames) { (void)context; ++*(int *)frames; return _URC_NO_REASON; }\nint frames(void) { int n = 0; _Unwind_Backtrace(step, &n); return n; }\nint main(void) { printf("%d\\n", frames() > 1); return 0; }\n',
+      );
+      const targets = [
+        { zig: 'x86_64-linux-musl', request: { target: 'linux/amd64' }, exe: 'backtrace-musl' },
+        {
+          zig: 'x86_64-linux-gnu.2.28',
+          request: { target: 'linux/amd64', glibcVersion: '2.28' },
+          exe: 'backtrace-glibc',
+        },
+        { zig: 'x86_64-windows-gnu', request: { target: 'windows/amd64' }, exe: 'backtrace.exe' },
+      ];
+      for (const { zig, request, exe } of targets) {
+        const bare = bareCc(test, zig, ['-fPIC', c, '-o', path.join(work, `bare-${exe}`)]);
+        expect(bare.status, zig).not.toBe(0);
+        expect(bare.stderr, zig).toContain('undefined symbol: _Unwind_Backtrace');
+
+        const toolchain = await provisionForTest(test, request);
+        mustRun(toolchain.tools.cc!, [c, '-o', path.join(work, exe)]);
+        // Compiling alone is left as it was: -lunwind only on links.
+        mustRun(toolchain.tools.cc!, ['-c', c, '-o', path.join(work, `${exe}.o`)]);
+      }
+      expect(run(path.join(work, 'backtrace-musl'), []).stdout).toBe('1\n');
+      expect(run(path.join(work, 'backtrace-glibc'), []).stdout).toBe('1\n');
+
+      // The same C code in a cgo program, built by go as users build it (called from Go, it runs on the
+      // system stack, whose walk stops at cgo's trampoline: a frame or two).
+      if (!hasCommand('go')) throw new Error(`go is needed: ${installHint('go')}`);
+      const toolchain = await provisionForTest(test, { target: 'linux/amd64' });
+      const module = path.join(work, 'cgo-backtrace');
+      mkdirSync(module, { recursive: true });
+      writeFileSync(path.join(module, 'go.mod'), 'module example.com/backtrace\n\ngo 1.22\n');
+      writeFileSync(
+        path.join(module, 'main.go'),
+        'package main\n\n/*\n#include <unwind.h>\nstatic _Unwind_Reason_Code step(struct _Unwind_Context *context, void *frames) { (void)context; ++*(int *)frames; return _URC_NO_REASON; }\nstatic int frames(void) { int n = 0; _Unwind_Backtrace(step, &n); return n; }\n*/\nimport "C"\nimport "fmt"\n\nfunc main() { fmt.Println(C.frames() > 0) }\n',
+      );
+      const program = path.join(work, 'cgo-backtrace-musl');
+      mustRun('go', ['build', '-o', program, '.'], {
+        cwd: module,
+        env: { ...process.env, ...toolchain.env, GOFLAGS: '', GOENV: 'off' },
+      });
+      expect(run(program, []).stdout).toBe('true\n');
     },
   );
 

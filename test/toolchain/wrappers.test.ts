@@ -85,7 +85,9 @@ describe('the sh wrapper, in real shells', () => {
   it('the common path is one exec: no argument loop and no case when no quirk needs one', () => {
     const text = renderShWrapper({
       ...spec('x86_64-linux-gnu', 'cc'),
-      quirks: quirksFor(ZIG_VERSION, 'x86_64-linux-gnu', 'cc').filter((q) => q.action === 'add'),
+      quirks: quirksFor(ZIG_VERSION, 'x86_64-linux-gnu', 'cc').filter(
+        (q) => q.action === 'add' && q.when === undefined,
+      ),
     });
     const commands = text.split('\n').filter((line) => !line.startsWith('#'));
     expect(commands.join('\n')).not.toMatch(/\bfor\b|\bcase\b/);
@@ -114,6 +116,7 @@ describe('the sh wrapper, in real shells', () => {
     expect(run(wrapper, ['-mhard-float', '-o', 'prog', 'a.o'])).toEqual([
       ...fixed,
       '-Wl,--strip-debug',
+      '-lunwind',
       '-o',
       'prog',
       'a.o',
@@ -122,6 +125,7 @@ describe('the sh wrapper, in real shells', () => {
     expect(run(wrapper, ['-mhard-float=x', '-cfoo', 'a.o'])).toEqual([
       ...fixed,
       '-Wl,--strip-debug',
+      '-lunwind',
       '-mhard-float=x',
       '-cfoo',
       'a.o',
@@ -134,6 +138,7 @@ describe('the sh wrapper, in real shells', () => {
       'x86_64-windows-gnu',
       '-fno-sanitize=undefined',
       '-lapi-ms-win-core-synch-l1-2-0',
+      '-lunwind',
       '-a',
       '-Wl,--subsystem,windows',
       '-b',
@@ -228,7 +233,7 @@ describe('the .cmd wrapper for Windows hosts', () => {
       '@echo off',
       'rem cc for x86_64-windows-gnu',
       'rem Written by xcc; rewritten when its inputs change, so do not edit.',
-      'rem Not applied on Windows hosts: windows-gui-subsystem, ar-program-name',
+      'rem Not applied on Windows hosts: windows-gui-subsystem, ar-program-name, c-unwind-library',
       'setlocal DisableDelayedExpansion',
       'if not defined ZIG_GLOBAL_CACHE_DIR set "ZIG_GLOBAL_CACHE_DIR=C:\\cache\\100%%"',
       'if not defined ZIG_LOCAL_CACHE_DIR set "ZIG_LOCAL_CACHE_DIR=C:\\cache\\100%%"',

@@ -200,6 +200,55 @@ describe('xcc install from PyPI', { timeout: 300_000 }, () => {
   });
 });
 
+describe('what a fall-back to PyPI prints', { timeout: 300_000 }, () => {
+  /** Base URLs of servers that were started and closed: connections to them are refused. */
+  async function deadMirrors(count: number): Promise<string[]> {
+    const bases: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const dead = await startMirrorServer();
+      bases.push(`${dead.url}/zig`);
+      await dead.close();
+    }
+    return bases;
+  }
+
+  it('one line for the mirrors it could not reach, one for the source used instead; each error with --debug', async (context) => {
+    const test = needTestZig(context);
+    const pypi = await startZigPypi(test, { json: true });
+    servers.push(pypi);
+    const dead = await deadMirrors(3);
+    const env = { XCC_ZIG_MIRROR: dead.join(','), XCC_PYPI_INDEX_URL: pypi.indexUrl };
+    const pypiSource = `pypi (${new URL(pypi.url).host})`;
+
+    // Not a terminal: the lines CI and postinstall get.
+    const quiet = await runXcc(['install', test.version], { env: { ...env, XCC_HOME: await freshHome() } });
+    expect(quiet.exitCode, quiet.stderr).toBe(0);
+    const lines = quiet.stderr.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'xcc: could not reach 3 Zig mirrors (--debug shows why)',
+      `xcc: using ${pypiSource} instead`,
+      expect.stringMatching(/^xcc: downloading ziglang-.*\.whl \(\d+ MiB\) from http:\/\/127\.0\.0\.1:/),
+    ]);
+    expect(quiet.stderr).not.toMatch(/failed|ECONNREFUSED/);
+    expect(lines.at(-1)).toMatch(new RegExp(`^xcc: installed Zig ${test.version} from pypi in \\S+$`));
+
+    const debug = await runXcc(['install', test.version, '--debug'], {
+      env: { ...env, XCC_HOME: await freshHome() },
+    });
+    expect(debug.exitCode, debug.stderr).toBe(0);
+    const debugLines = debug.stderr.trim().split('\n');
+    expect(debugLines.slice(0, 5)).toEqual([
+      ...dead.map((base) =>
+        expect.stringMatching(
+          new RegExp(`^xcc: ${new URL(base).host} failed: cannot fetch ${base}/zig-.*(ECONNREFUSED|refused)`),
+        ),
+      ),
+      'xcc: could not reach 3 Zig mirrors',
+      `xcc: using ${pypiSource} instead`,
+    ]);
+  });
+});
+
 describe('offline and concurrency', { timeout: 300_000 }, () => {
   it('says what to do when offline with nothing installed', async () => {
     const home = await freshHome();

@@ -4,6 +4,8 @@ import { constants } from 'node:os';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
+import type { Toolchain } from '../../toolchain/provision.js';
+import { checkBuildModeForLibc, goBuildMode } from '../go-build-mode.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
@@ -30,17 +32,20 @@ export function registerExec(cli: CAC): void {
       }
       const request = targetRequest(target, flags);
       const reporter = stderrReporter(flags);
-      let env: Record<string, string>;
+      let toolchain: Toolchain;
       try {
-        ({ env } = await projectToolchain({
+        toolchain = await projectToolchain({
           target: request,
           spec: singleValue('--zig', flags.zig),
           onEvent: reporter.handle,
-        }));
+        });
       } finally {
         reporter.close();
       }
-      await run(program, args, env);
+      // GOFLAGS as go will see it.
+      const goEnv = { ...process.env, ...toolchain.env };
+      checkBuildModeForLibc(goBuildMode(program, args, goEnv), toolchain.target);
+      await run(program, args, toolchain.env);
     });
 }
 

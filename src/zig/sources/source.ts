@@ -16,6 +16,7 @@ import {
   verifySignature,
   verifyTrustedComment,
 } from '../verify/minisign.js';
+import type { SourceKind } from './names.js';
 
 /**
  * A place Zig's bytes can come from. Every source does the same four things in the same order: fetch,
@@ -25,6 +26,7 @@ import {
 export interface ZigSource {
   /** Shown in progress and in the final error: a mirror's host, `ziglang.org`, `pypi`, a file path. */
   readonly name: string;
+  readonly kind: SourceKind;
   install(stage: string, context: SourceContext): Promise<Installed>;
 }
 

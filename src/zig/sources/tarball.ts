@@ -26,13 +26,15 @@ export type ArchiveDigest = Extract<ExpectedDigest, { kind: 'sha256' } | { kind:
  */
 export function httpArchiveSource(options: {
   name: string;
+  kind: 'mirror' | 'ziglang.org';
   fileUrl: string;
   signatureUrl: string;
   expected: ArchiveDigest;
 }): ZigSource {
-  const { name, fileUrl, signatureUrl, expected } = options;
+  const { name, kind, fileUrl, signatureUrl, expected } = options;
   return {
     name,
+    kind,
     async install(stage, context) {
       const answer = await context.http.getText(signatureUrl, {
         signal: context.signal,
@@ -61,6 +63,7 @@ export function localArchiveSource(file: string, expected: ArchiveDigest): ZigSo
   const name = file;
   return {
     name,
+    kind: 'file',
     async install(stage, context) {
       const signatureText = await readFile(`${file}.minisig`, 'utf8').catch(() => {
         throw missingSignature(file);

@@ -35,6 +35,7 @@ export type PinnedWheel = Extract<ExpectedDigest, { kind: 'sha256' }>;
 export function pypiWheelSource(expected: WheelDigest): ZigSource {
   return {
     name: 'pypi',
+    kind: 'pypi',
     async install(stage, context) {
       const { project } = zigConfig().pypi;
       const index = await pypiIndexUrl(context.env, context.platform);
@@ -56,6 +57,7 @@ export function pypiWheelSource(expected: WheelDigest): ZigSource {
 export function localWheelSource(file: string, expected: PinnedWheel): ZigSource {
   return {
     name: file,
+    kind: 'file',
     async install(stage, context) {
       const got = await hashFile(file, { signed: false });
       const claim = { ...expected, vouchedBy: wheelVoucher(expected.vouchedBy) };
