@@ -60,6 +60,8 @@ export async function cachedToolchain(options: {
   // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
   if (recorded === undefined || recorded.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env, home))
     return undefined;
+  // The target's id does not name its macOS SDK: wrappers written for another SDK, or none, are not these.
+  if ((recorded.env.SDKROOT || null) !== (target.macosSdk || null)) return undefined;
   const { bin, tools, envFiles } = recorded;
   // What the build will run and source: the wrappers and env files this directory holds, and the zig
   // the wrappers exec.

@@ -24,9 +24,11 @@ export interface Quirk {
    * - `add`: put `args` after the target flags, before the caller's arguments (so the caller still wins);
    *   with `when: 'link'`, only on commands that link (none of `-c`, `-S`, `-E`);
    * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory, `{prefix}`: the tool prefix) and exit 0;
+   * - `hint`: when zig fails because a header is missing whose name matches one of `args` (sh case
+   *   globs, so a capitalised directory can be matched), print `answer` after zig's error (`{header}`: the header's name as clang quotes it);
    * - `env` (tool `go`): set `env` for `go build`.
    */
-  action: 'drop' | 'rewrite' | 'add' | 'answer' | 'env';
+  action: 'drop' | 'rewrite' | 'add' | 'answer' | 'hint' | 'env';
   args?: string[];
   to?: string[];
   answer?: string;

@@ -90,7 +90,7 @@ function listingTable(targets: TargetListing[], zigVersion: string): string {
 
 function targetTable(target: Target): string {
   const sdk = target.needsSdk
-    ? (target.macosSdk ?? 'required: pass --macos-sdk PATH or set SDKROOT')
+    ? (target.macosSdk ?? "none: libc and Go's own imports only (--macos-sdk PATH or SDKROOT for frameworks)")
     : 'not needed';
   const glibc = target.glibcVersion === null ? '' : ` ${target.glibcVersion}`;
   return formatTable([
