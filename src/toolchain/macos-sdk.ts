@@ -83,12 +83,11 @@ function refuse(sdk: string, problem: string, fix?: string): UsageError {
  * directory name clang warns about (test/toolchain/macos-sdk.test.ts shows both warnings with real zig).
  */
 export async function checkMacosSdk(sdk: string): Promise<void> {
-  // zig records each header's path in its cache's dependency files, which cannot hold a line break: every
-  // compile that includes an SDK header would fail with a bare "FileNotFound".
-  if (/[\r\n]/.test(sdk)) {
+  const unreadable = depFileTrouble(sdk);
+  if (unreadable !== undefined) {
     throw refuse(
       sdk,
-      'has a line break in its path, where zig cannot read headers',
+      `has ${unreadable} in its path, where zig cannot read headers`,
       'move or link it to a path without one',
     );
   }
@@ -97,7 +96,7 @@ export async function checkMacosSdk(sdk: string): Promise<void> {
   if (!found.isDirectory()) throw refuse(sdk, 'is not a directory');
   // clang takes the platform from the innermost `*.sdk` directory's name and warns unless it starts with
   // MacOSX (-Wincompatible-sysroot): an error under -Werror again.
-  const named = sdk.split(/[\\/]/).findLast((part) => part.endsWith('.sdk'));
+  const named = sdk.split(path.sep === '\\' ? /[\\/]/ : '/').findLast((part) => part.endsWith('.sdk'));
   if (named !== undefined && !named.startsWith('MacOSX')) {
     throw refuse(
       sdk,
@@ -120,6 +119,18 @@ export async function checkMacosSdk(sdk: string): Promise<void> {
       'copy the SDK again from Xcode or the Command Line Tools, or point to another one',
     );
   }
+}
+
+/**
+ * zig records each header's path in its cache's dependency files, and cannot read one back that holds a
+ * line break, a backslash (on a host where it is no separator), or a double quote beside a space: every
+ * compile that includes an SDK header would then fail with a bare "FileNotFound" (tried with 0.15.2).
+ */
+function depFileTrouble(dir: string): string | undefined {
+  if (/[\r\n]/.test(dir)) return 'a line break';
+  if (path.sep === '/' && dir.includes('\\')) return 'a backslash';
+  if (dir.includes('"') && /\s/.test(dir)) return 'a double quote and a space';
+  return undefined;
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

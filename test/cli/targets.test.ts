@@ -147,7 +147,9 @@ describe('xcc targets TARGET', () => {
     const fromEnv = xcc(['targets', 'darwin/arm64', '--json'], { SDKROOT: '/sdks/env.sdk' });
     expect(JSON.parse(fromEnv.stdout).macosSdk).toBe('/sdks/env.sdk');
     const table = xcc(['targets', 'darwin/amd64'], { SDKROOT: '' });
-    expect(table.stdout).toContain('macOS SDK   required: pass --macos-sdk PATH or set SDKROOT\n');
+    expect(table.stdout).toContain(
+      "macOS SDK   none: libc and Go's own imports only (--macos-sdk PATH or SDKROOT for frameworks)\n",
+    );
     const linux = xcc(['targets', 'linux/amd64', '--json'], { SDKROOT: '/sdks/env.sdk' });
     expect({ exitCode: linux.exitCode, macosSdk: JSON.parse(linux.stdout).macosSdk }).toEqual({
       exitCode: 0,

@@ -10,11 +10,13 @@ import { ensureDarwinStubs } from '../../src/toolchain/darwin-sdkless.js';
 import { renderTbd } from '../../src/toolchain/darwin-stubs.js';
 import { defaultMacosSdk, stubTargets, xcrunSdkPath } from '../../src/toolchain/macos-sdk.js';
 import { run } from '../support/builds.js';
+import { runXcc } from '../support/cli.js';
 import { fixturesDir } from '../support/paths.js';
 import { needTestZig } from '../support/provided-zig.js';
 import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun, provisionForTest } from '../support/toolchains.js';
 import { hasCommand, installHint, requireOrSkip } from '../support/tools.js';
+import { startZigMirror } from '../support/zig-mirror.js';
 
 /**
  * A macOS SDK for darwin targets, with SDK-shaped directories built here (Apple's SDK cannot be shipped):
@@ -81,7 +83,7 @@ function needGo(context: Parameters<typeof needTestZig>[0]): void {
   if (!hasCommand('go')) requireOrSkip(context, 'go is not installed', installHint('go'));
 }
 
-describe('what zig 0.15.2 searches of an SDK on its own', () => {
+describe('what zig 0.15.2 searches of an SDK on its own', { timeout: 300_000 }, () => {
   it('nothing through SDKROOT or --sysroot, and --sysroot moves an absolute -L inside the SDK', (context) => {
     const test = needTestZig(context);
     const sdk = sdkDir('MacOSX15.sdk', FOO_SDK);
@@ -116,7 +118,7 @@ describe('what zig 0.15.2 searches of an SDK on its own', () => {
   });
 });
 
-describe('the macOS SDK of a darwin target', () => {
+describe('the macOS SDK of a darwin target', { timeout: 300_000 }, () => {
   it.for(['SDKSettings.json', 'SDKSettings.plist'])('is taken when it holds %s', async (file, context) => {
     const test = needTestZig(context);
     const macosSdk = sdkDir(
@@ -209,7 +211,7 @@ describe('the macOS SDK of a darwin target', () => {
   });
 });
 
-describe('an SDK refused with one line (exit 2)', () => {
+describe('an SDK refused with one line (exit 2)', { timeout: 300_000 }, () => {
   it.for<[string, () => string, RegExp]>([
     ['a path that does not exist', () => path.join(work, 'no.sdk'), /^the macOS SDK \S+ does not exist;/],
     [
@@ -260,7 +262,7 @@ describe('an SDK refused with one line (exit 2)', () => {
   });
 });
 
-describe('an SDK too new for the Zig in use', () => {
+describe('an SDK too new for the Zig in use', { timeout: 300_000 }, () => {
   const arm64eOnly = renderTbd('/usr/lib/libSystem.B.dylib', ['printf']).replaceAll(
     'arm64-macos',
     'arm64e-macos',
@@ -306,7 +308,7 @@ describe('an SDK too new for the Zig in use', () => {
     }
   });
 
-  it('what the check stands for: zig 0.15.2 links arm64 against neither', (context) => {
+  it('what the check stands for: zig 0.15.2 links arm64 against neither', { timeout: 600_000 }, (context) => {
     const test = needTestZig(context);
     const object = path.join(work, 'foo-user.o');
     const env = zigEnv();
@@ -375,5 +377,46 @@ describe('where the SDK comes from when none is passed', () => {
     writeFileSync(xcrun, '#!/bin/sh\necho "xcrun: error: unable to find sdk" >&2\nexit 1\n');
     expect(xcrunSdkPath({ PATH: bin })).toBeUndefined();
     expect(xcrunSdkPath({ PATH: path.join(work, 'nowhere') })).toBeUndefined();
+  });
+});
+
+describe('a warm xcc env', () => {
+  it('does not serve a toolchain written for another SDK, or for none', {
+    timeout: 600_000,
+  }, async (context) => {
+    const test = needTestZig(context);
+    needGo(context);
+    const mirror = await startZigMirror(test);
+    const origin = await startZigMirror(test, { layout: 'ziglang.org', mirrors: () => [] });
+    try {
+      const env = {
+        XCC_HOME: await mkdtemp(path.join(os.tmpdir(), 'xcc-sdk-warm-')),
+        XCC_ZIG_INDEX: `${origin.url}/download/index.json`,
+        XCC_ZIG_MIRROR: mirror.base,
+        XCC_ZIG_PUBKEY: test.key.publicKey,
+        XCC_ZIG_CACHE_DIR: testZigBuildCache(),
+        SDKROOT: '',
+      };
+      const xccEnv = async (args: string[]) => {
+        const printed = await runXcc(['env', 'darwin/arm64', ...args, '--format', 'json', '--quiet'], {
+          env,
+        });
+        expect(printed.stderr).toBe('');
+        return JSON.parse(printed.stdout) as Record<string, string>;
+      };
+      const [first, second] = [sdkDir('MacOSX15.sdk'), sdkDir('MacOSX14.sdk')];
+      expect((await xccEnv(['--macos-sdk', first])).SDKROOT).toBe(first);
+      const other = await xccEnv(['--macos-sdk', second]);
+      expect(other.SDKROOT).toBe(second);
+      expect(readFileSync(other.CC!, 'utf8')).toContain(`-L${second}/usr/lib`);
+      const none = await xccEnv([]);
+      expect(none.SDKROOT).toBeUndefined();
+      expect(readFileSync(none.CC!, 'utf8')).toContain('darwin-stubs');
+      // And back, now warm for both.
+      expect((await xccEnv(['--macos-sdk', second])).CC).toBe(other.CC);
+    } finally {
+      await mirror.close();
+      await origin.close();
+    }
   });
 });
