@@ -14,6 +14,8 @@ import { reproducibilityProblems, target } from './verdicts.js';
  *   stripped                no symbol table
  *   trimpath | reproducible | buildid
  *   hardfloat | softfloat   32-bit ARM float ABI (C code: e_flags; pure Go: GOARM)
+ *   macos<=X.Y | macos<X.Y  Mach-O: the minimum macOS (LC_BUILD_VERSION) is at most that
+ *   signed                  Mach-O: a code signature whose page hashes hold (ad hoc or not)
  *
  * For a universal binary, a GOOS/GOARCH expectation holds if one of its images matches; every other
  * expectation must hold for all of them.
@@ -26,7 +28,9 @@ type Fact =
   | { kind: 'glibc-max'; version: string; inclusive: boolean }
   | { kind: 'go-min'; version: string }
   | { kind: 'flag'; name: 'go' | 'cgo' | 'stripped' | 'trimpath' | 'reproducible' | 'buildid' }
-  | { kind: 'float'; value: 'hard' | 'soft' };
+  | { kind: 'float'; value: 'hard' | 'soft' }
+  | { kind: 'macos-max'; version: string; inclusive: boolean }
+  | { kind: 'signed' };
 
 export interface Expectation {
   /** As written, for messages: `!cgo`, `glibc<=2.28`. */
@@ -44,7 +48,8 @@ export interface ExpectationResult {
 
 const SYNTAX =
   'use GOOS/GOARCH[/variant], static, static-pie, dynamic, glibc, musl, glibc<=X.Y, go, go>=X.Y, cgo, ' +
-  "stripped, trimpath, reproducible, buildid, hardfloat or softfloat, each optionally negated with '!'";
+  'stripped, trimpath, reproducible, buildid, hardfloat, softfloat, macos<=X.Y or signed, ' +
+  "each optionally negated with '!'";
 
 const FLAGS = new Set(['go', 'cgo', 'stripped', 'trimpath', 'reproducible', 'buildid']);
 
@@ -78,6 +83,9 @@ function parseFact(body: string): Fact | null {
   if (FLAGS.has(body)) return { kind: 'flag', name: body as Extract<Fact, { kind: 'flag' }>['name'] };
   const glibc = /^glibc(<=|<)(\d+\.\d+(?:\.\d+)?)$/.exec(body);
   if (glibc !== null) return { kind: 'glibc-max', version: glibc[2]!, inclusive: glibc[1] === '<=' };
+  const macos = /^macos(<=|<)(\d+(?:\.\d+){0,2})$/.exec(body);
+  if (macos !== null) return { kind: 'macos-max', version: macos[2]!, inclusive: macos[1] === '<=' };
+  if (body === 'signed') return { kind: 'signed' };
   const go = /^go>=(?:go)?(\d+\.\d+(?:\.\d+)?)$/.exec(body);
   if (go !== null) return { kind: 'go-min', version: go[1]! };
   return null;
@@ -121,7 +129,27 @@ function evaluate(fact: Fact, facts: BinaryFacts): { holds: boolean; actual: str
       const abi = floatAbi(facts);
       return { holds: abi === fact.value, actual: abi === null ? 'not a 32-bit ARM binary' : `${abi}-float` };
     }
+    case 'macos-max':
+      return evaluateMacosMax(fact, facts);
+    case 'signed':
+      return evaluateSigned(facts);
   }
+}
+
+function evaluateMacosMax(fact: Extract<Fact, { kind: 'macos-max' }>, facts: BinaryFacts) {
+  if (facts.format !== 'macho') return { holds: false, actual: 'not a Mach-O binary' };
+  if (facts.os !== 'darwin') return { holds: false, actual: `a ${target(facts)} binary` };
+  if (facts.minOsVersion === null) return { holds: true, actual: 'no minimum macOS recorded' };
+  const order = compareDottedVersions(facts.minOsVersion, fact.version);
+  return { holds: fact.inclusive ? order <= 0 : order < 0, actual: `needs macOS ${facts.minOsVersion}` };
+}
+
+function evaluateSigned(facts: BinaryFacts) {
+  if (facts.macho === null) return { holds: false, actual: 'not a Mach-O binary' };
+  const signature = facts.macho.codeSignature;
+  if (signature === null) return { holds: false, actual: 'not signed' };
+  const kind = signature.adhoc ? 'ad hoc' : 'with a certificate';
+  return { holds: signature.valid, actual: `signed ${kind}, ${signature.valid ? 'valid' : 'INVALID'}` };
 }
 
 function evaluateTarget(fact: Extract<Fact, { kind: 'target' }>, facts: BinaryFacts) {

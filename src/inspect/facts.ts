@@ -13,14 +13,17 @@ import {
 } from './elf.js';
 import { BUILD_ID_SEARCH_SIZE, findRawGoBuildId, type GoBuildInfo, readGoBuildInfo } from './go.js';
 import {
+  type CodeSignature,
   isFat,
   isMacho,
   type MachoInfo,
   machoImage,
   machoTextStart,
+  readCodeSignature,
   readFatArches,
   readMacho,
 } from './macho.js';
+import { type MachoImport, readMachoImports } from './macho-imports.js';
 import { isPe, type PeInfo, peImage, peKind, peTextStart, readPe } from './pe.js';
 
 /**
@@ -73,6 +76,17 @@ export interface BinaryFacts {
   /** Compilers and linkers named in the ELF `.comment` section. */
   compilers: string[];
   go: GoFacts | null;
+  /** Mach-O only: what dyld and the kernel look at when a Mac starts the program. */
+  macho: MachoFacts | null;
+}
+
+export interface MachoFacts {
+  /** Started by dyld through LC_MAIN (Go's internal linker writes LC_UNIXTHREAD for amd64 instead). */
+  hasMain: boolean;
+  /** null: not signed (arm64 macOS refuses to run it); see CodeSignature. */
+  codeSignature: CodeSignature | null;
+  /** Every symbol imported from a dylib, with that dylib's install path (LC_DYLD_INFO binds, chained fixups). */
+  imports: MachoImport[];
 }
 
 export interface GoFacts extends GoBuildInfo {
@@ -141,6 +155,11 @@ const MACHO_CPUS: Record<number, Machine> = {
   [18 | CPU_ARCH_ABI64]: fixed('ppc64', null),
 };
 
+/** Apple's name for a Mach-O CPU type (`x86_64`, `arm64`), as lipo and `file` print it. */
+export function machoCpuName(cputype: number): string {
+  return MACHO_CPUS[cputype]?.name ?? `cputype 0x${cputype.toString(16)}`;
+}
+
 function machine(table: Record<number, Machine>, code: number, bits: 32 | 64, endian: 'little' | 'big') {
   const known = table[code];
   return known === undefined
@@ -172,6 +191,7 @@ function elfFacts(bytes: Uint8Array, info: ElfInfo): BinaryFacts {
     debugInfo: hasSection(info, (name) => /^\.z?debug_/.test(name)),
     compilers: info.comment,
     go,
+    macho: null,
   };
 }
 
@@ -437,6 +457,7 @@ function peFacts(bytes: Uint8Array, info: PeInfo): BinaryFacts {
     debugInfo: info.sections.some((section) => /^\.z?debug_/.test(section.name)),
     compilers: [],
     go,
+    macho: null,
   };
 }
 
@@ -484,6 +505,11 @@ function machoFacts(bytes: Uint8Array, info: MachoInfo): BinaryFacts {
     debugInfo: info.segments.some((segment) => segment.name === '__DWARF'),
     compilers: [],
     go,
+    macho: {
+      hasMain: info.hasMain,
+      codeSignature: readCodeSignature(bytes, info),
+      imports: readMachoImports(bytes, info),
+    },
   };
 }
 

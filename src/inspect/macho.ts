@@ -21,12 +21,15 @@ const LC_VERSION_MIN_TVOS = 0x2f;
 const LC_VERSION_MIN_WATCHOS = 0x30;
 const LC_BUILD_VERSION = 0x32;
 const LC_CODE_SIGNATURE = 0x1d;
+const LC_DYLD_INFO = 0x22;
 /** Bitwise OR makes a signed 32-bit number: each command below is taken back to unsigned, as u32 reads it. */
 const LC_REQ_DYLD = 0x80000000;
 const LC_MAIN = (0x28 | LC_REQ_DYLD) >>> 0;
 const LC_LOAD_WEAK_DYLIB = (0x18 | LC_REQ_DYLD) >>> 0;
 const LC_REEXPORT_DYLIB = (0x1f | LC_REQ_DYLD) >>> 0;
 const LC_LOAD_UPWARD_DYLIB = (0x23 | LC_REQ_DYLD) >>> 0;
+const LC_DYLD_INFO_ONLY = (LC_DYLD_INFO | LC_REQ_DYLD) >>> 0;
+const LC_DYLD_CHAINED_FIXUPS = (0x34 | LC_REQ_DYLD) >>> 0;
 const DYLIB_COMMANDS = new Set([
   LC_LOAD_DYLIB,
   LC_LOAD_WEAK_DYLIB,
@@ -82,6 +85,18 @@ export interface MachoInfo {
   hasMain: boolean;
   /** Where LC_CODE_SIGNATURE puts the signature blob (arm64 macOS runs only signed code), or null. */
   codeSignature: { offset: number; size: number } | null;
+  /**
+   * Where the dynamic loader's binding information lies: LC_DYLD_INFO(_ONLY)'s bind, weak-bind and
+   * lazy-bind opcode streams (Go's linker and zig's write these), and LC_DYLD_CHAINED_FIXUPS (Apple's ld
+   * for macOS 12 and later). Null when the command is absent.
+   */
+  dyldInfo: { bind: FileRange; weakBind: FileRange; lazyBind: FileRange } | null;
+  chainedFixups: FileRange | null;
+}
+
+export interface FileRange {
+  offset: number;
+  size: number;
 }
 
 export interface FatArch {
@@ -158,6 +173,8 @@ export function readMacho(bytes: Uint8Array): MachoInfo {
     localSymbolCount: null,
     hasMain: false,
     codeSignature: null,
+    dyldInfo: null,
+    chainedFixups: null,
   };
   const end = headerSize + commandsSize;
   let at = headerSize;
@@ -174,6 +191,10 @@ export function readMacho(bytes: Uint8Array): MachoInfo {
 function readCommand(file: ByteView, info: MachoInfo, command: number, at: number, size: number): void {
   const what = 'Mach-O load command';
   const string = () => file.cstring(at + file.u32(at + 8, what), at + size, 'Mach-O load command string');
+  const range = (field: number): FileRange => ({
+    offset: file.u32(field, what),
+    size: file.u32(field + 4, what),
+  });
   if (command === LC_SEGMENT || command === LC_SEGMENT_64)
     readSegment(file, info, command === LC_SEGMENT_64, at);
   else if (DYLIB_COMMANDS.has(command)) info.dylibs.push(string());
@@ -181,9 +202,12 @@ function readCommand(file: ByteView, info: MachoInfo, command: number, at: numbe
   else if (command === LC_SYMTAB) info.symbolCount = file.u32(at + 12, what);
   else if (command === LC_DYSYMTAB) info.localSymbolCount = file.u32(at + 12, what);
   else if (command === LC_MAIN) info.hasMain = true;
-  else if (command === LC_CODE_SIGNATURE)
-    info.codeSignature = { offset: file.u32(at + 8, what), size: file.u32(at + 12, what) };
-  else if (command === LC_BUILD_VERSION) {
+  else if (command === LC_CODE_SIGNATURE) info.codeSignature = range(at + 8);
+  else if (command === LC_DYLD_CHAINED_FIXUPS) info.chainedFixups = range(at + 8);
+  else if (command === LC_DYLD_INFO || command === LC_DYLD_INFO_ONLY) {
+    // rebase, bind, weak bind, lazy bind, export: an offset and a size each.
+    info.dyldInfo = { bind: range(at + 16), weakBind: range(at + 24), lazyBind: range(at + 32) };
+  } else if (command === LC_BUILD_VERSION) {
     info.platform = file.u32(at + 8, what);
     info.minOs = packedVersion(file.u32(at + 12, what));
   } else if (VERSION_MIN_PLATFORMS[command] !== undefined) {
@@ -277,40 +301,69 @@ export function machoTextStart(bytes: Uint8Array, info: MachoInfo, size: number)
 const CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0;
 const CSMAGIC_CODEDIRECTORY = 0xfade0c02;
 const CS_HASHTYPE_SHA256 = 2;
+const CS_ADHOC = 0x2;
+const MAX_SIGNATURE_BLOBS = 64;
+const MIN_PAGE_SHIFT = 9;
+const MAX_PAGE_SHIFT = 24;
+
+export interface CodeSignature {
+  /** Signed without a certificate (`codesign -s -`, what Go's and zig's linkers write for arm64). */
+  adhoc: boolean;
+  /**
+   * A SHA-256 CodeDirectory hashes every page of the image up to its code limit correctly: what the
+   * kernel checks before an arm64 macOS program may run, and all an ad-hoc signature is. A certificate's
+   * CMS signature, when there is one, is not checked.
+   */
+  valid: boolean;
+}
 
 /**
- * Whether the code signature's CodeDirectory hashes every page of the file up to its code limit correctly
- * (what the kernel checks before an arm64 macOS program may run; an ad-hoc signature is just that). The
- * signature blobs are big-endian whatever the image. False when there is no signature or it is malformed.
+ * The image's code signature (the blobs are big-endian whatever the image), or null without
+ * LC_CODE_SIGNATURE. A malformed signature is `valid: false`, not an error: the kernel refuses it too.
  */
-export function codeSignatureMatches(bytes: Uint8Array, info: MachoInfo): boolean {
-  if (info.codeSignature === null) return false;
+export function readCodeSignature(bytes: Uint8Array, info: MachoInfo): CodeSignature | null {
+  if (info.codeSignature === null) return null;
+  let adhoc = false;
   try {
     const blob = new ByteView(bytes, 'big');
     const base = info.codeSignature.offset;
-    if (blob.u32(base, 'code signature') !== CSMAGIC_EMBEDDED_SIGNATURE) return false;
+    if (blob.u32(base, 'code signature') !== CSMAGIC_EMBEDDED_SIGNATURE) return { adhoc, valid: false };
     const count = blob.u32(base + 8, 'code signature');
-    for (let index = 0; index < count && index < 64; index++) {
+    for (let index = 0; index < count && index < MAX_SIGNATURE_BLOBS; index++) {
       const at = base + blob.u32(base + 12 + index * 8 + 4, 'code signature');
       if (blob.u32(at, 'code directory') !== CSMAGIC_CODEDIRECTORY) continue;
-      const hashOffset = blob.u32(at + 16, 'code directory');
-      const codeSlots = blob.u32(at + 28, 'code directory');
-      const codeLimit = blob.u32(at + 32, 'code directory');
+      adhoc = (blob.u32(at + 12, 'code directory') & CS_ADHOC) !== 0;
       const [hashSize, hashType, , pageShift] = blob.slice(at + 36, 4, 'code directory');
-      if (hashType !== CS_HASHTYPE_SHA256 || hashSize !== 32 || pageShift === undefined) return false;
-      const pageSize = 2 ** pageShift;
-      if (codeSlots !== Math.ceil(codeLimit / pageSize) || codeLimit > bytes.length) return false;
-      for (let slot = 0; slot < codeSlots; slot++) {
-        const page = bytes.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));
-        const expected = blob.slice(at + hashOffset + slot * 32, 32, 'code directory hash');
-        const actual = crypto().createHash('sha256').update(page).digest();
-        if (!actual.equals(expected)) return false;
-      }
-      return true;
+      // Apple's signatures may carry a SHA-1 directory first and the SHA-256 one as an alternate.
+      if (hashType !== CS_HASHTYPE_SHA256 || hashSize !== 32) continue;
+      return { adhoc, valid: pageHashesMatch(bytes, blob, at, pageShift!) };
     }
-    return false;
+    return { adhoc, valid: false };
   } catch (error) {
-    if (error instanceof FormatError) return false;
+    if (error instanceof FormatError) return { adhoc, valid: false };
     throw error;
   }
+}
+
+function pageHashesMatch(bytes: Uint8Array, blob: ByteView, at: number, pageShift: number): boolean {
+  const hashOffset = blob.u32(at + 16, 'code directory');
+  const codeSlots = blob.u32(at + 28, 'code directory');
+  const codeLimit = blob.u32(at + 32, 'code directory');
+  // 0 hashes the code as one page; real signatures use 4 KiB (12) or 16 KiB (14). A crafted tiny page
+  // would make a hash per byte.
+  if (pageShift !== 0 && (pageShift < MIN_PAGE_SHIFT || pageShift > MAX_PAGE_SHIFT)) return false;
+  const pageSize = pageShift === 0 ? Math.max(codeLimit, 1) : 2 ** pageShift;
+  if (codeSlots !== Math.ceil(codeLimit / pageSize) || codeLimit > bytes.length) return false;
+  for (let slot = 0; slot < codeSlots; slot++) {
+    const page = bytes.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));
+    const expected = blob.slice(at + hashOffset + slot * 32, 32, 'code directory hash');
+    const actual = crypto().createHash('sha256').update(page).digest();
+    if (!actual.equals(expected)) return false;
+  }
+  return true;
+}
+
+/** Whether the image carries a code signature whose page hashes hold (see CodeSignature.valid). */
+export function codeSignatureMatches(bytes: Uint8Array, info: MachoInfo): boolean {
+  return readCodeSignature(bytes, info)?.valid ?? false;
 }

@@ -140,6 +140,7 @@ function details(facts: BinaryFacts): string[] {
     ['arm', facts.arm === null ? null : armText(facts.arm)],
     ['cpu', facts.cpuVariant],
     ['min os', facts.minOsVersion],
+    ...machoRows(facts.macho),
     ['go', facts.go === null ? null : goText(facts.go)],
     ['settings', facts.go === null ? null : settingsText(facts.go.settings)],
     ['build id', facts.go?.buildId ?? null],
@@ -148,6 +149,23 @@ function details(facts: BinaryFacts): string[] {
   return rows
     .filter((row): row is [string, string] => row[1] !== null)
     .map(([key, value]) => `  ${key.padEnd(10)}  ${value}`);
+}
+
+function machoRows(macho: BinaryFacts['macho']): [string, string][] {
+  if (macho === null) return [];
+  const signature = macho.codeSignature;
+  const count = new Set(macho.imports.flatMap((entry) => entry.library ?? [])).size;
+  const libraries = `${count} ${count === 1 ? 'library' : 'libraries'}`;
+  return [
+    ['entry', macho.hasMain ? 'LC_MAIN' : 'no LC_MAIN'],
+    [
+      'signature',
+      signature === null
+        ? 'none'
+        : `${signature.adhoc ? 'ad hoc' : 'certificate (not checked)'}, page hashes ${signature.valid ? 'valid' : 'INVALID'}`,
+    ],
+    ['imports', `${macho.imports.length} symbols from ${libraries} (the list is in --json)`],
+  ];
 }
 
 function armText(arm: NonNullable<BinaryFacts['arm']>): string {

@@ -36,7 +36,8 @@ export type VerdictTopic =
   | 'os-version'
   | 'cgo'
   | 'reproducible'
-  | 'symbols';
+  | 'symbols'
+  | 'signature';
 
 export interface Verdict {
   topic: VerdictTopic;
@@ -51,6 +52,7 @@ export function judge(facts: BinaryFacts, host: Host): Verdict[] {
   return [
     hostVerdict(facts, host),
     ...deploymentVerdicts(facts),
+    ...signatureVerdicts(facts),
     ...libcVerdicts(facts, host),
     ...cpuVerdicts(facts),
     ...buildVerdicts(facts),
@@ -276,6 +278,32 @@ function foreignLibraries(
     ok: false,
     text: `self-contained: no, it needs ${foreign.join(', ')}, which ${os} does not ship; ${fix}`,
   };
+}
+
+/** What macOS checks before it runs a program: on Apple silicon, a code signature whose page hashes hold. */
+function signatureVerdicts(facts: BinaryFacts): Verdict[] {
+  if (facts.macho === null || facts.os !== 'darwin') return [];
+  const signature = facts.macho.codeSignature;
+  const verdict = (ok: boolean | null, text: string): Verdict[] => [{ topic: 'signature', ok, text }];
+  if (signature === null) {
+    return facts.arch === 'arm64'
+      ? verdict(
+          false,
+          'code signature: none, so macOS on Apple silicon kills it at start; sign it ad hoc (codesign -s - FILE)',
+        )
+      : verdict(null, 'code signature: none (Intel Macs run unsigned programs)');
+  }
+  if (!signature.valid) {
+    return verdict(
+      false,
+      'code signature: INVALID, its page hashes do not match the file (changed after signing?), so macOS kills it at start; sign it again',
+    );
+  }
+  const kind = signature.adhoc ? 'ad hoc' : 'with a certificate (not checked here)';
+  return verdict(
+    true,
+    `code signature: valid, signed ${kind} (to pass Gatekeeper when downloaded, it also needs a Developer ID signature and notarization)`,
+  );
 }
 
 function libcVerdicts(facts: BinaryFacts, host: Host): Verdict[] {

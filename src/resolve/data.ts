@@ -29,7 +29,12 @@ export type Linkage = 'static' | 'dynamic';
 /** Which calling convention for floating point the C side uses (eabi vs eabihf, musleabi vs musleabihf). */
 export type AbiFloat = 'soft' | 'hard';
 
-export type Tier = 'proven' | 'builds' | 'needs-sdk' | 'unsupported';
+/**
+ * What the end-to-end suite showed of a port and libc: `proven` (built and run), `links` (built and held
+ * against Go's own link of a program for it; nothing here runs it: darwin), `builds` (built, headers
+ * checked), `unsupported`.
+ */
+export type Tier = 'proven' | 'links' | 'builds' | 'unsupported';
 
 export interface GoosEntry {
   /** zig's name for the OS, the middle of the triple. */
@@ -37,6 +42,11 @@ export interface GoosEntry {
   defaultLibc: Libc;
   /** Go's runtime for this OS needs an SDK beyond what zig ships (the tier says why). */
   needsSdk?: boolean;
+  /**
+   * The CPU every machine of this OS has, by GOARCH: it stands for `generic` in `-mcpu` (GOARM64's
+   * `generic+v8_2a` becomes `apple_m1+v8_2a` on darwin), so that C code may use what all of them have.
+   */
+  baseCpu?: Record<string, { cpu: string; source: string }>;
 }
 
 export interface GoarchEntry {

@@ -47,7 +47,7 @@ export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOpt
     linkage: targetsData().libcs[libc].linkage,
     zigVersion: zig,
     zigTarget: zigTriple(platform, abi, glibcVersion, zig),
-    zigCpu: zigCpu(goarch, subArch, zig),
+    zigCpu: zigCpu(goos, goarch, subArch, zig),
     needsSdk,
     macosSdk: request.macosSdk ?? null,
     tier: tier.tier,
@@ -107,9 +107,13 @@ function zigTriple(platform: Platform, abi: string, glibcVersion: string | null,
   return `${arch}-${os}-${abi}${glibcVersion === null ? '' : `.${glibcVersion}`}`;
 }
 
-function zigCpu(goarch: string, subArch: SubArch | undefined, zig: string): string | null {
-  const cpu = subArch?.cpu ?? targetsData().goarch[goarch]!.cpu;
-  return cpu === undefined ? null : required(cpu, zig, `-mcpu for ${goarch}`);
+function zigCpu(goos: string, goarch: string, subArch: SubArch | undefined, zig: string): string | null {
+  const data = targetsData();
+  const ranged = subArch?.cpu ?? data.goarch[goarch]!.cpu;
+  const cpu = ranged === undefined ? null : required(ranged, zig, `-mcpu for ${goarch}`);
+  const base = data.goos[goos]!.baseCpu?.[goarch]?.cpu;
+  if (base === undefined) return cpu;
+  return cpu === null ? base : cpu.replace(/^generic(?=\+|$)/, base);
 }
 
 /** Names the table must define for every supported zig version: a gap is a bug in the table. */

@@ -52,6 +52,10 @@ export async function cachedToolchain(options: {
   if (version === undefined || env.XCC_ZIG) return undefined;
   const layout = cacheLayout(home);
   const target: Target = resolveTarget(request, { zigVersion: version });
+  // A darwin toolchain takes Go's minimum macOS, and without an SDK the stubs it links against, from the
+  // Go on PATH (darwin-sdkless.ts), which may be another Go than last time (GOTOOLCHAIN, a new release):
+  // provision asks it each time.
+  if (target.needsSdk) return undefined;
   const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
   // Nothing is read from a cache that others could have written; errors reading it go the slow way.
   const exists = await checkCachePath(home, path.join(dir, MANIFEST)).catch(unlessUnsafe);
@@ -60,8 +64,6 @@ export async function cachedToolchain(options: {
   // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
   if (recorded === undefined || recorded.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env, home))
     return undefined;
-  // The target's id does not name its macOS SDK: wrappers written for another SDK, or none, are not these.
-  if ((recorded.env.SDKROOT || null) !== (target.macosSdk || null)) return undefined;
   const { bin, tools, envFiles } = recorded;
   // What the build will run and source: the wrappers and env files this directory holds, and the zig
   // the wrappers exec.

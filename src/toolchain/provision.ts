@@ -66,14 +66,18 @@ const ENV_FILES: Partial<Record<EnvFormat, string>> = {
 export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
+  const home = options.home ?? xccHome(env);
   // An empty SDK path is none (an unset SDKROOT in some shells). A path that is not an SDK is refused
   // before the Zig is downloaded; one too new for it, after.
   const request = { ...options.target, macosSdk: options.target.macosSdk || undefined };
-  if (request.macosSdk !== undefined && needsMacosSdk(request.target)) await checkMacosSdk(request.macosSdk);
+  const darwin = needsMacosSdk(request.target);
+  if (darwin && request.macosSdk !== undefined) await checkMacosSdk(request.macosSdk);
+  // Before the Zig download too: a darwin toolchain needs the Go on PATH (its minimum macOS, and the stubs
+  // linked without an SDK), and a missing one is found in a moment.
+  const darwinStubs = darwin ? await ensureDarwinStubs({ home, env }) : undefined;
   const zig = options.zigInstall ?? (await ensureZig(options));
   const target = resolveTarget(request, { zigVersion: zig.version });
   if (target.macosSdk !== null) await checkSdkForZig(target.macosSdk, target, zig.version);
-  const home = options.home ?? xccHome(env);
   const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
   const zigCache = zigCacheDir(env, home);
@@ -85,8 +89,6 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     );
   }
   await ensureCacheDir(home, dir);
-  // With an SDK too: the stubs' manifest carries Go's minimum macOS. Linked against only without one.
-  const darwinStubs = target.goos === 'darwin' ? await ensureDarwinStubs({ home, env }) : undefined;
   const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform, darwinStubs });
   const toolchainEnv = {
     ...target.env,

@@ -60,12 +60,18 @@ export function renderShWrapper(spec: WrapperSpec): string {
   for (const [name, value] of Object.entries(spec.env ?? {}))
     lines.push(`${name}=${shWord(value)}; export ${name}`);
 
-  const answers = spec.quirks.filter((quirk) => quirk.action === 'answer');
+  const answers = spec.quirks.filter((quirk) => quirk.action === 'answer' || quirk.action === 'scratch');
   if (answers.length > 0) {
     // One `case` over the joined argument list: no loop on the common path.
     lines.push('case " $* " in');
     for (const quirk of answers) {
       const patterns = (quirk.args ?? []).map((arg) => `*" "${casePattern(arg)}" "*`).join('|');
+      if (quirk.action === 'scratch') {
+        lines.push(
+          `  ${patterns}) mkdir -p "$ZIG_LOCAL_CACHE_DIR/tmp" && cd "$ZIG_LOCAL_CACHE_DIR/tmp" || exit 1 ;; # ${quirk.id}`,
+        );
+        continue;
+      }
       const text = (quirk.answer ?? '').replaceAll('{dir}', spec.dir).replaceAll('{prefix}', spec.prefix);
       lines.push(`  ${patterns}) printf '%s\\n' ${shWord(text)}; exit 0 ;; # ${quirk.id}`);
     }

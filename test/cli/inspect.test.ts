@@ -24,6 +24,9 @@ beforeAll(() => {
     '-trimpath',
     '-ldflags=-s -w',
   ]);
+  for (const arch of ['amd64', 'arm64']) {
+    goBuild(hello, bin(`hello-darwin-${arch}`), { GOOS: 'darwin', GOARCH: arch }, ['-trimpath']);
+  }
   writeFileSync(bin('notes.txt'), 'not a program\n');
 }, 1_800_000);
 
@@ -119,6 +122,7 @@ describe('xcc inspect', () => {
       'debugInfo',
       'compilers',
       'go',
+      'macho',
     ]);
     expect(Object.keys(image.facts.go)).toEqual(['version', 'path', 'main', 'deps', 'settings', 'buildId']);
     expect(image.facts).toMatchObject({
@@ -141,6 +145,43 @@ describe('xcc inspect', () => {
     });
   });
 
+  it('a universal file from xcc lipo: per slice the dylibs, LC_MAIN, signature and imports; the list in --json', () => {
+    const lipo = xcc('lipo', '-o', 'bin/hello-darwin', 'bin/hello-darwin-arm64', 'bin/hello-darwin-amd64');
+    expect(lipo).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    const result = xcc('inspect', '--expect', 'darwin/arm64,macos<=12.0', 'bin/hello-darwin');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const blocks = result.stdout.split(/^(?=bin\/hello-darwin \(image)/m);
+    expect(blocks).toHaveLength(2);
+    const [amd64, arm64] = blocks;
+    expect(amd64).toMatch(
+      /^bin\/hello-darwin \(image 1 of 2\): Mach-O 64-bit LSB executable, darwin\/amd64 \(x86_64\)/,
+    );
+    expect(amd64).toMatch(/\n {2}libraries {3}\/usr\/lib\/libSystem\.B\.dylib(, \/\S+)*\n/);
+    expect(amd64).toContain('\n  entry       no LC_MAIN\n  signature   none\n');
+    expect(amd64).toMatch(/\n {2}imports {5}\d+ symbols from 1 library \(the list is in --json\)\n/);
+    expect(arm64).toMatch(
+      /^bin\/hello-darwin \(image 2 of 2\): Mach-O 64-bit LSB executable, darwin\/arm64 \(arm64\)/,
+    );
+    expect(arm64).toContain(
+      '\n  min os      12.0\n  entry       LC_MAIN\n  signature   ad hoc, page hashes valid\n',
+    );
+    expect(arm64).toContain('  ok  code signature: valid, signed ad hoc');
+    expect(arm64).toContain('  expect darwin/arm64: ok (darwin/amd64/v1 + darwin/arm64/v8.0)\n');
+    expect(arm64).toContain('  expect macos<=12.0: ok (needs macOS 12.0)\n');
+
+    const report = JSON.parse(xcc('inspect', '--json', 'bin/hello-darwin').stdout);
+    const macho = report.files[0].images[1].facts.macho;
+    expect(Object.keys(macho)).toEqual(['hasMain', 'codeSignature', 'imports']);
+    expect(macho.codeSignature).toEqual({ adhoc: true, valid: true });
+    expect(macho.imports).toContainEqual({
+      symbol: '_write',
+      library: '/usr/lib/libSystem.B.dylib',
+      weak: false,
+    });
+    expect(report.files[0].images[0].facts.macho.hasMain).toBe(false);
+  });
+
   it('a file that is not a binary: one line on stderr, exit 1, the other files still reported', () => {
     const result = xcc('inspect', 'bin/notes.txt', 'bin/hello-linux-arm64');
     expect(result.exitCode).toBe(1);
@@ -155,7 +196,7 @@ describe('xcc inspect', () => {
     ],
     [
       ['inspect', '--expect', 'linux/arm64,statik', 'bin/hello-linux-arm64'],
-      "xcc: unknown expectation 'statik' in --expect; use GOOS/GOARCH[/variant], static, static-pie, dynamic, glibc, musl, glibc<=X.Y, go, go>=X.Y, cgo, stripped, trimpath, reproducible, buildid, hardfloat or softfloat, each optionally negated with '!'\n",
+      "xcc: unknown expectation 'statik' in --expect; use GOOS/GOARCH[/variant], static, static-pie, dynamic, glibc, musl, glibc<=X.Y, go, go>=X.Y, cgo, stripped, trimpath, reproducible, buildid, hardfloat, softfloat, macos<=X.Y or signed, each optionally negated with '!'\n",
     ],
     [
       ['inspect', '--host', 'linux', 'bin/hello-linux-arm64'],

@@ -28,7 +28,7 @@ describe('xcc targets (list)', () => {
     );
     expect(stdout).toMatch(/^linux\/arm +glibc +arm-linux-gnueabihf\.2\.28 +builds /m);
     expect(stdout).toMatch(
-      /^darwin\/arm64 +system +aarch64-macos-none +needs-sdk +zig compiles and links C for macOS/m,
+      /^darwin\/arm64 +system +aarch64-macos-none +links +end-to-end suite \(darwin\/arm64\): cgo C and C\+\+/m,
     );
     expect(stdout).toMatch(/^windows\/amd64 +mingw +x86_64-windows-gnu +(builds|proven) /m);
     expect(stdout).toMatch(/^linux\/ppc64 +- +- +unsupported +Go has no cgo for this port/m);
@@ -36,7 +36,7 @@ describe('xcc targets (list)', () => {
       /^openbsd\/amd64 +system +- +unsupported +zig 0\.15\.2 cannot provide libc for openbsd\/amd64; use zig 0\.16\.0 or newer$/m,
     );
     expect(stdout).toMatch(/Target names for zig 0\.15\.2\./);
-    for (const row of rows) expect(row.slice(columns[2])).toMatch(/^(proven|builds|needs-sdk|unsupported) /);
+    for (const row of rows) expect(row.slice(columns[2])).toMatch(/^(proven|links|builds|unsupported) /);
   });
 
   it('prints JSON with --json, one entry per Go port', () => {
@@ -148,7 +148,7 @@ describe('xcc targets TARGET', () => {
     expect(JSON.parse(fromEnv.stdout).macosSdk).toBe('/sdks/env.sdk');
     const table = xcc(['targets', 'darwin/amd64'], { SDKROOT: '' });
     expect(table.stdout).toContain(
-      "macOS SDK   none: libc and Go's own imports only (--macos-sdk PATH or SDKROOT for frameworks)\n",
+      "macOS SDK   none: links against stubs of Apple's libraries made from Go's source; C that includes a framework's headers needs one (--macos-sdk PATH)\n",
     );
     const linux = xcc(['targets', 'linux/amd64', '--json'], { SDKROOT: '/sdks/env.sdk' });
     expect({ exitCode: linux.exitCode, macosSdk: JSON.parse(linux.stdout).macosSdk }).toEqual({

@@ -1,4 +1,5 @@
 import { compareDottedVersions } from '../../src/inspect/facts.js';
+import { codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import type { Row } from './matrix.js';
 import { exec, failure } from './process.js';
@@ -89,4 +90,31 @@ export async function readelfGlibc(file: string): Promise<string | null> {
       highest === null || compareDottedVersions(version, highest) > 0 ? version : highest,
     null,
   );
+}
+
+const CPU_ARM64 = 0x0100000c;
+const PLATFORM_MACOS = 1;
+
+/**
+ * How a Mach-O that xcc linked differs from what Go's internal linker makes of a program (`reference`,
+ * built with CGO_ENABLED=0), in what macOS checks before it runs a program: every dylib the reference loads,
+ * from the same install path; a minimum macOS no higher than Go's own (a binary that says 13.0 refuses
+ * to start on macOS 12); an LC_MAIN entry; on arm64 an ad-hoc code signature whose page hashes hold
+ * (arm64 macOS kills an unsigned program).
+ */
+export function machoProblems(built: Uint8Array, reference: Uint8Array): string[] {
+  const cgo = readMacho(built);
+  const pure = readMacho(reference);
+  const problems: string[] = [];
+  const missing = pure.dylibs.filter((dylib) => !cgo.dylibs.includes(dylib));
+  if (missing.length > 0) problems.push(`loads no ${missing.join(', ')}`);
+  if (cgo.platform !== PLATFORM_MACOS)
+    problems.push(`LC_BUILD_VERSION platform is ${cgo.platform}, not macOS`);
+  if (pure.minOs === null) problems.push("Go's own link has no minimum macOS to compare with");
+  else if (cgo.minOs === null || compareDottedVersions(cgo.minOs, pure.minOs) > 0)
+    problems.push(`needs macOS ${cgo.minOs}, where Go's own link needs ${pure.minOs}`);
+  if (!cgo.hasMain) problems.push('has no LC_MAIN entry point');
+  if (cgo.cputype === CPU_ARM64 && !codeSignatureMatches(built, cgo))
+    problems.push('has no ad-hoc code signature whose page hashes hold');
+  return problems;
 }

@@ -46,8 +46,8 @@ export interface Row {
    * as unsupported with `reason`. Once it builds, the test fails so that the row gets promoted.
    */
   knownFailure?: { match: RegExp; reason: string };
-  /** A prerequisite outside this machine's control (a macOS SDK): the row is skipped, even when XCC_E2E=require. */
-  needs?: { env: string; reason: string };
+  /** Another Go than the machine's, as GOTOOLCHAIN names it (the go command fetches it from the module proxy). */
+  go?: string;
 }
 
 export interface Expected {
@@ -138,6 +138,11 @@ function windows(goarch: string, fileMachine: RegExp, runner: Runner, extra: Par
   };
 }
 
+/**
+ * darwin without a macOS SDK (the wrappers link against stubs made from Go's source). Nothing here runs
+ * a Mach-O: each program is checked against the same kind of program built by Go's internal linker
+ * (CGO_ENABLED=0, known to run on macOS) instead, which earns the tier `links`.
+ */
 function darwin(goarch: string, fileMachine: RegExp): Row {
   return {
     id: `darwin/${goarch}`,
@@ -146,18 +151,18 @@ function darwin(goarch: string, fileMachine: RegExp): Row {
     port: `darwin/${goarch}`,
     libc: 'system',
     cxx: true,
-    modes: ['exe'],
-    expect: { format: 'macho', goos: 'darwin', goarch, linkage: 'dynamic', fileMachine },
+    // No `stdonly`: on darwin net and os/user call libSystem without cgo, so Go links that program itself
+    // (amd64 with LC_UNIXTHREAD, not LC_MAIN) and no C toolchain takes part.
+    modes: ['exe', 'external'],
+    // "static" in xcc inspect's sense: only libraries that ship with macOS.
+    expect: { format: 'macho', goos: 'darwin', goarch, linkage: 'static', fileMachine },
     runner: { kind: 'none', reason: 'no macOS runner on a Linux host' },
-    needs: {
-      env: 'SDKROOT',
-      reason:
-        "Go's darwin runtime links Apple frameworks that only the macOS SDK ships, and its license keeps it off CI: set SDKROOT to a MacOSX.sdk to build these rows",
-    },
   };
 }
 
 const AMD64 = /x86-64/;
+/** The newest Go release (GOTOOLCHAIN): Go changes what it asks of the C toolchain from release to release. */
+export const NEWEST_GO = 'go1.27.3';
 const AARCH64 = /ARM aarch64/;
 const NO_WINE32 = 'built and checked only: no 32-bit Wine (wine32:i386) on the test machine';
 
@@ -220,6 +225,9 @@ export const MATRIX: Row[] = [
     kind: 'none',
     reason: 'built and checked only: no Windows on ARM runner (Wine runs x86 code only)',
   }),
+  // The newest Go on two core rows; every other row builds with the machine's Go, the oldest xcc supports.
+  { ...linuxMusl('arm64', 'aarch64', AARCH64), id: `linux/arm64 musl ${NEWEST_GO}`, go: NEWEST_GO },
+  { ...windows('amd64', /x86-64/, { kind: 'wine' }), id: `windows/amd64 ${NEWEST_GO}`, go: NEWEST_GO },
   darwin('amd64', /x86_64/),
   darwin('arm64', /arm64/),
   {

@@ -12,11 +12,13 @@ export const e2eResultsFile = path.join(projectRoot, 'test', '.results', 'e2e.js
 /**
  * - `pass`: built, headers checked, every program ran and printed what the C and C++ code computed;
  * - `built`: built and headers checked, but this host has no way to run it (the reason says why);
+ * - `linked`: built, headers checked, and held against Go's own link of a program for the same target
+ *   (darwin: dylibs, minimum OS, entry point, code signature), but this host cannot run it;
  * - `skip`: not built (a prerequisite is missing; the reason says which);
  * - `unsupported`: fails the known way the row's `knownFailure` describes (a toolchain limit; the reason says which);
  * - `fail`: something went wrong (the reason is the first failure).
  */
-export type RowStatus = 'pass' | 'built' | 'skip' | 'unsupported' | 'fail';
+export type RowStatus = 'pass' | 'built' | 'linked' | 'skip' | 'unsupported' | 'fail';
 
 export interface HeaderFacts {
   format: string;

@@ -25,6 +25,10 @@ describe('--expect parsing', () => {
     ['go', { kind: 'flag', name: 'go' }],
     ['hardfloat', { kind: 'float', value: 'hard' }],
     ['softfloat', { kind: 'float', value: 'soft' }],
+    ['macos<=12.0', { kind: 'macos-max', version: '12.0', inclusive: true }],
+    ['macos<13', { kind: 'macos-max', version: '13', inclusive: false }],
+    ['macos<=10.15.7', { kind: 'macos-max', version: '10.15.7', inclusive: true }],
+    ['signed', { kind: 'signed' }],
   ])('%s', (text, fact) => {
     expect(parseExpectations(text)).toEqual([{ text, negated: false, fact }]);
   });
@@ -51,6 +55,10 @@ describe('--expect parsing', () => {
     '!',
     'LINUX/ARM64',
     'cgo=1',
+    'macos>=12.0',
+    'macos<=twelve',
+    'macos<=12.0.1.2',
+    'signed=adhoc',
   ])('refuses %j with the list of what it accepts', (text) => {
     expect(() => parseExpectations(text)).toThrow(UsageError);
     expect(() => parseExpectations(text)).toThrow(

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkExpectations, parseExpectations } from '../../src/inspect/expect.js';
 import type { BinaryFacts } from '../../src/inspect/facts.js';
+import { createUniversal } from '../../src/inspect/lipo.js';
 import { inspectFile } from '../../src/inspect/report.js';
 import { type Host, judge } from '../../src/inspect/verdicts.js';
-import { goBuild, goModule, HELLO_GO, run, universal } from '../support/builds.js';
+import { goBuild, goModule, HELLO_GO, run } from '../support/builds.js';
 import { fileType, goToolBuildId, goVersionM, llvmNeededLibraries, readelf } from '../support/oracles.js';
 import { needCommand } from '../support/tools.js';
 
@@ -281,7 +282,9 @@ beforeAll(() => {
   goBuild(hello, bin('dwarfless'), { GOOS: 'linux', GOARCH: 'amd64' }, ['-ldflags=-w']);
   writeFileSync(
     bin('universal'),
-    universal([readFileSync(bin('darwin-amd64')), readFileSync(bin('darwin-arm64'))]),
+    createUniversal(
+      ['darwin-amd64', 'darwin-arm64'].map((name) => ({ name, bytes: readFileSync(bin(name)) })),
+    ).bytes,
   );
 }, 1_800_000);
 
@@ -571,6 +574,24 @@ describe('universal Mach-O files', () => {
     expect(images[0]!.go?.version).toBe(goVersionM(bin('universal')).version);
     expect(images[1]!.go?.buildId).toBe(goToolBuildId(bin('darwin-arm64')));
   });
+
+  it('judges the code signature per slice: arm64 must be signed, amd64 may not be', async () => {
+    const [amd64, arm64] = await inspectFile(bin('universal'));
+    expect(texts(amd64!, LINUX_AMD64, 'signature')).toEqual([
+      'code signature: none (Intel Macs run unsigned programs)',
+    ]);
+    expect(texts(arm64!, LINUX_AMD64, 'signature')).toEqual([
+      'code signature: valid, signed ad hoc (to pass Gatekeeper when downloaded, it also needs a Developer ID signature and notarization)',
+    ]);
+    const unsigned = { ...arm64!, macho: { ...arm64!.macho!, codeSignature: null } };
+    expect(texts(unsigned, LINUX_AMD64, 'signature')).toEqual([
+      'code signature: none, so macOS on Apple silicon kills it at start; sign it ad hoc (codesign -s - FILE)',
+    ]);
+    const broken = { ...arm64!, macho: { ...arm64!.macho!, codeSignature: { adhoc: true, valid: false } } };
+    expect(texts(broken, LINUX_AMD64, 'signature')).toEqual([
+      'code signature: INVALID, its page hashes do not match the file (changed after signing?), so macOS kills it at start; sign it again',
+    ]);
+  });
 });
 
 describe('--expect against real binaries', () => {
@@ -648,6 +669,39 @@ describe('--expect against real binaries', () => {
       [
         { ok: true, actual: 'windows/amd64/v1' },
         { ok: true, actual: 'static' },
+      ],
+    ],
+    [
+      'darwin-arm64',
+      'macos<=12.0,macos<12.0,signed',
+      [
+        { ok: true, actual: 'needs macOS 12.0' },
+        { ok: false, actual: 'needs macOS 12.0' },
+        { ok: true, actual: 'signed ad hoc, valid' },
+      ],
+    ],
+    [
+      'darwin-amd64',
+      'macos<=12,!signed',
+      [
+        { ok: true, actual: 'needs macOS 12.0' },
+        { ok: true, actual: 'not signed' },
+      ],
+    ],
+    [
+      'linux-amd64',
+      'macos<=12.0,signed',
+      [
+        { ok: false, actual: 'not a Mach-O binary' },
+        { ok: false, actual: 'not a Mach-O binary' },
+      ],
+    ],
+    [
+      'universal',
+      'macos<=12.0,signed',
+      [
+        { ok: true, actual: 'needs macOS 12.0' },
+        { ok: false, actual: 'not signed + signed ad hoc, valid' },
       ],
     ],
     [

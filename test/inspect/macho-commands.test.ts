@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readMacho } from '../../src/inspect/macho.js';
+import { dylibCommand, machoImage } from '../support/macho-images.js';
 
 /**
  * Load commands with the LC_REQ_DYLD bit (0x80000000) set: LC_MAIN, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB,
  * LC_LOAD_UPWARD_DYLIB. A synthetic 64-bit little-endian image, so each command is there exactly once.
  */
-function image(commands: Buffer[]): Buffer {
-  const header = Buffer.alloc(32);
-  header.writeUInt32LE(0xfeedfacf, 0);
-  header.writeUInt32LE(0x0100000c, 4); // arm64
-  header.writeUInt32LE(2, 12); // MH_EXECUTE
-  header.writeUInt32LE(commands.length, 16);
-  header.writeUInt32LE(
-    commands.reduce((sum, command) => sum + command.length, 0),
-    20,
-  );
-  return Buffer.concat([header, ...commands]);
-}
-
-function dylib(command: number, name: string): Buffer {
-  const size = Math.ceil((24 + name.length + 1) / 8) * 8;
-  const bytes = Buffer.alloc(size);
-  bytes.writeUInt32LE(command, 0);
-  bytes.writeUInt32LE(size, 4);
-  bytes.writeUInt32LE(24, 8);
-  bytes.write(name, 24, 'latin1');
-  return bytes;
-}
+const image = (commands: Buffer[]) => machoImage(commands);
+const dylib = dylibCommand;
 
 function main(): Buffer {
   const bytes = Buffer.alloc(24);

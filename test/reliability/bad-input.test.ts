@@ -28,7 +28,7 @@ import { startZigMirror, zigIndex } from '../support/zig-mirror.js';
 recordCategory(
   'bad-input',
   'Bad input',
-  'Every command (env, exec, install, lock, ls, prune, cache, inspect, doctor, targets) with an empty cache and with a warm one: unknown commands and options, malformed versions and specs, bad targets and sub-architectures, a missing or fake macOS SDK, programs exec cannot start, env --write and --format github targets, broken project files and locks, bad --source, --from and --prewarm, prune/cache/inspect misuse, and bad settings (XCC_ZIG_MIRROR, XCC_ZIG_INDEX, XCC_ZIG_PUBKEY, XCC_PYPI_INDEX_URL, pip config, XCC_HOME, XCC_ZIG, XCC_HTTP_TIMEOUT, proxies, CA files, offline): exit 2 or 1 with exactly one line naming the fix, no stack trace, nothing half-written in the cache.',
+  'Every command (env, exec, install, lock, ls, prune, cache, inspect, lipo, doctor, targets) with an empty cache and with a warm one: unknown commands and options, malformed versions and specs, bad targets and sub-architectures, a missing or fake macOS SDK, programs exec cannot start, env --write and --format github targets, broken project files and locks, bad --source, --from and --prewarm, prune/cache/inspect/lipo misuse, and bad settings (XCC_ZIG_MIRROR, XCC_ZIG_INDEX, XCC_ZIG_PUBKEY, XCC_PYPI_INDEX_URL, pip config, XCC_HOME, XCC_ZIG, XCC_HTTP_TIMEOUT, proxies, CA files, offline): exit 2 or 1 with exactly one line naming the fix, no stack trace, nothing half-written in the cache.',
 );
 
 /** Paths and servers the rows refer to, made once. */
@@ -345,6 +345,49 @@ const PRUNE_CACHE_INSPECT: BadInput[] = [
     args: ['inspect', '--expect'],
     exit: 2,
     stderr: /^option '--expect <facts>' value is missing/,
+  },
+  {
+    name: 'lipo without an output',
+    args: ['lipo', process.execPath, process.execPath],
+    exit: 2,
+    stderr: /^lipo needs the output file: 'xcc lipo -o OUT IN1 IN2'$/,
+  },
+  {
+    name: 'lipo --output without a value',
+    args: ['lipo', '--output'],
+    exit: 2,
+    stderr: /^--output needs a value, e\.g\. --output=VALUE$/,
+  },
+  {
+    name: 'lipo of one file',
+    args: (f) => ['lipo', '-o', f.file('universal'), process.execPath],
+    exit: 2,
+    stderr: /^lipo merges two or more thin Mach-O files of different architectures/,
+  },
+  {
+    name: 'lipo of files that do not exist',
+    args: (f) => ['lipo', '-o', f.file('universal'), '/nonexistent', '/nonexistent-too'],
+    exit: 2,
+    stderr: /^\/nonexistent does not exist$/,
+  },
+  {
+    name: 'lipo of a directory',
+    args: (f) => ['lipo', '-o', f.file('universal'), f.file('empty-dir'), process.execPath],
+    exit: 2,
+    stderr: /^\S+empty-dir is a directory; give thin Mach-O files$/,
+  },
+  {
+    name: 'lipo of programs that are not Mach-O',
+    args: (f) => ['lipo', '-o', f.file('universal'), f.file('garbage.json'), process.execPath],
+    exit: 2,
+    stderr:
+      /^\S+garbage\.json is not a Mach-O file; give darwin builds \(GOOS=darwin\), one per architecture$/,
+  },
+  {
+    name: 'lipo writing over one of its inputs',
+    args: (f) => ['lipo', '-o', f.file('garbage.json'), f.file('garbage.json'), process.execPath],
+    exit: 2,
+    stderr: /^the output \S+garbage\.json is also an input; write the universal file to another path$/,
   },
 ];
 

@@ -68,7 +68,7 @@ describe('resolveTarget: every first-class Go port with its default libc', () =>
         zigCpu: 'x86_64',
         libc: 'system',
         needsSdk: true,
-        tier: 'needs-sdk',
+        tier: 'links',
       },
     ],
     [
@@ -76,7 +76,7 @@ describe('resolveTarget: every first-class Go port with its default libc', () =>
       {
         id: 'darwin-arm64',
         zigTarget: 'aarch64-macos-none',
-        zigCpu: 'generic',
+        zigCpu: 'apple_m1',
         needsSdk: true,
         macosSdk: null,
       },
@@ -184,8 +184,27 @@ describe('resolveTarget: other ports and libcs', () => {
     [{ target: 'netbsd/arm64' }, { id: 'netbsd-arm64', zigTarget: 'aarch64-netbsd-none', zigCpu: 'generic' }],
     [
       { target: 'darwin/arm64', macosSdk: '/sdk/MacOSX.sdk' },
-      { id: 'darwin-arm64', zigTarget: 'aarch64-macos-none', zigCpu: 'generic', macosSdk: '/sdk/MacOSX.sdk' },
+      {
+        id: 'darwin-arm64',
+        zigTarget: 'aarch64-macos-none',
+        zigCpu: 'apple_m1',
+        macosSdk: '/sdk/MacOSX.sdk',
+      },
     ],
+    // Every arm64 Mac is an M1 or newer: apple_m1 stands for generic, and GOARM64 adds to it.
+    [
+      { target: 'darwin/arm64', goarm64: 'v8.2' },
+      { id: 'darwin-arm64-v8.2', zigTarget: 'aarch64-macos-none', zigCpu: 'apple_m1+v8_2a' },
+    ],
+    [
+      { target: 'darwin/arm64', goarm64: 'v9.0' },
+      { id: 'darwin-arm64-v9.0', zigTarget: 'aarch64-macos-none', zigCpu: 'apple_m1+v9a' },
+    ],
+    [
+      { target: 'linux/arm64', goarm64: 'v8.2' },
+      { id: 'linux-arm64-v8.2-musl', zigTarget: 'aarch64-linux-musl', zigCpu: 'generic+v8_2a' },
+    ],
+    [{ target: 'darwin/amd64' }, { id: 'darwin-amd64', zigTarget: 'x86_64-macos-none', zigCpu: 'x86_64' }],
   ])('%j', (request, expected) => {
     expect(resolve(request)).toMatchObject(expected);
   });

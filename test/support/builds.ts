@@ -171,28 +171,3 @@ export function cc(
 export function zigCc(zig: string, triple: string): string {
   return `${JSON.stringify(zig)} cc -target ${triple}`;
 }
-
-/**
- * A universal (fat) Mach-O file from thin images, laid out as Apple's lipo does: a big-endian fat
- * header, one entry per image, each image at a 2^14-aligned offset (<mach-o/fat.h>).
- */
-export function universal(images: readonly Buffer[]): Buffer {
-  const align = 14;
-  const header = Buffer.alloc(8 + images.length * 20);
-  header.writeUInt32BE(0xcafebabe, 0);
-  header.writeUInt32BE(images.length, 4);
-  const parts: Buffer[] = [header];
-  let offset = header.length;
-  images.forEach((image, index) => {
-    const start = Math.ceil(offset / (1 << align)) * (1 << align);
-    parts.push(Buffer.alloc(start - offset), image);
-    const entry = 8 + index * 20;
-    header.writeUInt32BE(image.readUInt32LE(4), entry);
-    header.writeUInt32BE(image.readUInt32LE(8), entry + 4);
-    header.writeUInt32BE(start, entry + 8);
-    header.writeUInt32BE(image.length, entry + 12);
-    header.writeUInt32BE(align, entry + 16);
-    offset = start + image.length;
-  });
-  return Buffer.concat(parts);
-}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { compareDottedVersions } from '../../src/inspect/facts.js';
 import { run } from './builds.js';
 
@@ -82,4 +83,47 @@ export function llvmNeededLibraries(file: string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
+}
+
+export interface UniversalHeaderEntry {
+  arch: string;
+  offset: number;
+  size: number;
+  align: number;
+}
+
+/** `llvm-objdump --macho --universal-headers`: the fat magic and each architecture's entry. */
+export function llvmUniversalHeaders(
+  objdump: string,
+  file: string,
+): { magic: string; arches: UniversalHeaderEntry[] } {
+  const text = output(objdump, ['--macho', '--universal-headers', file]);
+  const arches = text
+    .split(/^architecture /m)
+    .slice(1)
+    .map((block) => ({
+      arch: block.split('\n')[0]!.trim(),
+      offset: Number(/^\s*offset (\d+)$/m.exec(block)?.[1]),
+      size: Number(/^\s*size (\d+)$/m.exec(block)?.[1]),
+      align: Number(/^\s*align 2\^(\d+)/m.exec(block)?.[1]),
+    }));
+  return { magic: /^fat_magic (\S+)$/m.exec(text)?.[1] ?? '', arches };
+}
+
+/**
+ * `llvm-objdump --macho --bind --lazy-bind` of a thin image: each bound symbol once, as `dylib symbol`,
+ * llvm naming the dylib by its short name (`libSystem`, `Security`; see `dylibShortName`). Sorted.
+ */
+export function llvmBoundSymbols(objdump: string, file: string): string[] {
+  const text = output(objdump, ['--macho', '--bind', '--lazy-bind', file]);
+  const rows = text
+    .split('\n')
+    .filter((line) => /^__\S+\s/.test(line))
+    .map((line) => line.trim().split(/\s+/).slice(-2).join(' '));
+  return [...new Set(rows)].sort();
+}
+
+/** llvm's short name of a dylib install path: the file name up to its first dot (`libSystem.B.dylib` → `libSystem`). */
+export function dylibShortName(installPath: string): string {
+  return path.posix.basename(installPath).split('.')[0]!;
 }

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 
 /** What can skip a test: vitest's test context (in a test or a `beforeEach`). */
 export interface Skippable {
@@ -34,6 +36,8 @@ const INSTALL: Record<string, string> = {
   gcc: 'apt-get install gcc libc6-dev',
   git: 'apt-get install git',
   go: 'install Go (https://go.dev/dl) and put its bin on PATH',
+  'llvm-lipo': 'apt-get install llvm',
+  'llvm-objdump': 'apt-get install llvm',
   'llvm-readobj': 'apt-get install llvm',
   minisign: 'apt-get install minisign',
   python3: 'apt-get install python3',
@@ -53,6 +57,31 @@ export function hasCommand(name: string): boolean {
 export function needCommand(context: Skippable, name: string): void {
   if (hasCommand(name)) return;
   requireOrSkip(context, `${name} is not installed`, installHint(name));
+}
+
+/**
+ * An LLVM tool by its plain name or, as Debian installs some of them (llvm-lipo-14), with the LLVM
+ * version after it: the newest one on PATH. The test skips (or fails, see `requireOrSkip`) without it.
+ */
+export function needLlvmTool(context: Skippable, name: `llvm-${string}`): string {
+  if (hasCommand(name)) return name;
+  const versioned = new RegExp(`^${name}-(\\d+)$`);
+  const found = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .flatMap(listDirectory)
+    .map((file) => versioned.exec(file))
+    .filter((match) => match !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  if (found.length > 0) return found[0]![0];
+  return requireOrSkip(context, `${name} is not installed`, installHint(name));
+}
+
+function listDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 export function installHint(name: string): string {

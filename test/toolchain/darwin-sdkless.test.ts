@@ -3,21 +3,39 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inspectBytes } from '../../src/inspect/facts.js';
 import { codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
+import { readMachoImports } from '../../src/inspect/macho-imports.js';
 import { run } from '../support/builds.js';
+import { dylibShortName, llvmBoundSymbols } from '../support/oracles.js';
 import { fixturesDir } from '../support/paths.js';
 import { needTestZig } from '../support/provided-zig.js';
 import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun, provisionForTest } from '../support/toolchains.js';
-import { hasCommand, installHint, requireOrSkip } from '../support/tools.js';
+import { hasCommand, installHint, needLlvmTool, requireOrSkip } from '../support/tools.js';
 
 /**
  * darwin targets without a macOS SDK: xcc generates stubs of Apple's libraries from the Go that builds
  * and the wrappers link against them. Nothing here can run a Mach-O, so each cgo build is checked against
  * the same program built by Go's internal linker (CGO_ENABLED=0, known to run on macOS): the same dylibs
- * from the same install paths, the same minimum macOS, an LC_MAIN entry, and on arm64 a code signature
- * whose page hashes hold. Built without -ldflags=-w, so Go's DWARF step runs too.
+ * from the same install paths, every symbol the pure-Go build imports imported from the same dylib, the
+ * same minimum macOS, an LC_MAIN entry, and on arm64 a code signature whose page hashes hold. Built
+ * without -ldflags=-w, so Go's DWARF step runs too.
  */
+
+/**
+ * Imports Go itself names differently when it links externally (cgo) than when it links alone. The
+ * runtime declares `libc_exit` as C `_exit` (`__exit`) and the syscall package declares it as C `exit`
+ * (`_exit`); linking alone Go binds `_exit`, while the object it hands an external linker (go.o, kept with
+ * -ldflags=-tmpdir) already references `exit`, so every cgo darwin build of this Go, whatever the linker,
+ * imports `exit` where the pure-Go build imports `_exit`. Both are libSystem's.
+ */
+const RENAMED_BY_GO: Record<string, string> = {
+  '/usr/lib/libSystem.B.dylib __exit': '/usr/lib/libSystem.B.dylib _exit',
+};
+
+/** The cgo builds, by GOARCH, for the check of the import reader against llvm-objdump. */
+const cgoBuilds = new Map<string, string>();
 
 let work: string;
 let home: string;
@@ -81,9 +99,17 @@ describe('darwin targets without a macOS SDK', () => {
 
       const cgoBytes = readFileSync(withCgo);
       const cgo = readMacho(cgoBytes);
-      const pure = readMacho(readFileSync(alone));
+      const pureBytes = readFileSync(alone);
+      const pure = readMacho(pureBytes);
+      cgoBuilds.set(goarch!, withCgo);
       expect(pure.dylibs).toContain('/System/Library/Frameworks/Security.framework/Versions/A/Security');
       expect([...cgo.dylibs].sort()).toEqual([...pure.dylibs].sort());
+      const cgoImports = new Set(importKeys(cgoBytes));
+      const pureImports = importKeys(pureBytes);
+      expect(pureImports.length).toBeGreaterThan(50);
+      const missing = pureImports.filter((key) => !cgoImports.has(key));
+      expect(missing).toEqual(Object.keys(RENAMED_BY_GO));
+      for (const key of missing) expect(cgoImports).toContain(RENAMED_BY_GO[key]);
       expect(pure.minOs).toBe('12.0');
       expect(cgo.minOs).toBe(pure.minOs);
       expect(cgo.platform).toBe(1); // macOS
@@ -98,6 +124,18 @@ describe('darwin targets without a macOS SDK', () => {
       expect(cgoBytes.includes('/go-link-')).toBe(false);
     },
   );
+
+  it("reads the imports of zig's links as llvm-objdump does", (context) => {
+    if (cgoBuilds.size === 0)
+      requireOrSkip(context, 'the darwin builds above did not run', 'see their skip reason');
+    const objdump = needLlvmTool(context, 'llvm-objdump');
+    for (const file of cgoBuilds.values()) {
+      const imports = readMachoImports(readFileSync(file), readMacho(readFileSync(file)));
+      expect(imports.map((entry) => `${dylibShortName(entry.library!)} ${entry.symbol}`).sort()).toEqual(
+        llvmBoundSymbols(objdump, file),
+      );
+    }
+  });
 
   it("C that includes a framework header fails with clang's error and one line on how to pass an SDK", async (context) => {
     const test = needTestZig(context);
@@ -134,3 +172,9 @@ describe('darwin targets without a macOS SDK', () => {
     }
   });
 });
+
+/** Each import of a thin image as `install-path symbol`. */
+function importKeys(bytes: Buffer): string[] {
+  const [image] = inspectBytes(bytes);
+  return image!.macho!.imports.map((entry) => `${entry.library} ${entry.symbol}`);
+}

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -406,4 +406,27 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
     mustRun(toolchain.tools.cc!, ['-g', '-c', file, '-o', object]);
     expect(readFileSync(object).includes('__debug_info')).toBe(true);
   });
+
+  quirk(
+    'darwin-probe-scratch',
+    "Go's compiler probe leaves no file in the user's directory",
+    async (test) => {
+      const toolchain = await provisionForTest(test, { target: 'darwin/arm64' });
+      for (const [language, compiler] of [
+        ['c', toolchain.tools.cc!],
+        ['c++', toolchain.tools['c++']!],
+      ] as const) {
+        const probe = ['-###', '-x', language, '-c', '-'];
+        const bare = mkdtempSync(path.join(work, 'probe-zig-'));
+        run(test.install.zig, ['cc', '-target', 'aarch64-macos', ...probe], { cwd: bare, env: zigEnv() });
+        expect(readdirSync(bare)).toEqual(['-.o']);
+        const user = mkdtempSync(path.join(work, 'probe-wrapped-'));
+        // What Go reads: the version line (cmd/go gccToolID), from the same zig.
+        const ran = run(compiler, probe, { cwd: user });
+        expect(ran.status).toBe(0);
+        expect(`${ran.stdout}${ran.stderr}`).toMatch(/^clang version \d/m);
+        expect(readdirSync(user)).toEqual([]);
+      }
+    },
+  );
 });

@@ -18,6 +18,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   prune: async () => (await import('./prune.js')).registerPrune,
   cache: async () => (await import('./cache.js')).registerCache,
   inspect: async () => (await import('./inspect.js')).registerInspect,
+  lipo: async () => (await import('./lipo.js')).registerLipo,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   targets: async () => (await import('./targets.js')).registerTargets,
 };

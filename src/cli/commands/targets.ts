@@ -90,7 +90,8 @@ function listingTable(targets: TargetListing[], zigVersion: string): string {
 
 function targetTable(target: Target): string {
   const sdk = target.needsSdk
-    ? (target.macosSdk ?? "none: libc and Go's own imports only (--macos-sdk PATH or SDKROOT for frameworks)")
+    ? (target.macosSdk ??
+      "none: links against stubs of Apple's libraries made from Go's source; C that includes a framework's headers needs one (--macos-sdk PATH)")
     : 'not needed';
   const glibc = target.glibcVersion === null ? '' : ` ${target.glibcVersion}`;
   return formatTable([
