@@ -844,6 +844,8 @@ const TARGETS: BadInput[] = [
       /^the macOS SDK \S+MacOSX26\.4\.sdk is too new for Zig 0\.15\.2: usr\/lib\/libSystem\.tbd lists arm64e but not arm64, .*; use an older SDK \(pass --macos-sdk \/path\/to\/MacOSX\.sdk\) or Zig 0\.16\.0 or newer \(--zig 0\.16\.0\)$/,
     // The Zig is known only once installed: an empty cache would download it first.
     caches: ['warm'],
+    // Before the Zig, the stubs of the Go on PATH are made (complete, renamed into place): Go's minimum macOS.
+    leaves: /^v1\/darwin-stubs(\/|$)/,
   },
   {
     name: 'exec without a target',
