@@ -2,6 +2,7 @@ import type { Command } from 'cac';
 import { UsageError } from '../errors.js';
 import type { Env } from '../home.js';
 import type { Libc, SubArchRequest, TargetRequest } from '../resolve/index.js';
+import { defaultMacosSdk, type MacosHost } from '../toolchain/macos-sdk.js';
 import { textValue } from './option-text.js';
 
 /**
@@ -50,7 +51,7 @@ const subArchOptions: Record<keyof SubArchRequest, TargetOptionSpec> = {
 
 const macosSdkOption: TargetOptionSpec = {
   flags: '--macos-sdk <path>',
-  description: 'macOS SDK for darwin targets (default: $SDKROOT)',
+  description: "macOS SDK for darwin targets (default: $SDKROOT, else xcrun's on a Mac)",
   text: true,
 };
 
@@ -74,15 +75,17 @@ export function targetRequest(
   target: string,
   options: TargetOptionValues,
   env: Env = process.env,
+  host?: MacosHost,
 ): TargetRequest {
   const request: TargetRequest = { target, ...libcRequest(options) };
   for (const field of Object.keys(subArchOptions) as (keyof SubArchRequest)[]) {
     const value = singleValue(`--${field}`, options[field]);
     if (value !== undefined) request[field] = value;
   }
-  // SDKROOT is a machine-wide setting: it only applies when the target is a darwin one.
+  // SDKROOT (and a Mac's own SDK) is a machine-wide setting: it only applies when the target is a darwin one.
   const macosSdk =
-    singleValue('--macos-sdk', options.macosSdk) ?? (target.startsWith('darwin/') ? env.SDKROOT : undefined);
+    singleValue('--macos-sdk', options.macosSdk) ??
+    (target.startsWith('darwin/') ? defaultMacosSdk(env, host) : undefined);
   if (macosSdk !== undefined && macosSdk !== '') request.macosSdk = macosSdk;
   return request;
 }

@@ -9,7 +9,10 @@ export interface TargetRequest extends SubArchRequest {
   libc?: Libc;
   /** `MAJOR.MINOR`; implies `libc: 'glibc'`. Default: `glibc.default` in toolchains/targets.json. */
   glibcVersion?: string;
-  /** A macOS SDK (the CLI takes it from `--macos-sdk` or `SDKROOT`); only for darwin targets. */
+  /**
+   * A macOS SDK (the CLI takes it from `--macos-sdk`, `SDKROOT`, or on a Mac `xcrun --show-sdk-path`); only
+   * for darwin targets, which without one link libc and stubs of Go's own imports (no frameworks).
+   */
   macosSdk?: string;
 }
 

@@ -52,9 +52,10 @@ export async function cachedToolchain(options: {
   if (version === undefined || env.XCC_ZIG) return undefined;
   const layout = cacheLayout(home);
   const target: Target = resolveTarget(request, { zigVersion: version });
-  // Without an SDK a darwin toolchain links against stubs made from the Go on PATH (darwin-sdkless.ts),
-  // which may be another Go than last time (GOTOOLCHAIN, a new release): provision asks it each time.
-  if (target.needsSdk && target.macosSdk === null) return undefined;
+  // A darwin toolchain takes Go's minimum macOS, and without an SDK the stubs it links against, from the
+  // Go on PATH (darwin-sdkless.ts), which may be another Go than last time (GOTOOLCHAIN, a new release):
+  // provision asks it each time.
+  if (target.needsSdk) return undefined;
   const dir = toolchainDir(layout.toolchains, { version, source: 'cache', zig: '' }, target);
   // Nothing is read from a cache that others could have written; errors reading it go the slow way.
   const exists = await checkCachePath(home, path.join(dir, MANIFEST)).catch(unlessUnsafe);

@@ -48,7 +48,7 @@ export async function goRoot(env: Env): Promise<{ goroot: string; goVersion: str
     );
   }).catch((error: unknown) => {
     throw new UsageError(
-      `a darwin target without a macOS SDK needs Go on PATH (xcc reads the symbols Go imports from Apple's libraries in its source): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}; install Go or pass --macos-sdk`,
+      `a darwin target needs Go on PATH (xcc reads Go's minimum macOS and, for a build without a macOS SDK, the symbols Go imports from Apple's libraries in its source): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}; install Go or put it on PATH`,
     );
   });
   const [goroot = '', goVersion = ''] = output.split('\n').map((line) => line.trim());
@@ -180,11 +180,11 @@ async function readGoSources(src: string): Promise<GoSourceFile[]> {
 }
 
 /**
- * The zig triple with Go's minimum macOS as the OS version (`aarch64-macos.12.0-none`): zig 0.15.2 writes
- * its own default (13.0) into LC_BUILD_VERSION otherwise, and ignores `-mmacosx-version-min`; a binary
- * that says 13.0 refuses to start on macOS 12, which Go 1.26 supports.
+ * The zig triple with Go's minimum macOS as the OS version (`aarch64-macos.12.0-none`), with or without an
+ * SDK: zig 0.15.2 writes its own default (13.0) into LC_BUILD_VERSION otherwise, and ignores
+ * `-mmacosx-version-min`; a binary that says 13.0 refuses to start on macOS 12, which Go 1.26 supports.
  */
-export function sdklessTriple(zigTarget: string, stubs: Pick<DarwinStubs, 'minMacos'>): string {
+export function minimumMacosTriple(zigTarget: string, stubs: Pick<DarwinStubs, 'minMacos'>): string {
   if (stubs.minMacos === undefined) return zigTarget;
   const [arch, os, ...rest] = zigTarget.split('-');
   return [arch, `${os!.split('.')[0]}.${stubs.minMacos}`, ...rest].join('-');
@@ -206,3 +206,21 @@ export function sdklessQuirk(stubs: Pick<DarwinStubs, 'dir'>): Quirk {
     evidence: 'test/toolchain/darwin-sdkless.test.ts',
   };
 }
+
+/**
+ * Without an SDK zig has macOS's libc headers and no framework's: C that includes `<IOKit/IOKitLib.h>`
+ * stops at clang's "'IOKit/IOKitLib.h' file not found", and this line after it says what is missing.
+ * Apple's frameworks are capitalised (`CoreFoundation/`, `IOKit/`, `Security/`); a header in a lowercase
+ * directory (`openssl/ssl.h`) is some other library's, which an SDK would not bring either.
+ */
+export const FRAMEWORK_HEADER_HINT: Quirk = {
+  id: 'darwin-sdkless-framework-headers',
+  zig: '*',
+  tools: ['cc', 'c++'],
+  action: 'hint',
+  args: ['[A-Z]*/*'],
+  answer:
+    "xcc: '{header}' is a framework header, and a darwin target without a macOS SDK has only libc's headers (and stubs of what Go itself imports): give xcc an SDK with --macos-sdk /path/to/MacOSX.sdk or SDKROOT",
+  reason: 'says that a missing framework header needs a macOS SDK, and how to pass one',
+  evidence: 'test/toolchain/darwin-sdkless.test.ts',
+};

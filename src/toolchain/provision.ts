@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_EXECUTABLE_MODE, CACHE_FILE_MODE, ensureCacheDir } from '../cache-safety.js';
 import { UsageError, XccError } from '../errors.js';
@@ -8,7 +8,14 @@ import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { toolchainDir } from './cached.js';
-import { type DarwinStubs, ensureDarwinStubs, sdklessQuirk, sdklessTriple } from './darwin-sdkless.js';
+import {
+  type DarwinStubs,
+  ensureDarwinStubs,
+  FRAMEWORK_HEADER_HINT,
+  minimumMacosTriple,
+  sdklessQuirk,
+} from './darwin-sdkless.js';
+import { checkMacosSdk, checkSdkForZig, sdkQuirks } from './macos-sdk.js';
 import { MANIFEST, manifestText } from './manifest.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
@@ -60,15 +67,17 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const home = options.home ?? xccHome(env);
-  await checkMacosSdk(options.target);
-  // Before the Zig download: without an SDK a darwin toolchain needs the Go on PATH, and a missing one is
-  // found in a moment.
-  const darwinStubs =
-    needsMacosSdk(options.target.target) && !options.target.macosSdk
-      ? await ensureDarwinStubs({ home, env })
-      : undefined;
+  // An empty SDK path is none (an unset SDKROOT in some shells). A path that is not an SDK is refused
+  // before the Zig is downloaded; one too new for it, after.
+  const request = { ...options.target, macosSdk: options.target.macosSdk || undefined };
+  const darwin = needsMacosSdk(request.target);
+  if (darwin && request.macosSdk !== undefined) await checkMacosSdk(request.macosSdk);
+  // Before the Zig download too: a darwin toolchain needs the Go on PATH (its minimum macOS, and the stubs
+  // linked without an SDK), and a missing one is found in a moment.
+  const darwinStubs = darwin ? await ensureDarwinStubs({ home, env }) : undefined;
   const zig = options.zigInstall ?? (await ensureZig(options));
-  const target = resolveTarget(options.target, { zigVersion: zig.version });
+  const target = resolveTarget(request, { zigVersion: zig.version });
+  if (target.macosSdk !== null) await checkSdkForZig(target.macosSdk, target, zig.version);
   const layout = cacheLayout(home);
   const dir = toolchainDir(layout.toolchains, zig, target);
   const zigCache = zigCacheDir(env, home);
@@ -107,39 +116,6 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   return { target, zig, dir, bin, tools, env: toolchainEnv, envFiles };
 }
 
-/**
- * A macOS SDK given for a darwin target must be one: else input the user must fix (exit 2), checked before
- * the Zig is downloaded. An SDK is a directory with SDKSettings.json (every Xcode SDK since macOS 10.14;
- * SDKSettings.plist before that). Without one, the wrappers link against stubs (darwin-sdkless.ts).
- */
-async function checkMacosSdk(request: TargetRequest): Promise<void> {
-  if (!needsMacosSdk(request.target)) return;
-  // The library's caller sets `macosSdk`; the CLI's user passes --macos-sdk (XccError.messageFor).
-  const give = (spelling: string | undefined) =>
-    spelling === undefined ? 'set macosSdk to /path/to/MacOSX.sdk' : `pass ${spelling} /path/to/MacOSX.sdk`;
-  const sdk = request.macosSdk;
-  if (sdk === undefined || sdk === '') return;
-  const refuse = (problem: string) =>
-    new UsageError(
-      (spelling) =>
-        `the macOS SDK ${sdk} ${problem}; ${give(spelling)} (a directory holding SDKSettings.json) or set SDKROOT to one`,
-      { option: 'macosSdk' },
-    );
-  const found = await stat(sdk).catch(() => undefined);
-  if (found === undefined) throw refuse('does not exist');
-  if (!found.isDirectory()) throw refuse('is not a directory');
-  const settings = ['SDKSettings.json', 'SDKSettings.plist'].map((name) => path.join(sdk, name));
-  const kept = await Promise.all(
-    settings.map((file) =>
-      stat(file).then(
-        (entry) => entry.isFile(),
-        () => false,
-      ),
-    ),
-  );
-  if (!kept.includes(true)) throw refuse('is not one: it has no SDKSettings.json');
-}
-
 async function writeWrappers(options: {
   home: string;
   dir: string;
@@ -154,7 +130,13 @@ async function writeWrappers(options: {
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
   const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
-  const zigTarget = darwinStubs ? sdklessTriple(target.zigTarget, darwinStubs) : target.zigTarget;
+  const zigTarget = darwinStubs ? minimumMacosTriple(target.zigTarget, darwinStubs) : target.zigTarget;
+  const darwinQuirks =
+    target.macosSdk !== null
+      ? sdkQuirks(target.macosSdk)
+      : darwinStubs
+        ? [sdklessQuirk(darwinStubs), FRAMEWORK_HEADER_HINT]
+        : [];
   const fixed = ['-target', zigTarget, ...(target.zigCpu === null ? [] : [`-mcpu=${target.zigCpu}`])];
   const sdkEnv = target.macosSdk === null ? undefined : { SDKROOT: target.macosSdk };
   const spec = (
@@ -167,12 +149,7 @@ async function writeWrappers(options: {
     zig: zig.zig,
     subcommand,
     fixed: args,
-    quirks: compiler
-      ? [
-          ...quirksFor(zig.version, target.zigTarget, compiler),
-          ...(darwinStubs ? [sdklessQuirk(darwinStubs)] : []),
-        ]
-      : [],
+    quirks: compiler ? [...quirksFor(zig.version, target.zigTarget, compiler), ...darwinQuirks] : [],
     dir,
     prefix,
     zigCache,

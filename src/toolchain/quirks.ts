@@ -24,11 +24,13 @@ export interface Quirk {
    * - `add`: put `args` after the target flags, before the caller's arguments (so the caller still wins);
    *   with `when: 'link'`, only on commands that link (none of `-c`, `-S`, `-E`);
    * - `answer`: when an argument matches `args`, print `answer` (`{dir}`: the wrapper directory, `{prefix}`: the tool prefix) and exit 0;
+   * - `hint`: when zig fails because a header is missing whose name matches one of `args` (sh case
+   *   globs, so a capitalised directory can be matched), print `answer` after zig's error (`{header}`: the header's name as clang quotes it);
    * - `scratch`: when an argument matches `args`, run zig from `tmp/` of its local cache, for commands
    *   that leave a file in the working directory (Go runs them in the user's source directory);
    * - `env` (tool `go`): set `env` for `go build`.
    */
-  action: 'drop' | 'rewrite' | 'add' | 'answer' | 'scratch' | 'env';
+  action: 'drop' | 'rewrite' | 'add' | 'answer' | 'hint' | 'scratch' | 'env';
   args?: string[];
   to?: string[];
   answer?: string;

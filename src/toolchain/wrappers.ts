@@ -96,10 +96,47 @@ export function renderShWrapper(spec: WrapperSpec): string {
     lines.push('case " $* " in', '  *" -c "*|*" -S "*|*" -E "*) ;;');
     lines.push(`  *) set -- ${args.join(' ')} "$@" ;; # ${ids}`, 'esac');
   }
-  lines.push(
-    `exec ${[spec.zig, ...spec.subcommand, ...spec.fixed, ...alwaysAdded(spec.quirks)].map(shWord).join(' ')} "$@"`,
-  );
+  const command = `${[spec.zig, ...spec.subcommand, ...spec.fixed, ...alwaysAdded(spec.quirks)].map(shWord).join(' ')} "$@"`;
+  const hints = spec.quirks.filter((quirk) => quirk.action === 'hint');
+  if (hints.length === 0) lines.push(`exec ${command}`);
+  else lines.push(...hintLines(command, hints));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * zig as a child rather than `exec`ed, so that a failure can be explained: a success costs the wrapper one
+ * fork and nothing else (zig's output is not touched). Only after a compile error (zig exits 1) is the
+ * command run again, preprocessing only (`-E -o /dev/null`: the last `-o` wins, and a missing header is a
+ * preprocessor error), with its stderr captured to read the header clang could not find; zig's own
+ * error has already been printed. The variables are prefixed: a name the caller exported would reach zig.
+ */
+function hintLines(command: string, hints: Quirk[]): string[] {
+  const lines = [
+    command,
+    'xcc_status=$?',
+    '[ "$xcc_status" = 1 ] || exit "$xcc_status"',
+    `xcc_header=$(${command} -E -o /dev/null 2>&1 >/dev/null)`,
+    `case $xcc_header in *"fatal error: '"*"' file not found"*) ;; *) exit 1 ;; esac`,
+    `xcc_header=\${xcc_header#*"fatal error: '"}`,
+    `xcc_header=\${xcc_header%%"' file not found"*}`,
+    'case $xcc_header in',
+  ];
+  for (const quirk of hints) {
+    const patterns = (quirk.args ?? []).map(headerGlob).join('|');
+    const words = (quirk.answer ?? '').split('{header}').map(shWord).join(' "$xcc_header" ');
+    const format = '%s'.repeat((quirk.answer ?? '').split('{header}').length * 2 - 1);
+    lines.push(`  ${patterns}) printf '${format}\\n' ${words} >&2 ;; # ${quirk.id}`);
+  }
+  lines.push('esac', 'exit 1');
+  return lines;
+}
+
+/** A header-name glob of a `hint` quirk, as written (its brackets and stars are the point): only these characters. */
+function headerGlob(glob: string): string {
+  if (!/^[A-Za-z0-9_.+/*[\]-]+$/.test(glob)) {
+    throw new XccError(`the hint pattern ${JSON.stringify(glob)} holds a character a case pattern may not`);
+  }
+  return glob;
 }
 
 /** The arguments of `add` quirks that apply to every command. */

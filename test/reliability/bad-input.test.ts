@@ -830,6 +830,24 @@ const TARGETS: BadInput[] = [
     stderr: /^the macOS SDK \S+garbage\.json is not a directory; pass --macos-sdk \/path\/to\/MacOSX\.sdk/,
   },
   {
+    name: 'env for darwin with an SDK clang would take for another platform',
+    args: (f) => ['env', 'darwin/arm64', '--macos-sdk', f.file('iPhoneOS.sdk')],
+    exit: 2,
+    stderr:
+      /^the macOS SDK \S+iPhoneOS\.sdk is in a directory named iPhoneOS\.sdk, .*; if it is a macOS SDK, name that directory MacOSX<version>\.sdk, as Xcode does$/,
+  },
+  {
+    name: 'env for darwin/arm64 with an SDK too new for the Zig (arm64e-only stubs)',
+    args: (f) => ['env', 'darwin/arm64', '--macos-sdk', f.file('MacOSX26.4.sdk')],
+    exit: 2,
+    stderr:
+      /^the macOS SDK \S+MacOSX26\.4\.sdk is too new for Zig 0\.15\.2: usr\/lib\/libSystem\.tbd lists arm64e but not arm64, .*; use an older SDK \(pass --macos-sdk \/path\/to\/MacOSX\.sdk\) or Zig 0\.16\.0 or newer \(--zig 0\.16\.0\)$/,
+    // The Zig is known only once installed: an empty cache would download it first.
+    caches: ['warm'],
+    // Before the Zig, the stubs of the Go on PATH are made (complete, renamed into place): Go's minimum macOS.
+    leaves: /^v1\/darwin-stubs(\/|$)/,
+  },
+  {
     name: 'exec without a target',
     args: ['exec'],
     exit: 2,
@@ -1136,6 +1154,24 @@ beforeAll(async () => {
     writeFile(file('bad-sha.json'), JSON.stringify(broken)),
     writeFile(file('pip.conf'), '[global]\nindex-url = notaurl\n'),
     mkdir(file('empty-dir')),
+    mkdir(file('iPhoneOS.sdk')).then(() =>
+      writeFile(
+        file('iPhoneOS.sdk/SDKSettings.json'),
+        '{"Version":"18.0","MaximumDeploymentTarget":"18.0.99"}\n',
+      ),
+    ),
+    mkdir(file('MacOSX26.4.sdk/usr/lib'), { recursive: true }).then(() =>
+      Promise.all([
+        writeFile(
+          file('MacOSX26.4.sdk/SDKSettings.json'),
+          '{"Version":"26.4","MaximumDeploymentTarget":"26.4.99"}\n',
+        ),
+        writeFile(
+          file('MacOSX26.4.sdk/usr/lib/libSystem.tbd'),
+          "--- !tapi-tbd\ntbd-version: 4\ntargets: [ x86_64-macos, arm64e-macos ]\ninstall-name: '/usr/lib/libSystem.B.dylib'\n...\n",
+        ),
+      ]),
+    ),
     mkdir(file('lonely')).then(() => writeFile(file(`lonely/${TARBALL}`), 'not really xz\n')),
     mkdir(file(`damaged-home/v1/zig/${VERSION}`), { recursive: true }).then(() =>
       writeFile(file(`damaged-home/v1/zig/${VERSION}/.xcc-install.json`), '{"version":"0.15.2"}\n'),

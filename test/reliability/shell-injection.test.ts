@@ -376,18 +376,37 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
       expect(readdirSync(cwd)).toEqual([]);
     });
 
-    it(`${label}: a macOS SDK path reaches SDKROOT exactly`, async (context) => {
+    it(`${label}: a macOS SDK path reaches SDKROOT and zig's search paths exactly, or is refused`, async (context) => {
       const test = needTestZig(context);
+      if (!hasCommand('go')) category.skip(context, 'go is not installed', installHint('go'));
       const { env } = await hostileSetup(test, label, hostile);
-      const sdk = path.join(root, `MacOSX ${hostile}.sdk`);
-      mkdirSync(sdk, { recursive: true });
-      // What makes a directory an SDK for xcc (every Xcode SDK has it); its content is not read.
-      writeFileSync(path.join(sdk, 'SDKSettings.json'), '{}');
+      /** What makes a directory an SDK for xcc and clang, and a header to find in it. */
+      const sdkAt = (name: string) => {
+        const sdk = path.join(root, `MacOSX ${name}.sdk`);
+        mkdirSync(path.join(sdk, 'usr', 'include'), { recursive: true });
+        writeFileSync(
+          path.join(sdk, 'SDKSettings.json'),
+          '{"Version":"15.2","MaximumDeploymentTarget":"15.2.99"}',
+        );
+        writeFileSync(path.join(sdk, 'usr', 'include', 'in_sdk.h'), '#define IN_SDK 42\n');
+        return sdk;
+      };
       const cwd = freshDir(label);
-      const printed = await runXcc(['env', 'darwin/arm64', '--macos-sdk', sdk, '--format', 'sh'], {
-        env,
-        cwd,
-      });
+      const xccEnv = (sdk: string) =>
+        runXcc(['env', 'darwin/arm64', '--macos-sdk', sdk, '--format', 'sh'], { env, cwd });
+      // zig cannot read headers below a line break, a backslash, or a double quote beside a space (its
+      // dependency files): refused.
+      expect(hostile).toMatch(/[\\\n]/);
+      const refused = await xccEnv(sdkAt(hostile));
+      expect(refused.exitCode).toBe(2);
+      expect(lines(refused.stderr)).toEqual([
+        expect.stringMatching(
+          /^xcc: the macOS SDK .* has a (line break|backslash|double quote and a space) in its path, where zig cannot read headers;/,
+        ),
+      ]);
+      // Every other character reaches SDKROOT and the compiler's search path as it is.
+      const sdk = sdkAt(hostile.replace(/[\\\r\n"]/g, ''));
+      const printed = await xccEnv(sdk);
       expect(printed.stderr).toBe('');
       const back = parseEnv0(
         runBare('dash', ['-c', 'eval "$1" && env -0', 'dash', printed.stdout], cwd).stdout,
@@ -395,8 +414,17 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
       expect(back.SDKROOT).toBe(sdk);
       const cc = unquoted(back.CC!);
       expect(readFileSync(cc, 'utf8')).toContain('SDKROOT=');
-      expect(runBare('dash', [cc, '--version'], cwd).status).toBe(0);
-      expect(readdirSync(cwd)).toEqual([]);
+      const source = path.join(root, `in-sdk-${label.replaceAll(' ', '-')}.c`);
+      writeFileSync(
+        source,
+        `#include <in_sdk.h>\nint in_sdk_${label.replaceAll(' ', '_')}(void) { return IN_SDK; }\n`,
+      );
+      for (const [shell, ...shellArgs] of WRAPPER_SHELLS) {
+        const compiled = runBare(shell, [...shellArgs, cc, '-c', source, '-o', 'in-sdk.o'], cwd);
+        expect(compiled.stderr, shell).toBe('');
+        expect(compiled.status, shell).toBe(0);
+      }
+      expect(readdirSync(cwd)).toEqual(['in-sdk.o']);
     });
   }
 

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inspectBytes } from '../../src/inspect/facts.js';
 import { codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
 import { readMachoImports } from '../../src/inspect/macho-imports.js';
+import { run } from '../support/builds.js';
 import { dylibShortName, llvmBoundSymbols } from '../support/oracles.js';
 import { fixturesDir } from '../support/paths.js';
 import { needTestZig } from '../support/provided-zig.js';
+import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun, provisionForTest } from '../support/toolchains.js';
 import { hasCommand, installHint, needLlvmTool, requireOrSkip } from '../support/tools.js';
 
@@ -132,6 +134,41 @@ describe('darwin targets without a macOS SDK', () => {
       expect(imports.map((entry) => `${dylibShortName(entry.library!)} ${entry.symbol}`).sort()).toEqual(
         llvmBoundSymbols(objdump, file),
       );
+    }
+  });
+
+  it("C that includes a framework header fails with clang's error and one line on how to pass an SDK", async (context) => {
+    const test = needTestZig(context);
+    needGo(context);
+    const toolchain = await provisionForTest(test, { target: 'darwin/arm64' }, { home });
+    const env = {
+      ...process.env,
+      ZIG_GLOBAL_CACHE_DIR: testZigBuildCache(),
+      ZIG_LOCAL_CACHE_DIR: testZigBuildCache(),
+    };
+    const compile = (name: string, text: string) => {
+      // A line of its own: zig's cache must not answer for clang.
+      const file = path.join(work, `${Math.random().toString(36).slice(2)}-${name}`);
+      writeFileSync(file, `/* ${file} */\n${text}`);
+      return run(toolchain.tools.cc!, ['-c', file, '-o', `${file}.o`], { env });
+    };
+    const hint = (header: string) =>
+      `xcc: '${header}' is a framework header, and a darwin target without a macOS SDK has only libc's headers (and stubs of what Go itself imports): give xcc an SDK with --macos-sdk /path/to/MacOSX.sdk or SDKROOT\n`;
+    for (const header of ['CoreFoundation/CoreFoundation.h', 'IOKit/IOKitLib.h', 'Security/Security.h']) {
+      const failed = compile('framework.c', `#include <stdio.h>\n#include <${header}>\n`);
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain(`fatal error: '${header}' file not found`);
+      expect(failed.stderr.endsWith(hint(header))).toBe(true);
+    }
+    // libc alone compiles, and other failures get zig's words only.
+    expect(compile('libc.c', '#include <stdio.h>\nint f(void) { return puts("x"); }\n')).toMatchObject({
+      status: 0,
+      stderr: '',
+    });
+    for (const text of ['#include <openssl/ssl.h>\n', 'int f(void) { return undeclared; }\n']) {
+      const failed = compile('other.c', text);
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).not.toContain('xcc:');
     }
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,99 @@ describe('the sh wrapper, in real shells', () => {
     const file = write(renderShWrapper(spec('x86_64-linux-gnu', 'cc', { header: `cc\ntouch ${marker}\n` })));
     spawnSync('sh', [file]);
     expect(spawnSync('test', ['-e', marker]).status).toBe(1);
+  });
+});
+
+describe('a hint quirk: a line after zig fails for a missing header', () => {
+  /**
+   * A stand-in for zig that fails like clang does: it logs its arguments, and when one is `missing=NAME`
+   * prints clang's fatal error for NAME on stderr and exits 1 (`status=N`: exits N without a word).
+   */
+  const fakeZig = write(
+    [
+      '#!/bin/sh',
+      'printf \'%s \' "$@" >> "$ZIG_LOG"; echo >> "$ZIG_LOG"',
+      'for arg do case $arg in',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a sh parameter expansion
+      '  missing=*) printf "x.c:1:10: fatal error: \'%s\' file not found\\n1 error generated.\\n" "${arg#missing=}" >&2; exit 1 ;;',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a sh parameter expansion
+      '  status=*) exit "${arg#status=}" ;;',
+      'esac; done',
+      'echo compiled',
+    ].join('\n'),
+  );
+  const hint: WrapperSpec['quirks'][number] = {
+    id: 'test-hint',
+    zig: '*',
+    tools: ['cc'],
+    action: 'hint',
+    args: ['[A-Z]*/*', 'X11/*'],
+    answer: "xcc: '{header}' needs {header}, so pass --x",
+    reason: 'test',
+    evidence: 'test',
+  };
+  const wrapper = write(
+    renderShWrapper(spec('aarch64-macos-none', 'cc', { zig: fakeZig, subcommand: ['cc'], quirks: [hint] })),
+  );
+
+  function wrapped(args: string[]) {
+    const log = path.join(root, `zig-log-${files++}`);
+    writeFileSync(log, '');
+    const results = SHELLS.map(([shell, ...shellArgs]) => {
+      writeFileSync(log, '');
+      const ran = spawnSync(shell as string, [...shellArgs, wrapper, ...args], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { PATH: process.env.PATH, ZIG_LOG: log },
+      });
+      return { status: ran.status, stdout: ran.stdout, stderr: ran.stderr, runs: readFileSync(log, 'utf8') };
+    });
+    expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+    return results[0]!;
+  }
+
+  it('a success runs zig once and adds nothing', () => {
+    expect(wrapped(['-c', 'x.c'])).toEqual({
+      status: 0,
+      stdout: 'compiled\n',
+      stderr: '',
+      runs: 'cc -target aarch64-macos-none -c x.c \n',
+    });
+  });
+
+  it("a missing header that matches: zig's error, then the hint naming it, exit 1", () => {
+    const result = wrapped(['-c', 'x.c', 'missing=IOKit/IOKitLib.h']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "x.c:1:10: fatal error: 'IOKit/IOKitLib.h' file not found\n1 error generated.\nxcc: 'IOKit/IOKitLib.h' needs IOKit/IOKitLib.h, so pass --x\n",
+    );
+    // Run again preprocessing only, to read the error.
+    expect(result.runs.split('\n')[1]).toBe(
+      'cc -target aarch64-macos-none -c x.c missing=IOKit/IOKitLib.h -E -o /dev/null ',
+    );
+  });
+
+  it("a header that matches no pattern, another error, or another exit status: zig's words and status alone", () => {
+    const lowercase = wrapped(['-c', 'x.c', 'missing=openssl/ssl.h']);
+    expect(lowercase.status).toBe(1);
+    expect(lowercase.stderr).not.toContain('xcc:');
+    const crashed = wrapped(['-c', 'x.c', 'status=134']);
+    expect(crashed).toMatchObject({ status: 134, stderr: '' });
+    expect(crashed.runs.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('a hostile header name is printed, never run', () => {
+    const hostile = 'X11/$(touch pwned-hint)`touch pwned-hint2`"; *.h';
+    const result = wrapped(['-c', 'x.c', `missing=${hostile}`]);
+    expect(result.stderr).toContain(`xcc: '${hostile}' needs ${hostile}, so pass --x\n`);
+    expect(existsSync(path.join(root, 'pwned-hint'))).toBe(false);
+    expect(existsSync(path.join(root, 'pwned-hint2'))).toBe(false);
+  });
+
+  it('is not applied by the .cmd wrapper, and says so', () => {
+    expect(renderCmdWrapper(spec('aarch64-macos-none', 'cc', { quirks: [hint] }))).toContain(
+      'rem Not applied on Windows hosts: test-hint',
+    );
   });
 });
 
