@@ -177,8 +177,12 @@ function qemuCpu(target: Target): string | undefined {
   const value = target.subArch?.value;
   if (value === undefined) return undefined;
   switch (target.subArch?.variable) {
-    case 'GOARM':
-      return ARM_CPU[value.split(',')[0]!];
+    case 'GOARM': {
+      // With glibc the sysroot's own code runs too: Debian's armhf is ARMv7, so a GOARM=6 program with
+      // it needs a CPU that runs both (QEMU's default), not an ARMv6 one.
+      const level = value.split(',')[0]!;
+      return target.libc === 'glibc' && level === '6' ? undefined : ARM_CPU[level];
+    }
     case 'GOAMD64':
       // qemu64 is x86-64-v1; v2 and v3 need SSE4.2, AVX2, BMI... which only `max` has. (v4 needs AVX-512,
       // which QEMU's TCG lacks: the Go runtime then says so itself.)

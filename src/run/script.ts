@@ -166,7 +166,9 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '    sleep 1',
     '  done',
     '  echo "$$" >"$lock/pid"',
-    '  trap \'rm -rf "$lock"\' EXIT',
+    '  work="$WINEPREFIX/.xcc-prng-$$"',
+    // From here on, whatever happens, the lock and a half-built stand-in go.
+    '  trap \'rm -rf "$lock" "$work"\' EXIT',
     "  trap 'exit 1' HUP INT TERM",
     '  [ ! -f "$xcc_ready" ] || exit 0',
     '  if [ ! -f "$WINEPREFIX/.xcc-booted" ]; then',
@@ -176,7 +178,6 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     `    [ -d "$WINEPREFIX/drive_c/windows/${system}" ] || xcc_fail "wineboot --init did not make $WINEPREFIX; run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
     '    : >"$WINEPREFIX/.xcc-booted"',
     '  fi',
-    '  work="$WINEPREFIX/.xcc-prng-$$"',
     '  rm -rf "$work"; mkdir "$work" || exit 1',
     '  cat >"$work/prng.c" <<\'XCC_PRNG_STUB\'',
     WINE_PRNG_STUB_C.trimEnd(),
@@ -187,7 +188,6 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '  fi',
     // A rename in the same directory tree: the DLL is there whole or not at all.
     `  mv -f "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/${system}/bcryptprimitives.dll" || exit 1`,
-    '  rm -rf "$work"',
     '  : >"$xcc_ready"',
     ')',
     '[ -f "$xcc_ready" ] || xcc_prepare_wine || exit 1',
