@@ -1,23 +1,16 @@
 import { isXccError } from '../errors.js';
-import type { Env } from '../home.js';
-import type { TargetRequest } from '../resolve/index.js';
 import { provision } from '../toolchain/provision.js';
-import type { LockedArtifacts } from '../zig/locked.js';
-import { type CheckResult, type CommandRunner, firstLine } from './check.js';
+import { type CheckResult, firstLine } from './check.js';
+import type { TargetCheckOptions } from './target.js';
 
 /**
  * Whether this host can run the target's programs (go test, go run, xcc run), and how: the toolchain's
  * runner says it itself (XCC_RUNNER_EXPLAIN), looking up what it would use the way it does when it runs,
  * so doctor and the runner cannot disagree. Nothing is run: a Wine prefix is made on the first real run.
  */
-export async function checkRunner(options: {
-  request: TargetRequest;
-  env: Env;
-  home: string;
-  spec: string | undefined;
-  locked: LockedArtifacts | undefined;
-  run: CommandRunner;
-}): Promise<CheckResult> {
+export async function checkRunner(
+  options: Pick<TargetCheckOptions, 'request' | 'env' | 'home' | 'spec' | 'locked' | 'run'>,
+): Promise<CheckResult> {
   const { request } = options;
   const id = `run:${request.target}`;
   const title = `run ${request.target}`;

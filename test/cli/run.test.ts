@@ -28,14 +28,21 @@ mkdirSync(path.join(probe, 'cmd', 'hello'), { recursive: true });
 writeFileSync(path.join(probe, 'go.mod'), 'module probe\n\ngo 1.22\n');
 writeFileSync(
   path.join(probe, 'twice.go'),
-  'package probe\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\nfunc Twice(x int) int { return int(C.twice(C.int(x))) }\n',
-);
-writeFileSync(
-  path.join(probe, 'twice_test.go'),
   `package probe
 
 // #include <stdlib.h>
+// static int twice(int x) { return 2 * x; }
 import "C"
+
+func Twice(x int) int { return int(C.twice(C.int(x))) }
+
+func Abs(x int) int { return int(C.abs(C.int(x))) }
+`,
+);
+// Go allows no cgo in _test.go files: the test calls into C through the package.
+writeFileSync(
+  path.join(probe, 'twice_test.go'),
+  `package probe
 
 import "testing"
 
@@ -43,8 +50,8 @@ func TestTwice(t *testing.T) {
 	if got := Twice(21); got != 42 {
 		t.Fatalf("Twice(21) = %d", got)
 	}
-	if C.abs(-5) != 5 {
-		t.Fatal("abs")
+	if got := Abs(-5); got != 5 {
+		t.Fatalf("Abs(-5) = %d", got)
 	}
 }
 `,

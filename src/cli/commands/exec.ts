@@ -2,14 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import type { CAC } from 'cac';
+import type { CAC, Command } from 'cac';
 import { UsageError } from '../../errors.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
+import type { Toolchain } from '../../toolchain/provision.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
-type ExecFlags = TargetOptionValues & {
+export type ExecFlags = TargetOptionValues & {
   zig?: string[];
   quiet?: boolean;
   qemuSysroot?: string[];
@@ -19,14 +20,8 @@ type ExecFlags = TargetOptionValues & {
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerExec(cli: CAC): void {
-  const command = cli
-    .command('exec <target>', 'Run a command (after --) with the environment of TARGET')
-    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
-      type: [textValue],
-    })
-    .option('--quiet', 'No progress output while provisioning')
-    .option(QEMU_SYSROOT_FLAGS, QEMU_SYSROOT_TEXT, { type: [textValue] });
-  addTargetOptions(command)
+  const command = cli.command('exec <target>', 'Run a command (after --) with the environment of TARGET');
+  addTargetOptions(addRunOptions(command))
     .example('  xcc exec linux/arm64 -- go build -o app-linux-arm64 .')
     .example('  xcc exec linux/arm64 -- go test ./...          # runs the tests under qemu-aarch64')
     .example('  xcc exec windows/amd64 -- go build -o app.exe .')
@@ -36,26 +31,47 @@ export function registerExec(cli: CAC): void {
       if (program === undefined) {
         throw new UsageError(`give the command after --, like 'xcc exec ${target} -- go build .'`);
       }
-      const request = targetRequest(target, flags);
-      const runnerEnv = qemuSysrootEnv(flags);
-      const reporter = stderrReporter(flags);
-      let toolchain: Awaited<ReturnType<typeof projectToolchain>>;
-      try {
-        toolchain = await projectToolchain({
-          target: request,
-          spec: singleValue('--zig', flags.zig),
-          onEvent: reporter.handle,
-        });
-      } finally {
-        reporter.close();
-      }
+      const { toolchain, runnerEnv } = await toolchainFor(target, flags);
       await run(program, args, { ...toolchain.env, ...runnerEnv, ...withRunners(toolchain) });
     });
 }
 
-export const QEMU_SYSROOT_FLAGS = '--qemu-sysroot <dir>';
-export const QEMU_SYSROOT_TEXT =
-  "The target's glibc for qemu -L (default: where libc6-<arch>-cross or sys-root packages put it)";
+/** The options `xcc exec` and `xcc run` share, beside the target options. */
+export function addRunOptions(command: Command): Command {
+  return command
+    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
+      type: [textValue],
+    })
+    .option('--quiet', 'No progress output while provisioning')
+    .option(
+      '--qemu-sysroot <dir>',
+      "The target's glibc for qemu -L (default: where libc6-<arch>-cross or sys-root packages put it)",
+      { type: [textValue] },
+    );
+}
+
+/**
+ * The toolchain of the command line's target (progress on stderr while it is provisioned), and what the
+ * runner takes from the command line (--qemu-sysroot), checked first.
+ */
+export async function toolchainFor(
+  target: string,
+  flags: ExecFlags,
+): Promise<{ toolchain: Toolchain; runnerEnv: Record<string, string> }> {
+  const request = targetRequest(target, flags);
+  const runnerEnv = qemuSysrootEnv(flags);
+  const reporter = stderrReporter(flags);
+  try {
+    const toolchain = await projectToolchain({
+      target: request,
+      spec: singleValue('--zig', flags.zig),
+      onEvent: reporter.handle,
+    });
+    return { toolchain, runnerEnv };
+  } finally {
+    reporter.close();
+  }
+}
 
 /**
  * `--qemu-sysroot DIR` as QEMU reads it (QEMU_LD_PREFIX, its -L), for the runners of glibc targets: an

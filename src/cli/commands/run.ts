@@ -2,36 +2,23 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError, XccError } from '../../errors.js';
-import { projectToolchain } from '../../toolchain/project-toolchain.js';
-import { textValue } from '../option-text.js';
-import { stderrReporter } from '../progress.js';
-import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
-import { QEMU_SYSROOT_FLAGS, QEMU_SYSROOT_TEXT, qemuSysrootEnv, run } from './exec.js';
-
-type RunFlags = TargetOptionValues & {
-  zig?: string[];
-  quiet?: boolean;
-  qemuSysroot?: string[];
-  '--'?: string[];
-};
+import { addTargetOptions } from '../target-options.js';
+import { addRunOptions, type ExecFlags, run, toolchainFor } from './exec.js';
 
 /**
  * `xcc run TARGET -- ./program args`: runs a binary built for TARGET the way `go test` does under
  * `xcc exec` (the toolchain's runner: natively, under qemu-user or Wine), exiting as the program did.
  */
 export function registerRun(cli: CAC): void {
-  const command = cli
-    .command('run <target>', 'Run a program built for TARGET (after --): natively, under qemu-user or Wine')
-    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
-      type: [textValue],
-    })
-    .option('--quiet', 'No progress output while provisioning')
-    .option(QEMU_SYSROOT_FLAGS, QEMU_SYSROOT_TEXT, { type: [textValue] });
-  addTargetOptions(command)
+  const command = cli.command(
+    'run <target>',
+    'Run a program built for TARGET (after --): natively, under qemu-user or Wine',
+  );
+  addTargetOptions(addRunOptions(command))
     .example('  xcc run linux/arm64 -- ./app-linux-arm64 --help')
     .example('  xcc run linux/arm64 --glibc=2.28 -- ./app.test -test.v')
     .example('  xcc run windows/amd64 -- ./app.exe')
-    .action(async (target: string, flags: RunFlags) => {
+    .action(async (target: string, flags: ExecFlags) => {
       const [program, ...args] = flags['--'] ?? [];
       if (program === undefined) {
         throw new UsageError(`give the program after --, like 'xcc run ${target} -- ./app'`);
@@ -40,19 +27,7 @@ export function registerRun(cli: CAC): void {
       if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
         throw new UsageError(`cannot run ${program}: no such file; give the path of a built program`);
       }
-      const request = targetRequest(target, flags);
-      const runnerEnv = qemuSysrootEnv(flags);
-      const reporter = stderrReporter(flags);
-      let toolchain: Awaited<ReturnType<typeof projectToolchain>>;
-      try {
-        toolchain = await projectToolchain({
-          target: request,
-          spec: singleValue('--zig', flags.zig),
-          onEvent: reporter.handle,
-        });
-      } finally {
-        reporter.close();
-      }
+      const { toolchain, runnerEnv } = await toolchainFor(target, flags);
       const runner = toolchain.tools.exec;
       if (runner !== undefined) return run(runner, [file, ...args], runnerEnv);
       // Windows hosts have no sh runner: what they run is what they run natively.
