@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTarget, type TargetRequest } from '../../src/resolve/index.js';
 import { type Host, runnerPlan } from '../../src/run/index.js';
+import { MATRIX } from '../e2e/matrix.js';
+import { runnerDisagreement } from '../e2e/runners.js';
 
 /** What runs each target's programs on a host: written from QEMU's and Wine's own names, not computed. */
 const linuxAmd64: Host = { platform: 'linux', arch: 'x64' };
@@ -100,5 +102,16 @@ describe('runnerPlan', () => {
       kind: 'none',
       reason: expect.stringMatching(/QEMU cannot/),
     });
+  });
+
+  it('agrees with the runner each row of the e2e matrix writes down (from QEMU and Wine, not from xcc)', () => {
+    const disagreements = MATRIX.map((row) => runnerDisagreement(row, '0.15.2')).filter(
+      (text) => text !== null,
+    );
+    expect(disagreements).toEqual([]);
+    const v7 = MATRIX.find((row) => row.id === 'linux/arm/v7 musl')!;
+    expect(
+      runnerDisagreement({ ...v7, runner: { kind: 'qemu', arch: 'arm', cpu: 'cortex-a15' } }, '0.15.2'),
+    ).toMatch(/the matrix says qemu-arm -cpu cortex-a15/);
   });
 });
