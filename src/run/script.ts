@@ -148,8 +148,18 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     `[ -n "\${WINEDLLOVERRIDES-}" ] || WINEDLLOVERRIDES='mscoree,mshtml='`,
     'export WINEDEBUG WINEDLLOVERRIDES',
     `xcc_ready=${shWord(ready)}`,
+    // A prefix belongs to the Wine that made it: with Debian's wine32 added later, \`wine\` takes the 32-bit
+    // loader, which cannot start in a prefix made without it ("could not load kernel32.dll"). So the
+    // prefix records which Wine booted it (\`wine --version\` takes milliseconds) and is made again for another.
+    'xcc_wine_id=$("$wine" --version 2>/dev/null)',
+    '[ ! -x /usr/lib/wine/wine ] || xcc_wine_id="$xcc_wine_id, 32-bit loader"',
+    'xcc_wine_ready() {',
+    '  booted=',
+    '  [ -f "$xcc_ready" ] && read -r booted <"$WINEPREFIX/.xcc-booted" 2>/dev/null',
+    '  [ "$booted" = "$xcc_wine_id" ]',
+    '}',
     `if [ -n "\${XCC_RUNNER_EXPLAIN-}" ]; then`,
-    '  if [ -f "$xcc_ready" ]; then state=ready; else state="made on the first run"; fi',
+    '  if xcc_wine_ready; then state=ready; else state="made on the first run"; fi',
     `  printf '%s\\n' "$wine, prefix $WINEPREFIX ($state)"; exit 0`,
     'fi',
     // A subshell: its umask and traps do not reach the program.
@@ -158,7 +168,7 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     `  mkdir -p ${shWord(options.wineRoot)} || exit 1`,
     '  lock="$WINEPREFIX.lock"; waited=0',
     '  until mkdir "$lock" 2>/dev/null; do',
-    '    [ ! -f "$xcc_ready" ] || exit 0',
+    '    ! xcc_wine_ready || exit 0',
     '    holder=$(cat "$lock/pid" 2>/dev/null)',
     '    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$lock"; continue; fi',
     '    waited=$((waited + 1))',
@@ -170,13 +180,16 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     // From here on, whatever happens, the lock and a half-built stand-in go.
     '  trap \'rm -rf "$lock" "$work"\' EXIT',
     "  trap 'exit 1' HUP INT TERM",
-    '  [ ! -f "$xcc_ready" ] || exit 0',
-    '  if [ ! -f "$WINEPREFIX/.xcc-booted" ]; then',
-    '    rm -rf "$WINEPREFIX"',
+    '  ! xcc_wine_ready || exit 0',
+    '  booted=; read -r booted <"$WINEPREFIX/.xcc-booted" 2>/dev/null',
+    '  if [ "$booted" != "$xcc_wine_id" ]; then',
+    // A server of the old prefix would write into it while it goes.
+    '    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',
+    '    rm -rf "$WINEPREFIX" 2>/dev/null',
     `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`,
     '    WINEARCH=win64 DISPLAY= "$wine" wineboot --init >/dev/null 2>&1',
     `    [ -d "$WINEPREFIX/drive_c/windows/${system}" ] || xcc_fail "wineboot --init did not make $WINEPREFIX; run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
-    '    : >"$WINEPREFIX/.xcc-booted"',
+    `    printf '%s\\n' "$xcc_wine_id" >"$WINEPREFIX/.xcc-booted"`,
     '  fi',
     '  rm -rf "$work"; mkdir "$work" || exit 1',
     '  cat >"$work/prng.c" <<\'XCC_PRNG_STUB\'',
@@ -190,7 +203,7 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     `  mv -f "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/${system}/bcryptprimitives.dll" || exit 1`,
     '  : >"$xcc_ready"',
     ')',
-    '[ -f "$xcc_ready" ] || xcc_prepare_wine || exit 1',
+    'xcc_wine_ready || xcc_prepare_wine || exit 1',
     'exec "$wine" "$@"',
   );
   return lines;

@@ -11,6 +11,12 @@ export const WINE_PRNG_STUB_C = `#include <windows.h>
 /* RtlGenRandom, exported by advapi32 under this name. */
 BOOLEAN NTAPI SystemFunction036(PVOID buffer, ULONG length);
 
+/* On 386, stdcall names are decorated and exported as ProcessPrng@8, which GetProcAddress("ProcessPrng")
+ * does not find (Go then calls address 0): the label gives the plain name. */
+#if defined(__i386__)
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) __asm__("_ProcessPrng");
+#endif
+
 __declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) {
 	while (length > 0) {
 		ULONG chunk = length > 0x40000000 ? 0x40000000 : (ULONG)length;

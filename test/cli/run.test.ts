@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { goEnv } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
 import { needTestZig } from '../support/provided-zig.js';
 import { testCacheDir, testZigBuildCache } from '../support/test-zig.js';
-import { needCommand } from '../support/tools.js';
+import { needCommand, requireOrSkip } from '../support/tools.js';
 
 /**
  * Issue 16's "done when": from a fresh shell (no -exec flag, nothing on PATH), `xcc exec TARGET -- go
@@ -90,18 +90,26 @@ beforeEach((context) => {
 });
 
 /** The targets of the issue's "done when", with what runs them here. */
-const TARGETS = [
+const TARGETS: Array<{ target: string; flags: string[]; needs: string; wine32?: boolean }> = [
   { target: 'linux/arm64', flags: [], needs: 'qemu-aarch64-static' },
   { target: 'linux/arm64', flags: ['--glibc=2.28'], needs: 'qemu-aarch64-static' },
   { target: 'linux/riscv64', flags: [], needs: 'qemu-riscv64-static' },
   { target: 'windows/amd64', flags: [], needs: 'wine' },
+  // 32-bit Wine runs it in the same prefix (WoW64), with a 32-bit stand-in in syswow64.
+  { target: 'windows/386', flags: [], needs: 'wine', wine32: true },
 ];
 
-describe.each(TARGETS)('$target $flags', ({ target, flags, needs }) => {
+describe.each(TARGETS)('$target $flags', ({ target, flags, needs, wine32 }) => {
   it(
     'xcc exec -- go test ./... runs the cgo tests on the target; xcc run runs a built binary',
     async (context) => {
       needCommand(context, needs);
+      if (wine32 && existsSync('/usr/lib/wine/wine64') && !existsSync('/usr/lib/wine/wine'))
+        requireOrSkip(
+          context,
+          '32-bit Wine is not installed',
+          'dpkg --add-architecture i386 && apt-get install wine32:i386',
+        );
       const tested = await runXcc(['exec', target, ...flags, '--quiet', '--', 'go', 'test', '-v', './...'], {
         env,
         cwd: probe,
