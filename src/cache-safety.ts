@@ -112,6 +112,7 @@ async function checkLayout(home: string, real: string): Promise<void> {
     layout.toolchains,
     layout.zigCache,
     layout.darwinStubs,
+    layout.wine,
   ];
   if (!(await checkEntry(home, layout.root, path.join(real, path.basename(layout.root)), false))) return;
   for (const dir of below) {

@@ -74,6 +74,8 @@ export interface CacheLayout {
   zigCache: string;
   /** Text-based stubs of Apple's libraries per Go version, for darwin targets without an SDK. */
   darwinStubs: string;
+  /** The private Wine prefix the runners of Windows targets make on their first run (src/run/). */
+  wine: string;
 }
 
 export function cacheLayout(home: string = xccHome()): CacheLayout {
@@ -87,5 +89,6 @@ export function cacheLayout(home: string = xccHome()): CacheLayout {
     toolchains: path.join(root, 'toolchains'),
     zigCache: path.join(root, 'zig-cache'),
     darwinStubs: path.join(root, 'darwin-stubs'),
+    wine: path.join(root, 'wine'),
   };
 }

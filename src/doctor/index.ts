@@ -7,6 +7,7 @@ import { checkCache } from './cache.js';
 import { type CheckResult, type CheckStatus, type CommandRunner, runCommand } from './check.js';
 import { checkGo, checkGoEnv } from './go.js';
 import { checkNetwork, escalateUnreachable } from './network.js';
+import { checkRunner } from './runner.js';
 import { checkTarget } from './target.js';
 import { checkZig } from './zig.js';
 
@@ -14,7 +15,8 @@ export type { CheckResult, CheckStatus, CommandResult, CommandRunner } from './c
 
 /**
  * `xcc doctor`: the whole chain, checked in the order a build walks it (Go and its settings, Zig, the
- * cache, the network, then a real build per target), each check saying what it found and what fixes it.
+ * cache, the network, then a real build per target and how its programs run here), each check saying what
+ * it found and what fixes it.
  */
 
 /** Bumped only when a field of the `--json` shape changes meaning or goes away. */
@@ -113,6 +115,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
             tmpDir: options.tmpDir,
           }),
     );
+    const built = checks.at(-1)?.status === 'pass';
+    if (built) {
+      const { locked, zigSpec: spec } = options;
+      report(await checkRunner({ request, env, home, spec, locked, run }));
+    }
   }
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const check of checks) counts[check.status]++;

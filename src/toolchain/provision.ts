@@ -6,6 +6,7 @@ import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { cacheLayout, xccHome, zigCacheDir } from '../home.js';
 import { needsMacosSdk, resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
+import { type Host, runnerScript } from '../run/index.js';
 import { type EnsureZigOptions, ensureZig, type Zig } from '../zig/install.js';
 import { toolchainDir } from './cached.js';
 import {
@@ -38,7 +39,8 @@ export interface Toolchain {
   bin: string;
   /**
    * Wrapper paths by tool name: cc, c++, ar, ranlib (and dlltool for Windows targets). The files are
-   * named like GNU cross tools, e.g. `aarch64-linux-musl-cc`.
+   * named like GNU cross tools, e.g. `aarch64-linux-musl-cc`; and `exec`, the runner Go looks for on
+   * PATH (`go_linux_arm64_exec`, src/run/), except on Windows hosts.
    */
   tools: Record<string, string>;
   /** What to export for `go build`: CGO_ENABLED, GOOS, GOARCH, the sub-arch variable, CC, CXX, AR, zig caches. */
@@ -89,7 +91,8 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     );
   }
   await ensureCacheDir(home, dir);
-  const tools = await writeWrappers({ home, dir, zig, target, zigCache, platform, darwinStubs });
+  const host = { platform, arch: options.arch ?? process.arch };
+  const tools = await writeWrappers({ home, dir, zig, target, zigCache, host, darwinStubs });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
@@ -122,11 +125,11 @@ async function writeWrappers(options: {
   zig: Zig;
   target: Target;
   zigCache: string;
-  platform: NodeJS.Platform;
+  host: Host;
   darwinStubs: DarwinStubs | undefined;
 }): Promise<Record<string, string>> {
-  const { home, dir, zig, target, zigCache, platform, darwinStubs } = options;
-  const windowsHost = platform === 'win32';
+  const { home, dir, zig, target, zigCache, host, darwinStubs } = options;
+  const windowsHost = host.platform === 'win32';
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
   const prefix = target.zigTarget.replace(/\.[\d.]+$/, '');
@@ -169,8 +172,11 @@ async function writeWrappers(options: {
   // Go's build cache keys cgo objects by the CC path (and the compiler's version line), not by what the
   // wrapper does: wrappers whose bytes change must get a new path, so their directory is named by a hash
   // of their contents (rendered with a placeholder directory, since they may name their own).
+  // The runner (go_GOOS_GOARCH_exec, src/run/) sits beside them and counts in the hash too.
+  const runner = (bin: string) => runnerScript({ target, cc: path.join(bin, `${prefix}-cc`), home, host });
   const digest = createHash('sha256');
   for (const [, wrapper] of specs) digest.update(render(wrapper, '/xcc-bin'));
+  digest.update(runner('/xcc-bin')?.text ?? '');
   const bin = path.join(dir, `bin-${digest.digest('hex').slice(0, 10)}`);
   await ensureCacheDir(home, bin);
   const tools: Record<string, string> = {};
@@ -178,6 +184,11 @@ async function writeWrappers(options: {
     const file = path.join(bin, `${prefix}-${name}${windowsHost ? '.cmd' : ''}`);
     await writeIfChanged(file, render(wrapper, bin), CACHE_EXECUTABLE_MODE);
     tools[name] = file;
+  }
+  const written = runner(bin);
+  if (written !== undefined) {
+    tools.exec = path.join(bin, written.name);
+    await writeIfChanged(tools.exec, written.text, CACHE_EXECUTABLE_MODE);
   }
   return tools;
 }

@@ -29,7 +29,7 @@ export interface WrapperSpec {
 }
 
 /** A word for sh: bare when it has no special characters, else single-quoted. */
-function shWord(text: string): string {
+export function shWord(text: string): string {
   return /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(text) ? text : shQuote(text);
 }
 

@@ -14,7 +14,7 @@ import { headerFacts, headerProblems, readelfGlibc } from './checks.js';
 import { expectedOutput, MATRIX, type Mode, NEWEST_GO, type Row } from './matrix.js';
 import { childCpuSeconds, exec, type Finished, failure } from './process.js';
 import { type E2eResults, e2eResultsFile, type RowResult } from './results.js';
-import { invocation, missingForRunner, prepareWinePrefix, type WinePrefix } from './runners.js';
+import { missingForRunner, runnerDisagreement, runnerText } from './runners.js';
 
 /**
  * The end-to-end matrix (issue 5): for every row of the support table, Go programs whose cgo parts are
@@ -199,9 +199,10 @@ async function proveRow(row: Row): Promise<RowResult> {
 async function proveModes(row: Row, result: RowResult): Promise<void> {
   const dir = path.join(outRoot, row.id.replaceAll(/[^a-z0-9.]+/g, '-'));
   await mkdir(dir, { recursive: true });
+  const disagreement = runnerDisagreement(row, zig!.version);
+  if (disagreement !== null) throw new Error(disagreement);
   const missing = missingForRunner(row.runner);
   const canRun = row.runner.kind !== 'none' && missing === null;
-  const wine = canRun && row.runner.kind === 'wine' ? await winePrefix(row) : undefined;
   const exe = (name: string) => path.join(dir, row.expect.goos === 'windows' ? `${name}.exe` : name);
   const tags = row.cxx ? [] : ['-tags', 'xcc_nocxx'];
   const expected = expectedOutput(probeExpected, row.cxx);
@@ -224,13 +225,13 @@ async function proveModes(row: Row, result: RowResult): Promise<void> {
     }
     result.modes.push(mode);
     if (canRun) {
-      const ran = await run(row, program.run, dir, program.env, wine);
+      const ran = await run(row, program.run, dir, program.env);
       const want = mode === 'stdonly' || mode === 'external' ? stdonlyExpected : expected;
       if (ran.exitCode !== 0 || normalize(ran.stdout) !== normalize(want))
         throw new Error(`${mode}: printed\n${ran.stdout}\nexpected\n${want}\n${failure(ran)}`);
     }
   }
-  result.ranUnder = canRun ? runnerText(row) : null;
+  result.ranUnder = canRun ? runnerText(row.runner) : null;
   if (row.runner.kind === 'none') {
     result.status = reference === undefined ? 'built' : 'linked';
     result.reason = row.runner.reason;
@@ -362,39 +363,15 @@ async function xcc(row: Row, command: string[], cwd: string): Promise<Finished> 
   return result;
 }
 
+/** The program run the way a user runs a built binary: `xcc run TARGET -- program args` (src/run/). */
 async function run(
   row: Row,
   [program, ...args]: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
-  wine: WinePrefix | undefined,
 ): Promise<Finished> {
-  const call = invocation(row.runner, program!, args, env, wine);
-  return exec(call.command, call.args, {
-    cwd,
-    env: { ...process.env, ...call.env },
-    timeoutMs: RUN_TIMEOUT,
-  });
-}
-
-/** The Wine prefix, with the ProcessPrng stub built by xcc's own toolchain for the row's target. */
-async function winePrefix(row: Row): Promise<WinePrefix> {
-  const dir = path.join(outRoot, 'wine-stub');
-  await mkdir(dir, { recursive: true });
-  const dll = path.join(dir, 'bcryptprimitives.dll');
-  const source = path.join(fixtures, 'wine', 'bcryptprimitives.c');
-  await xccShell(row, `$CC -shared -O2 ${q(source)} -o ${q(dll)}`, dir);
-  return prepareWinePrefix(path.join(cacheRoot, 'wineprefix'), dll);
-}
-
-function runnerText(row: Row): string {
-  const { runner } = row;
-  if (runner.kind !== 'qemu') return runner.kind;
-  const options = [
-    ...(runner.cpu === undefined ? [] : [`-cpu ${runner.cpu}`]),
-    ...(runner.sysroot === undefined ? [] : [`-L ${runner.sysroot}`]),
-  ];
-  return [`qemu-${runner.arch}-static`, ...options].join(' ');
+  const command = [cliBin, 'run', row.target, ...row.flags, '--quiet', '--', program!, ...args];
+  return exec(process.execPath, command, { cwd, env: { ...xccEnv, ...env }, timeoutMs: RUN_TIMEOUT });
 }
 
 function normalize(text: string): string {

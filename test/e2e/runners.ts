@@ -1,20 +1,16 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { run as runSync } from '../support/builds.js';
+import { resolveTarget, type TargetRequest } from '../../src/resolve/index.js';
+import { runnerPlan } from '../../src/run/index.js';
 import { hasCommand } from '../support/tools.js';
-import type { Runner } from './matrix.js';
+import type { Row, Runner } from './matrix.js';
 
 /**
- * Running cross-built programs on this linux/amd64 host: natively, under QEMU user mode, or under Wine.
- * `missing` says which prerequisite is absent, so the test can skip (or fail under XCC_E2E=require).
+ * Running cross-built programs on this linux/amd64 host is xcc's own job (src/run/: `xcc run`, and the
+ * go_GOOS_GOARCH_exec runner that `xcc exec` puts on PATH). Here: what the test machine lacks for a
+ * row's runner, so the test can skip (or fail under XCC_E2E=require), and whether xcc's choice of runner
+ * is the one the matrix writes down from QEMU's and Wine's own names.
  */
-
-export interface Invocation {
-  command: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-}
 
 /** What is missing to use this runner, or null when everything is there. */
 export function missingForRunner(runner: Runner): string | null {
@@ -23,8 +19,8 @@ export function missingForRunner(runner: Runner): string | null {
     case 'none':
       return null;
     case 'qemu': {
-      if (!hasCommand(qemuCommand(runner.arch)))
-        return `${qemuCommand(runner.arch)} is not installed (qemu-user-static)`;
+      if (!hasCommand(`qemu-${runner.arch}-static`))
+        return `qemu-${runner.arch}-static is not installed (qemu-user-static)`;
       if (runner.sysroot !== undefined && !existsSync(path.join(runner.sysroot, 'lib')))
         return `${runner.sysroot} is missing (Debian's libc6-*-cross package for this architecture)`;
       return null;
@@ -34,62 +30,42 @@ export function missingForRunner(runner: Runner): string | null {
   }
 }
 
-function qemuCommand(arch: string): string {
-  return `qemu-${arch}-static`;
+/** Where xcc's runner for the row differs from the matrix's (a row it does not run here is not compared). */
+export function runnerDisagreement(row: Row, zigVersion: string): string | null {
+  const expected = row.runner;
+  if (expected.kind === 'none') return null;
+  const plan = runnerPlan(resolveTarget(requestOf(row), { zigVersion }), { platform: 'linux', arch: 'x64' });
+  const said = JSON.stringify(plan);
+  if (plan.kind !== expected.kind) return `xcc runs ${row.id} with ${said}, the matrix says ${expected.kind}`;
+  if (plan.kind !== 'qemu' || expected.kind !== 'qemu') return null;
+  if (plan.arch !== expected.arch || plan.cpu !== expected.cpu)
+    return `xcc runs ${row.id} with ${said}, the matrix says qemu-${expected.arch} -cpu ${expected.cpu ?? '(default)'}`;
+  const sysroots = plan.sysroot?.dirs;
+  if (
+    (expected.sysroot === undefined) !== (sysroots === undefined) ||
+    (expected.sysroot !== undefined && !sysroots?.includes(expected.sysroot))
+  )
+    return `xcc looks for ${row.id}'s glibc in ${sysroots?.join(', ') ?? 'no sysroot'}, the matrix says ${expected.sysroot ?? 'none'}`;
+  return null;
 }
 
-/** The command that runs `program args...` with the runner; `env` is added to the test's environment. */
-export function invocation(
-  runner: Runner,
-  program: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  wine?: WinePrefix,
-): Invocation {
-  switch (runner.kind) {
-    case 'native':
-      return { command: program, args, env };
-    case 'qemu': {
-      const options = [
-        ...(runner.cpu === undefined ? [] : ['-cpu', runner.cpu]),
-        ...(runner.sysroot === undefined ? [] : ['-L', runner.sysroot]),
-      ];
-      return { command: qemuCommand(runner.arch), args: [...options, program, ...args], env };
-    }
-    case 'wine': {
-      if (wine === undefined) throw new Error('a wine runner needs a prefix (prepareWinePrefix)');
-      return { command: 'wine', args: [program, ...args], env: { ...env, ...wine.env } };
-    }
-    case 'none':
-      throw new Error(`cannot run: ${runner.reason}`);
+/** The row's command-line flags (`--musl`, `--glibc=2.28`) as the resolver's request. */
+function requestOf(row: Row): TargetRequest {
+  const request: TargetRequest = { target: row.target };
+  for (const flag of row.flags) {
+    if (flag === '--musl') request.libc = 'musl';
+    else if (flag.startsWith('--glibc=')) request.glibcVersion = flag.slice('--glibc='.length);
+    else throw new Error(`runners.ts does not know the matrix flag ${flag}`);
   }
+  return request;
 }
 
-export interface WinePrefix {
-  env: NodeJS.ProcessEnv;
-}
-
-/**
- * A private 64-bit Wine prefix with the ProcessPrng stub in system32 (fixtures/wine/bcryptprimitives.c:
- * Wine 8 lacks it and Go >= 1.24 aborts without it; Go loads it from system32 only). The prefix lives in
- * the test cache (wineboot takes a while); the stub is copied in every time, so a changed stub is used.
- */
-export async function prepareWinePrefix(dir: string, stubDll: string): Promise<WinePrefix> {
-  const env: NodeJS.ProcessEnv = {
-    WINEPREFIX: dir,
-    WINEARCH: 'win64',
-    WINEDEBUG: '-all',
-    // No Mono/Gecko installer dialogs, no display: these runs are console programs only.
-    WINEDLLOVERRIDES: 'mscoree,mshtml=',
-    DISPLAY: '',
-  };
-  const system32 = path.join(dir, 'drive_c', 'windows', 'system32');
-  if (!existsSync(system32)) {
-    await mkdir(dir, { recursive: true });
-    const boot = runSync('wineboot', ['--init'], { env: { ...process.env, ...env } });
-    if (boot.status !== 0 || !existsSync(system32))
-      throw new Error(`wineboot --init failed (${boot.status}): ${boot.stderr.slice(-2000)}`);
-  }
-  await copyFile(stubDll, path.join(system32, 'bcryptprimitives.dll'));
-  return { env };
+/** How the row's programs ran, for the results table. */
+export function runnerText(runner: Runner): string {
+  if (runner.kind !== 'qemu') return runner.kind;
+  const options = [
+    ...(runner.cpu === undefined ? [] : [`-cpu ${runner.cpu}`]),
+    ...(runner.sysroot === undefined ? [] : [`-L ${runner.sysroot}`]),
+  ];
+  return [`qemu-${runner.arch}-static`, ...options].join(' ');
 }

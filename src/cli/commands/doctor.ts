@@ -7,12 +7,15 @@ import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest }
 
 type DoctorFlags = TargetOptionValues & { zig?: string[]; json?: boolean; strict?: boolean; quiet?: boolean };
 
-/** `xcc doctor [TARGET...]`: checks Go, its settings, Zig, the cache, the network and a real build per target. */
+/**
+ * `xcc doctor [TARGET...]`: checks Go, its settings, Zig, the cache, the network, a real build per target
+ * and what runs its programs here.
+ */
 export function registerDoctor(cli: CAC): void {
   const command = cli
     .command(
       'doctor [...targets]',
-      'Check Go, go env, Zig, the cache, the network, and a real cgo build per TARGET',
+      'Check Go, go env, Zig, the cache, the network, and per TARGET a real cgo build and how its programs run here',
     )
     .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
       type: [textValue],

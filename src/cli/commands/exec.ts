@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants } from 'node:os';
-import type { CAC } from 'cac';
+import path from 'node:path';
+import type { CAC, Command } from 'cac';
 import { UsageError } from '../../errors.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
 import type { Toolchain } from '../../toolchain/provision.js';
@@ -10,19 +11,20 @@ import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
-type ExecFlags = TargetOptionValues & { zig?: string[]; quiet?: boolean; '--'?: string[] };
+export type ExecFlags = TargetOptionValues & {
+  zig?: string[];
+  quiet?: boolean;
+  qemuSysroot?: string[];
+  '--'?: string[];
+};
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerExec(cli: CAC): void {
-  const command = cli
-    .command('exec <target>', 'Run a command (after --) with the environment of TARGET')
-    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
-      type: [textValue],
-    })
-    .option('--quiet', 'No progress output while provisioning');
-  addTargetOptions(command)
+  const command = cli.command('exec <target>', 'Run a command (after --) with the environment of TARGET');
+  addTargetOptions(addRunOptions(command))
     .example('  xcc exec linux/arm64 -- go build -o app-linux-arm64 .')
+    .example('  xcc exec linux/arm64 -- go test ./...          # runs the tests under qemu-aarch64')
     .example('  xcc exec windows/amd64 -- go build -o app.exe .')
     .example('  xcc exec linux/amd64 --glibc=2.28 -- go test -c -o app.test ./...')
     .action(async (target: string, flags: ExecFlags) => {
@@ -30,23 +32,78 @@ export function registerExec(cli: CAC): void {
       if (program === undefined) {
         throw new UsageError(`give the command after --, like 'xcc exec ${target} -- go build .'`);
       }
-      const request = targetRequest(target, flags);
-      const reporter = stderrReporter(flags);
-      let toolchain: Toolchain;
-      try {
-        toolchain = await projectToolchain({
-          target: request,
-          spec: singleValue('--zig', flags.zig),
-          onEvent: reporter.handle,
-        });
-      } finally {
-        reporter.close();
-      }
+      const { toolchain, runnerEnv } = await toolchainFor(target, flags);
       // GOFLAGS as go will see it.
-      const goEnv = { ...process.env, ...toolchain.env };
-      checkBuildModeForLibc(goBuildMode(program, args, goEnv), toolchain.target);
-      await run(program, args, toolchain.env);
+      checkBuildModeForLibc(
+        goBuildMode(program, args, { ...process.env, ...toolchain.env }),
+        toolchain.target,
+      );
+      await run(program, args, { ...toolchain.env, ...runnerEnv, ...withRunners(toolchain) });
     });
+}
+
+/** The options `xcc exec` and `xcc run` share, beside the target options. */
+export function addRunOptions(command: Command): Command {
+  return command
+    .option('--zig <spec>', 'Zig version spec (default: the project lock or config, else the pinned Zig)', {
+      type: [textValue],
+    })
+    .option('--quiet', 'No progress output while provisioning')
+    .option(
+      '--qemu-sysroot <dir>',
+      "The target's glibc for qemu -L (default: where libc6-<arch>-cross or sys-root packages put it)",
+      { type: [textValue] },
+    );
+}
+
+/**
+ * The toolchain of the command line's target (progress on stderr while it is provisioned), and what the
+ * runner takes from the command line (--qemu-sysroot), checked first.
+ */
+export async function toolchainFor(
+  target: string,
+  flags: ExecFlags,
+): Promise<{ toolchain: Toolchain; runnerEnv: Record<string, string> }> {
+  const request = targetRequest(target, flags);
+  const runnerEnv = qemuSysrootEnv(flags);
+  const reporter = stderrReporter(flags);
+  try {
+    const toolchain = await projectToolchain({
+      target: request,
+      spec: singleValue('--zig', flags.zig),
+      onEvent: reporter.handle,
+    });
+    return { toolchain, runnerEnv };
+  } finally {
+    reporter.close();
+  }
+}
+
+/**
+ * `--qemu-sysroot DIR` as QEMU reads it (QEMU_LD_PREFIX, its -L), for the runners of glibc targets: an
+ * absolute path, since go test runs programs in each package's directory. Not `--sysroot`: that names
+ * what C code compiles against, this what programs load at run time (often the same directory, not always).
+ */
+export function qemuSysrootEnv(flags: { qemuSysroot?: string[] }): Record<string, string> {
+  const dir = singleValue('--qemu-sysroot', flags.qemuSysroot);
+  if (dir === undefined) return {};
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(
+      `--qemu-sysroot ${dir} is not a directory; give the root of the target's glibc, like /usr/aarch64-linux-gnu`,
+    );
+  }
+  return { QEMU_LD_PREFIX: path.resolve(dir) };
+}
+
+/**
+ * PATH with the wrapper directory first: Go finds the runner there (go_GOOS_GOARCH_exec), so go test and
+ * go run need no -exec flag. The wrappers' GNU cross names shadow nothing of the host's.
+ */
+export function withRunners(toolchain: { bin: string; tools: Record<string, string> }): { PATH?: string } {
+  // No runner on Windows hosts (no sh), so PATH (spelt Path there) is left alone.
+  if (toolchain.tools.exec === undefined) return {};
+  const current = process.env.PATH;
+  return { PATH: current ? `${toolchain.bin}${path.delimiter}${current}` : toolchain.bin };
 }
 
 /**
@@ -75,7 +132,7 @@ function cannotRun(program: string, code: string | undefined): string {
  * files of node_modules) cost more than the rest of a warm `xcc exec` (`npm run bench`, case exec). With
  * stdio inherited there is no output to collect, which is what execa is for.
  */
-async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
+export async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
   // The handlers go in before the spawn: from the moment the command can run (and, say, print that it
   // is ready), a signal to xcc must reach it, not kill xcc and orphan it. Handlers run on the event
   // loop, so none can see `child` unset unless spawn threw. The child decides what a signal means (go

@@ -11,6 +11,7 @@ export type RegisterCommand = (cli: CAC) => void;
 export const commands: Record<string, () => Promise<RegisterCommand>> = {
   env: async () => (await import('./env.js')).registerEnv,
   exec: async () => (await import('./exec.js')).registerExec,
+  run: async () => (await import('./run.js')).registerRun,
   install: async () => (await import('./install.js')).registerInstall,
   verify: async () => (await import('./verify.js')).registerVerify,
   lock: async () => (await import('./lock.js')).registerLock,
