@@ -22,7 +22,8 @@ export type Runner =
   | { kind: 'native' }
   /** `qemu-<arch>-static [-cpu <cpu>] [-L <sysroot>]`; the sysroot is Debian's libc6-<arch>-cross. */
   | { kind: 'qemu'; arch: string; cpu?: string; sysroot?: string }
-  | { kind: 'wine' }
+  /** Wine; `wine32`: Debian's 32-bit Wine (wine32:i386), for windows/386. */
+  | { kind: 'wine'; wine32?: boolean }
   | { kind: 'none'; reason: string };
 
 export interface Row {
@@ -164,7 +165,6 @@ const AMD64 = /x86-64/;
 /** The newest Go release (GOTOOLCHAIN): Go changes what it asks of the C toolchain from release to release. */
 export const NEWEST_GO = 'go1.27.3';
 const AARCH64 = /ARM aarch64/;
-const NO_WINE32 = 'built and checked only: no 32-bit Wine (wine32:i386) on the test machine';
 
 /**
  * C++ (libc++, libc++abi, libunwind: about 110 CPU seconds per target on a cold cache, as much as the
@@ -220,7 +220,7 @@ export const MATRIX: Row[] = [
     { kind: 'wine' },
     { ...CXX, modes: ['exe', 'stdonly', 'external', 'c-archive', 'c-shared'] },
   ),
-  windows('386', /Intel 80386|Intel i386/, { kind: 'none', reason: NO_WINE32 }),
+  windows('386', /Intel 80386|Intel i386/, { kind: 'wine', wine32: true }),
   windows('arm64', /Aarch64|ARM64/i, {
     kind: 'none',
     reason: 'built and checked only: no Windows on ARM runner (Wine runs x86 code only)',

@@ -26,7 +26,11 @@ export function missingForRunner(runner: Runner): string | null {
       return null;
     }
     case 'wine':
-      return hasCommand('wine') ? null : 'wine is not installed';
+      if (!hasCommand('wine')) return 'wine is not installed';
+      // Debian's wine32:i386 puts the 32-bit loader beside wine64's.
+      if (runner.wine32 && !existsSync('/usr/lib/wine/wine'))
+        return '32-bit Wine is not installed (dpkg --add-architecture i386 && apt-get install wine32:i386)';
+      return null;
   }
 }
 

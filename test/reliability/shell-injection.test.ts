@@ -25,8 +25,8 @@ import {
 } from '../support/env-readers.js';
 import { needTestZig } from '../support/provided-zig.js';
 import { lines, recordCategory } from '../support/reliability.js';
-import type { TestZig } from '../support/test-zig.js';
-import { hasCommand, installHint } from '../support/tools.js';
+import { type TestZig, testCacheDir } from '../support/test-zig.js';
+import { hasCommand, installHint, testWineEnv } from '../support/tools.js';
 
 /**
  * Every value xcc writes into a shell script or an env file may come from an attacker: XCC_HOME, the
@@ -207,8 +207,8 @@ describe('the .cmd wrapper for Windows hosts, in cmd (wine)', () => {
     const ran = spawnSync('wine', ['cmd', '/c', 'wrapper.cmd'], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...env, WINEDEBUG: '-all' },
-      timeout: 120_000,
+      env: { ...env, ...testWineEnv(testCacheDir()) },
+      timeout: 300_000,
     });
     const printed = ran.stdout.split('\r\n');
     expect(printed.filter((line) => line.startsWith('INJECTED'))).toEqual([]);

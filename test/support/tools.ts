@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** What can skip a test: vitest's test context (in a test or a `beforeEach`). */
@@ -106,4 +107,24 @@ export function needHost(
     `needs a ${wanted} host, this one is ${process.platform}/${process.arch}`,
     `run it on ${wanted}`,
   );
+}
+
+/**
+ * The environment for running `wine cmd` in tests: a prefix of the tests' own, never the user's ~/.wine,
+ * named after the Wine that boots it. With Debian's wine32 added after a prefix was made, `wine` takes the
+ * 32-bit loader, which cannot start in that prefix ("could not load kernel32.dll"); src/run/script.ts
+ * does the same for xcc's runners.
+ */
+export function testWineEnv(cacheDir: string): NodeJS.ProcessEnv {
+  const version = spawnSync('wine', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const loaders = ['/usr/lib/wine/wine', '/usr/lib/wine/wine64'].filter((file) => existsSync(file));
+  const id = createHash('sha256')
+    .update(`${version} ${loaders.join(' ')}`)
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    WINEPREFIX: path.join(cacheDir, `wine-cmd-${id}`),
+    WINEDEBUG: '-all',
+    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+  };
 }

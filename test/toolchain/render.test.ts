@@ -19,7 +19,8 @@ import {
   readWithNodeEnvFile,
   readWithPythonDotenv,
 } from '../support/env-readers.js';
-import { needCommand, requireOrSkip } from '../support/tools.js';
+import { testCacheDir } from '../support/test-zig.js';
+import { needCommand, requireOrSkip, testWineEnv } from '../support/tools.js';
 
 /** Values chosen to break naive quoting in at least one of the formats. */
 const NASTY: Record<string, string> = {
@@ -189,8 +190,8 @@ describe('cmd', () => {
     const output = execFileSync('wine', ['cmd', '/c', 'dump.cmd'], {
       cwd: path.dirname(envFile),
       encoding: 'utf8',
-      env: { ...process.env, WINEDEBUG: '-all' },
-      timeout: 120_000,
+      env: { ...process.env, ...testWineEnv(testCacheDir()) },
+      timeout: 300_000,
     });
     expect(output.split('\r\n').filter((line) => line.startsWith('INJECTED'))).toEqual([]);
     const vars = Object.fromEntries(
