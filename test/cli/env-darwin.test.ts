@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goEnv } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
+import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun } from '../support/toolchains.js';
 import { needCommand } from '../support/tools.js';
-import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
+import { startZigSources, type ZigSources } from '../support/zig-mirror.js';
 
 /**
  * `xcc env darwin/...` without a macOS SDK: the wrappers link against stubs made from the Go on PATH, so
@@ -17,8 +17,7 @@ import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
  * is said before anything is downloaded.
  */
 
-let mirror: ZigMirror | undefined;
-let origin: ZigMirror | undefined;
+let sources: ZigSources | undefined;
 let root: string;
 // A Go release other than the machine's, fetched by the go command through the module proxy.
 const OTHER_GO = 'go1.27.3';
@@ -26,25 +25,15 @@ const OTHER_GO = 'go1.27.3';
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'xcc-env-darwin-'));
   const zig = providedTestZig();
-  if (!zig) return;
-  mirror = await startZigMirror(zig);
-  origin = await startZigMirror(zig, { layout: 'ziglang.org', mirrors: () => [] });
+  if (zig) sources = await startZigSources(zig, testZigBuildCache());
 });
 afterAll(async () => {
-  await mirror?.close();
-  await origin?.close();
+  await sources?.close();
   await rm(root, { recursive: true, force: true });
 });
 
-function userEnv(test: TestZig, home: string): Record<string, string | undefined> {
-  return {
-    ...goEnv({}),
-    XCC_HOME: home,
-    XCC_ZIG_INDEX: `${origin!.url}/download/index.json`,
-    XCC_ZIG_MIRROR: mirror!.base,
-    XCC_ZIG_PUBKEY: test.key.publicKey,
-    XCC_ZIG_CACHE_DIR: testZigBuildCache(),
-  };
+function userEnv(home: string): Record<string, string | undefined> {
+  return { ...goEnv({}), ...sources!.userEnv(home) };
 }
 
 /** The stub directory the darwin C compiler wrapper links against. */
@@ -56,10 +45,10 @@ function stubsOf(ccWrapper: string): string {
 
 describe('xcc env for darwin without an SDK', { timeout: 600_000 }, () => {
   it('asks the Go on PATH every time: another Go gets stubs made from its own source', async (context) => {
-    const test = needTestZig(context);
+    needTestZig(context);
     needCommand(context, 'go');
     const home = path.join(root, 'switch');
-    const env = userEnv(test, home);
+    const env = userEnv(home);
     const ccOf = async (extra: Record<string, string>) => {
       const result = await runXcc(['env', 'darwin/arm64', '--format', 'json'], { env: { ...env, ...extra } });
       expect(result.stderr).not.toMatch(/error|failed/i);
@@ -83,10 +72,10 @@ describe('xcc env for darwin without an SDK', { timeout: 600_000 }, () => {
   it('says a missing Go in one line before it downloads a Zig', async (context) => {
     const test = needTestZig(context);
     const home = path.join(root, 'no-go');
-    const downloads = () => mirror!.count(mirror!.pathOf(test.release));
+    const downloads = () => sources!.mirror.count(sources!.mirror.pathOf(test.release));
     const before = downloads();
     const result = await runXcc(['env', 'darwin/amd64'], {
-      env: { ...userEnv(test, home), PATH: path.dirname(process.execPath) },
+      env: { ...userEnv(home), PATH: path.dirname(process.execPath) },
     });
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -9,10 +9,10 @@ import { parseGithubEnv } from '../support/env-readers.js';
 import { requireProbe, resolveProbe } from '../support/module-probe.js';
 import { cliBin, projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
+import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun } from '../support/toolchains.js';
 import { needCommand } from '../support/tools.js';
-import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
+import { startZigSources, type ZigSources } from '../support/zig-mirror.js';
 
 /**
  * `xcc env`, `xcc exec`, `xcc lock` and `xcc install` in a project, as users run them: through the built
@@ -22,8 +22,7 @@ import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
  * test/e2e).
  */
 
-let mirror: ZigMirror | undefined;
-let origin: ZigMirror | undefined;
+let sources: ZigSources | undefined;
 let root: string;
 const TARGET = ['linux/amd64', '--glibc=2.28'];
 
@@ -31,22 +30,16 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "xcc env it's $HOME `x` ünï-"));
   const zig = providedTestZig();
   if (!zig) return;
-  mirror = await startZigMirror(zig);
-  origin = await startZigMirror(zig, { layout: 'ziglang.org', mirrors: () => [] });
+  sources = await startZigSources(zig, testZigBuildCache());
 });
 afterAll(async () => {
-  await mirror?.close();
-  await origin?.close();
+  await sources?.close();
   await rm(root, { recursive: true, force: true });
 });
 
-function userEnv(test: TestZig, home: string): Record<string, string> {
+function userEnv(home: string): Record<string, string> {
   return {
-    XCC_HOME: home,
-    XCC_ZIG_INDEX: `${origin!.url}/download/index.json`,
-    XCC_ZIG_MIRROR: mirror!.base,
-    XCC_ZIG_PUBKEY: test.key.publicKey,
-    XCC_ZIG_CACHE_DIR: testZigBuildCache(),
+    ...sources!.userEnv(home),
   };
 }
 
@@ -103,9 +96,9 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
   it('prints an environment that bash, dash, zsh and fish read back exactly, and go builds with it', {
     tags: ['fast'],
   }, async (context) => {
-    const test = needTestZig(context);
+    needTestZig(context);
     const home = path.join(root, 'home sh');
-    const env = userEnv(test, home);
+    const env = userEnv(home);
     const json = await runXcc(['env', ...TARGET, '--format', 'json', '--quiet'], { env });
     expect(json.stderr).toBe('');
     expect(json.exitCode).toBe(0);
@@ -163,9 +156,9 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
   });
 
   it('writes env files, and --unset and --reset print what undoes them', async (context) => {
-    const test = needTestZig(context);
+    needTestZig(context);
     const home = path.join(root, 'home write');
-    const env = userEnv(test, home);
+    const env = userEnv(home);
     const file = path.join(root, 'out', 'xcc.env.sh');
     const written = await runXcc(['env', ...TARGET, '--format', 'sh', '--write', file, '--quiet'], { env });
     expect(written).toMatchObject({ exitCode: 0, stdout: '' });
@@ -209,14 +202,14 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
   });
 
   it('appends to GITHUB_ENV and GITHUB_PATH in a form Actions parses back exactly', async (context) => {
-    const test = needTestZig(context);
+    needTestZig(context);
     const home = path.join(root, 'home github');
     const github = path.join(root, 'github');
     mkdirSync(github, { recursive: true });
     const GITHUB_ENV = path.join(github, 'env');
     const GITHUB_PATH = path.join(github, 'path');
     writeFileSync(GITHUB_ENV, 'EARLIER=1\n');
-    const env = { ...userEnv(test, home), GITHUB_ACTIONS: 'true', GITHUB_ENV, GITHUB_PATH, CI: 'true' };
+    const env = { ...userEnv(home), GITHUB_ACTIONS: 'true', GITHUB_ENV, GITHUB_PATH, CI: 'true' };
     const result = await runXcc(['env', ...TARGET], { env });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('');
@@ -225,7 +218,7 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
     );
     const vars = parseGithubEnv(readFileSync(GITHUB_ENV, 'utf8'));
     const json = JSON.parse(
-      (await runXcc(['env', ...TARGET, '--format', 'json'], { env: userEnv(test, home) })).stdout,
+      (await runXcc(['env', ...TARGET, '--format', 'json'], { env: userEnv(home) })).stdout,
     );
     expect(vars).toEqual({ EARLIER: '1', ...json });
     const [bin] = readFileSync(GITHUB_PATH, 'utf8').split('\n');
@@ -237,8 +230,8 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
   it('xcc exec runs the command with the environment, passes its exit code and forwards signals', {
     tags: ['fast'],
   }, async (context) => {
-    const test = needTestZig(context);
-    const env = userEnv(test, path.join(root, 'home exec'));
+    needTestZig(context);
+    const env = userEnv(path.join(root, 'home exec'));
     const ran = await runXcc(
       ['exec', ...TARGET, '--', 'sh', '-c', 'printf "%s|%s" "$GOARCH" "$CC"; exit 7'],
       { env },
@@ -314,7 +307,7 @@ describe('a project: config, lock, postinstall', { timeout: 900_000 }, () => {
     mkdirSync(project, { recursive: true });
     const config = { zig: test.version, targets: [{ target: 'linux/amd64', glibc: '2.28' }, 'linux/arm64'] };
     writeFileSync(path.join(project, 'xcc.json'), `${JSON.stringify(config)}\n`);
-    const env = userEnv(test, path.join(root, 'home project'));
+    const env = userEnv(path.join(root, 'home project'));
 
     const install = await runXcc(['install', '--json'], { env, cwd: project });
     expect(install.exitCode).toBe(0);
@@ -372,7 +365,7 @@ describe('a project: config, lock, postinstall', { timeout: 900_000 }, () => {
         xcc: { zig: test.version, targets: [{ target: 'linux/amd64', glibc: '2.28' }] },
       })}\n`,
     );
-    const env = { ...process.env, ...userEnv(test, path.join(root, 'home npm')) };
+    const env = { ...process.env, ...userEnv(path.join(root, 'home npm')) };
     // A bare `npm install` runs the project's own postinstall (`npm install <pkg>` would not).
     // Asynchronously: the mirror that answers xcc's postinstall runs in this process.
     const installed = await runAsync(
@@ -404,7 +397,7 @@ describe('the library API, as another tool imports it', { timeout: 600_000 }, ()
     const test = needTestZig(context);
     // The package's own name resolves through its "exports", to dist/ as for any dependent.
     const xcc = await import('xcc');
-    const env = userEnv(test, path.join(root, 'home api'));
+    const env = userEnv(path.join(root, 'home api'));
     const events: string[] = [];
     const zig = await xcc.ensureZig({ spec: test.version, env, onEvent: (event) => events.push(event.type) });
     expect(zig).toMatchObject({ version: test.version, cached: false });

@@ -7,8 +7,8 @@ import { zigHostKey } from '../../src/zig/host.js';
 import { resolveProbe } from '../support/module-probe.js';
 import { projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import { type TestZig, testZigBuildCache } from '../support/test-zig.js';
-import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
+import { testZigBuildCache } from '../support/test-zig.js';
+import { startZigSources, type ZigSources } from '../support/zig-mirror.js';
 
 /**
  * `projectToolchain`, the library's way to what `xcc env` does: the project's xcc.json and xcc.lock.json
@@ -16,30 +16,23 @@ import { startZigMirror, type ZigMirror } from '../support/zig-mirror.js';
  * Through the package's public entry (`import('xcc')`, dist/), with the test Zig from a signed mirror on
  * 127.0.0.1.
  */
-let mirror: ZigMirror | undefined;
-let origin: ZigMirror | undefined;
+let sources: ZigSources | undefined;
 const root = mkdtempSync(path.join(os.tmpdir(), 'xcc-project-toolchain-'));
 
 beforeAll(async () => {
   const zig = providedTestZig();
   if (!zig) return;
-  mirror = await startZigMirror(zig);
-  origin = await startZigMirror(zig, { layout: 'ziglang.org', mirrors: () => [] });
+  sources = await startZigSources(zig, testZigBuildCache());
 });
 afterAll(async () => {
-  await mirror?.close();
-  await origin?.close();
+  await sources?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-function userEnv(test: TestZig, home: string): Record<string, string> {
+function userEnv(home: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    XCC_HOME: home,
-    XCC_ZIG_INDEX: `${origin!.url}/download/index.json`,
-    XCC_ZIG_MIRROR: mirror!.base,
-    XCC_ZIG_PUBKEY: test.key.publicKey,
-    XCC_ZIG_CACHE_DIR: testZigBuildCache(),
+    ...sources!.userEnv(home),
   };
 }
 
@@ -57,7 +50,7 @@ describe('projectToolchain', { timeout: 600_000 }, () => {
   it("provisions the project's Zig once, then serves it without loading the installer", async (context) => {
     const test = needTestZig(context);
     const xcc = await import('xcc');
-    const env = userEnv(test, path.join(root, 'home'));
+    const env = userEnv(path.join(root, 'home'));
     const cwd = project('pinned', { zig: test.version, targets: [TARGET] });
     const events: string[] = [];
     const cold = await xcc.projectToolchain({

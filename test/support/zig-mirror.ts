@@ -94,3 +94,31 @@ export function zigIndex(origin: string, artifacts: ZigArtifact[]): Record<strin
 export function communityMirrorsText(urls: string[]): string {
   return urls.map((url) => `${url}\n`).join('');
 }
+
+/** A community mirror and ziglang.org's layout (no mirror list) serving the test Zig, as a user's machine sees them. */
+export interface ZigSources {
+  mirror: ZigMirror;
+  origin: ZigMirror;
+  /** What a user's shell holds to install from them: XCC_HOME, the index, the mirror, the test key, zig's shared cache. */
+  userEnv(home: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startZigSources(zig: TestZig, zigCache: string): Promise<ZigSources> {
+  const mirror = await startZigMirror(zig);
+  const origin = await startZigMirror(zig, { layout: 'ziglang.org', mirrors: () => [] });
+  return {
+    mirror,
+    origin,
+    userEnv: (home) => ({
+      XCC_HOME: home,
+      XCC_ZIG_INDEX: `${origin.url}/download/index.json`,
+      XCC_ZIG_MIRROR: mirror.base,
+      XCC_ZIG_PUBKEY: zig.key.publicKey,
+      XCC_ZIG_CACHE_DIR: zigCache,
+    }),
+    close: async () => {
+      await Promise.all([mirror.close(), origin.close()]);
+    },
+  };
+}

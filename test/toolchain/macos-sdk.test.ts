@@ -16,7 +16,7 @@ import { needTestZig } from '../support/provided-zig.js';
 import { testZigBuildCache } from '../support/test-zig.js';
 import { mustRun, provisionForTest } from '../support/toolchains.js';
 import { hasCommand, installHint, requireOrSkip } from '../support/tools.js';
-import { startZigMirror } from '../support/zig-mirror.js';
+import { startZigSources } from '../support/zig-mirror.js';
 
 /**
  * A macOS SDK for darwin targets, with SDK-shaped directories built here (Apple's SDK cannot be shipped):
@@ -386,15 +386,10 @@ describe('a warm xcc env', () => {
   }, async (context) => {
     const test = needTestZig(context);
     needGo(context);
-    const mirror = await startZigMirror(test);
-    const origin = await startZigMirror(test, { layout: 'ziglang.org', mirrors: () => [] });
+    const sources = await startZigSources(test, testZigBuildCache());
     try {
       const env = {
-        XCC_HOME: await mkdtemp(path.join(os.tmpdir(), 'xcc-sdk-warm-')),
-        XCC_ZIG_INDEX: `${origin.url}/download/index.json`,
-        XCC_ZIG_MIRROR: mirror.base,
-        XCC_ZIG_PUBKEY: test.key.publicKey,
-        XCC_ZIG_CACHE_DIR: testZigBuildCache(),
+        ...sources.userEnv(await mkdtemp(path.join(os.tmpdir(), 'xcc-sdk-warm-'))),
         SDKROOT: '',
       };
       const xccEnv = async (args: string[]) => {
@@ -415,8 +410,7 @@ describe('a warm xcc env', () => {
       // And back, now warm for both.
       expect((await xccEnv(['--macos-sdk', second])).CC).toBe(other.CC);
     } finally {
-      await mirror.close();
-      await origin.close();
+      await sources.close();
     }
   });
 });
