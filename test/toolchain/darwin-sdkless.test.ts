@@ -3,10 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inspectBytes } from '../../src/inspect/facts.js';
 import { codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
 import { readMachoImports } from '../../src/inspect/macho-imports.js';
 import { run } from '../support/builds.js';
+import { importKeys, RENAMED_BY_GO } from '../support/macho-compare.js';
 import { dylibShortName, llvmBoundSymbols } from '../support/oracles.js';
 import { fixturesDir } from '../support/paths.js';
 import { needTestZig } from '../support/provided-zig.js';
@@ -22,17 +22,6 @@ import { hasCommand, installHint, needLlvmTool, requireOrSkip } from '../support
  * same minimum macOS, an LC_MAIN entry, and on arm64 a code signature whose page hashes hold. Built
  * without -ldflags=-w, so Go's DWARF step runs too.
  */
-
-/**
- * Imports Go itself names differently when it links externally (cgo) than when it links alone. The
- * runtime declares `libc_exit` as C `_exit` (`__exit`) and the syscall package declares it as C `exit`
- * (`_exit`); linking alone Go binds `_exit`, while the object it hands an external linker (go.o, kept with
- * -ldflags=-tmpdir) already references `exit`, so every cgo darwin build of this Go, whatever the linker,
- * imports `exit` where the pure-Go build imports `_exit`. Both are libSystem's.
- */
-const RENAMED_BY_GO: Record<string, string> = {
-  '/usr/lib/libSystem.B.dylib __exit': '/usr/lib/libSystem.B.dylib _exit',
-};
 
 /** The cgo builds, by GOARCH, for the check of the import reader against llvm-objdump. */
 const cgoBuilds = new Map<string, string>();
@@ -172,9 +161,3 @@ describe('darwin targets without a macOS SDK', () => {
     }
   });
 });
-
-/** Each import of a thin image as `install-path symbol`. */
-function importKeys(bytes: Buffer): string[] {
-  const [image] = inspectBytes(bytes);
-  return image!.macho!.imports.map((entry) => `${entry.library} ${entry.symbol}`);
-}
