@@ -4,7 +4,7 @@ import { UsageError, XccError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { FormatError } from './bytes.js';
 import { machoCpuName } from './facts.js';
-import { isFat, isMacho, type MachoInfo, readMacho } from './macho.js';
+import { CPU_TYPE_ARM64, isFat, isMacho, type MachoInfo, readMacho } from './macho.js';
 
 /**
  * Universal (fat) Mach-O files, as Apple's `lipo -create` makes them (<mach-o/fat.h>): a big-endian
@@ -41,7 +41,6 @@ const FAT_ARCH_SIZE = 20;
 /** The largest segment alignment lipo records, as a power of two (<mach-o/loader.h> MAXSECTALIGN). */
 const MAX_ALIGN = 15;
 const MH_OBJECT = 1;
-const CPU_TYPE_ARM64 = 0x0100000c;
 /** The high byte of cpusubtype holds capability bits (x86_64's LIB64), not the architecture. */
 const CPU_SUBTYPE_MASK = 0xff000000;
 /** fat_arch offsets and sizes are 32 bits; bigger files need the 64-bit header, which xcc does not write. */

@@ -20,6 +20,8 @@ const LC_VERSION_MIN_IPHONEOS = 0x25;
 const LC_VERSION_MIN_TVOS = 0x2f;
 const LC_VERSION_MIN_WATCHOS = 0x30;
 const LC_BUILD_VERSION = 0x32;
+/** CPU_TYPE_ARM64 (<mach/machine.h>): the CPU whose programs macOS refuses to start unsigned. */
+export const CPU_TYPE_ARM64 = 0x0100000c;
 const LC_CODE_SIGNATURE = 0x1d;
 const LC_DYLD_INFO = 0x22;
 /** Bitwise OR makes a signed 32-bit number: each command below is taken back to unsigned, as u32 reads it. */

@@ -1,5 +1,5 @@
 import { compareDottedVersions, inspectBytes } from '../../src/inspect/facts.js';
-import { codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
+import { CPU_TYPE_ARM64, codeSignatureMatches, readMacho } from '../../src/inspect/macho.js';
 
 /**
  * Holding a darwin build that xcc linked (nothing here can run a Mach-O) against what Go's internal
@@ -17,7 +17,6 @@ export const RENAMED_BY_GO: Record<string, string> = {
   '/usr/lib/libSystem.B.dylib __exit': '/usr/lib/libSystem.B.dylib _exit',
 };
 
-const CPU_ARM64 = 0x0100000c;
 const PLATFORM_MACOS = 1;
 
 /**
@@ -44,7 +43,7 @@ export function machoProblems(built: Uint8Array, reference: Uint8Array): string[
   else if (cgo.minOs === null || compareDottedVersions(cgo.minOs, pure.minOs) > 0)
     problems.push(`needs macOS ${cgo.minOs}, where Go's own link needs ${pure.minOs}`);
   if (!cgo.hasMain) problems.push('has no LC_MAIN entry point');
-  if (cgo.cputype === CPU_ARM64 && !codeSignatureMatches(built, cgo))
+  if (cgo.cputype === CPU_TYPE_ARM64 && !codeSignatureMatches(built, cgo))
     problems.push('has no ad-hoc code signature whose page hashes hold');
   return problems;
 }
