@@ -20,8 +20,9 @@ export const MANIFEST = 'toolchain.json';
  * 2: wrapper defaults assigned as single-quoted words (no command substitution through cache paths).
  * 3: the manifest records the env files (a warm toolchain is returned whole).
  * 4: the wrapper directory holds the runner, go_GOOS_GOARCH_exec (tools.exec).
+ * 5: the compiler wrappers mark zig's cache after their first link (first-link.ts).
  */
-export const TOOLCHAIN_FORMAT = 4;
+export const TOOLCHAIN_FORMAT = 5;
 
 /** What a manifest records, beside the xcc version and format that wrote it. */
 export interface ToolchainRecord {

@@ -16,6 +16,7 @@ import {
   minimumMacosTriple,
   sdklessQuirk,
 } from './darwin-sdkless.js';
+import { firstLinkMark } from './first-link.js';
 import { checkMacosSdk, checkSdkForZig, sdkQuirks } from './macos-sdk.js';
 import { MANIFEST, manifestText } from './manifest.js';
 import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
@@ -157,6 +158,8 @@ async function writeWrappers(options: {
     prefix,
     zigCache,
     env: compiler ? sdkEnv : undefined,
+    // .cmd wrappers run zig as their last line and mark nothing (first-link.ts).
+    firstLinkMark: compiler && !windowsHost ? firstLinkMark(zig.version, target) : undefined,
   });
   const specs: Array<[string, WrapperSpec]> = [
     ['cc', spec('cc', ['cc'], fixed, 'cc')],

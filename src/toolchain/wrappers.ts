@@ -26,6 +26,11 @@ export interface WrapperSpec {
   zigCache: string;
   /** Variables the tool always needs (SDKROOT for macOS targets). */
   env?: Record<string, string>;
+  /**
+   * For compilers: the directory, relative to zig's cache, that a successful link makes (first-link.ts:
+   * the first build's notice). Letters, digits, `.`, `_`, `+`, `-` and `/` only.
+   */
+  firstLinkMark?: string;
 }
 
 /** A word for sh: bare when it has no special characters, else single-quoted. */
@@ -98,22 +103,54 @@ export function renderShWrapper(spec: WrapperSpec): string {
   }
   const command = `${[spec.zig, ...spec.subcommand, ...spec.fixed, ...alwaysAdded(spec.quirks)].map(shWord).join(' ')} "$@"`;
   const hints = spec.quirks.filter((quirk) => quirk.action === 'hint');
-  if (hints.length === 0) lines.push(`exec ${command}`);
-  else lines.push(...hintLines(command, hints));
+  const mark = spec.firstLinkMark === undefined ? undefined : markPath(spec.firstLinkMark);
+  if (hints.length === 0 && mark === undefined) lines.push(`exec ${command}`);
+  else lines.push(...childLines(command, hints, mark));
   return `${lines.join('\n')}\n`;
 }
 
+/** `"$ZIG_GLOBAL_CACHE_DIR/<mark>"`, checked to need no quoting of its own. */
+function markPath(mark: string): string {
+  if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/.test(mark)) {
+    throw new XccError(`the first-link mark ${JSON.stringify(mark)} is not a plain relative path`);
+  }
+  return `"$ZIG_GLOBAL_CACHE_DIR/${mark}"`;
+}
+
 /**
- * zig as a child rather than `exec`ed, so that a failure can be explained: a success costs the wrapper one
- * fork and nothing else (zig's output is not touched). Only after a compile error (zig exits 1) is the
- * command run again, preprocessing only (`-E -o /dev/null`: the last `-o` wins, and a missing header is a
- * preprocessor error), with its stderr captured to read the header clang could not find; zig's own
- * error has already been printed. The variables are prefixed: a name the caller exported would reach zig.
+ * zig as a child rather than `exec`ed, so that something can follow it: a success costs the wrapper one
+ * fork and nothing else (zig's output is not touched).
+ * - The first-link mark: once it exists, the wrapper `exec`s as usual (unless hints need the child). A
+ *   successful command with `-o` and none of `-c`, `-S`, `-E` linked, so zig's cache now holds the
+ *   target's C library: the mark is made (`mkdir -p`, errors ignored: a read-only cache just keeps the
+ *   notice).
+ * - Hints: only after a compile error (zig exits 1) is the command run again, preprocessing only (`-E -o
+ *   /dev/null`: the last `-o` wins, and a missing header is a preprocessor error), with its stderr
+ *   captured to read the header clang could not find; zig's own error has already been printed. The
+ *   variables are prefixed: a name the caller exported would reach zig.
  */
+function childLines(command: string, hints: Quirk[], mark: string | undefined): string[] {
+  const lines: string[] = [];
+  if (mark !== undefined && hints.length === 0) lines.push(`[ -d ${mark} ] && exec ${command}`);
+  lines.push(command, 'xcc_status=$?');
+  if (mark !== undefined) {
+    lines.push(
+      'if [ "$xcc_status" = 0 ]; then',
+      '  case " $* " in',
+      '    *" -c "*|*" -S "*|*" -E "*) ;;',
+      `    *" -o "*) mkdir -p ${mark} 2>/dev/null ;;`,
+      '  esac',
+      '  exit 0',
+      'fi',
+    );
+  }
+  if (hints.length === 0) return [...lines, 'exit "$xcc_status"'];
+  return [...lines, ...hintLines(command, hints)];
+}
+
+/** After zig failed: the hint of the header it could not find, if a quirk has one. */
 function hintLines(command: string, hints: Quirk[]): string[] {
   const lines = [
-    command,
-    'xcc_status=$?',
     '[ "$xcc_status" = 1 ] || exit "$xcc_status"',
     `xcc_header=$(${command} -E -o /dev/null 2>&1 >/dev/null)`,
     `case $xcc_header in *"fatal error: '"*"' file not found"*) ;; *) exit 1 ;; esac`,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -306,6 +306,91 @@ describe('a hint quirk: a line after zig fails for a missing header', () => {
     expect(renderCmdWrapper(spec('aarch64-macos-none', 'cc', { quirks: [hint] }))).toContain(
       'rem Not applied on Windows hosts: test-hint',
     );
+  });
+});
+
+describe("the first-link mark: a successful link leaves it in zig's cache", () => {
+  /** A stand-in for zig that logs each run and exits with `status=N` (0 without it). */
+  const fakeZig = write(
+    [
+      '#!/bin/sh',
+      'echo run >> "$ZIG_LOG"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a sh parameter expansion
+      'for arg do case $arg in status=*) exit "${arg#status=}" ;; esac; done',
+    ].join('\n'),
+  );
+  const MARK = 'xcc-linked/0.15.2_riscv64-linux-musl_baseline_rv64';
+
+  /** Runs the wrapper in each shell with a fresh zig cache; what each left behind must agree. */
+  function wrapped(args: string[], options: { marked?: boolean; quirks?: WrapperSpec['quirks'] } = {}) {
+    const wrapper = write(
+      renderShWrapper(
+        spec('riscv64-linux-musl', 'cc', {
+          zig: fakeZig,
+          subcommand: ['cc'],
+          quirks: options.quirks ?? [],
+          firstLinkMark: MARK,
+        }),
+      ),
+    );
+    const results = SHELLS.map(([shell, ...shellArgs]) => {
+      const cache = mkdtempSync(path.join(root, 'zig-cache-'));
+      if (options.marked) mkdirSync(path.join(cache, MARK), { recursive: true });
+      const log = path.join(cache, 'log');
+      const ran = spawnSync(shell as string, [...shellArgs, wrapper, ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ZIG_LOG: log, ZIG_GLOBAL_CACHE_DIR: cache },
+      });
+      return {
+        status: ran.status,
+        stderr: ran.stderr,
+        runs: readFileSync(log, 'utf8').split('\n').length - 1,
+        marked: existsSync(path.join(cache, MARK)),
+      };
+    });
+    expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+    return results[0]!;
+  }
+
+  it('a link that succeeds marks the cache; zig runs once', () => {
+    expect(wrapped(['-o', 'prog', 'a.o', '-lpthread'])).toEqual({
+      status: 0,
+      stderr: '',
+      runs: 1,
+      marked: true,
+    });
+  });
+
+  it("a compile, a preprocess, a query without -o and a failed link leave no mark, with zig's status", () => {
+    expect(wrapped(['-c', 'a.c', '-o', 'a.o'])).toMatchObject({ status: 0, marked: false });
+    expect(wrapped(['-E', '-o', '/dev/null', '-x', 'c', '-'])).toMatchObject({ status: 0, marked: false });
+    expect(wrapped(['-S', 'a.c', '-o', 'a.s'])).toMatchObject({ status: 0, marked: false });
+    expect(wrapped(['--version'])).toMatchObject({ status: 0, marked: false });
+    expect(wrapped(['-o', 'prog', 'a.o', 'status=1'])).toEqual({
+      status: 1,
+      stderr: '',
+      runs: 1,
+      marked: false,
+    });
+    expect(wrapped(['-o', 'prog', 'a.o', 'status=134'])).toMatchObject({ status: 134, marked: false });
+  });
+
+  it("once marked, zig is exec'd as before", () => {
+    const text = renderShWrapper(spec('riscv64-linux-musl', 'cc', { quirks: [], firstLinkMark: MARK }));
+    expect(text).toContain(`[ -d "$ZIG_GLOBAL_CACHE_DIR/${MARK}" ] && exec /usr/bin/printf`);
+    expect(wrapped(['-o', 'prog', 'a.o', 'status=3'], { marked: true })).toEqual({
+      status: 3,
+      stderr: '',
+      runs: 1,
+      marked: true,
+    });
+  });
+
+  it('a mark that is not a plain relative path is refused (it lands in the script unquoted)', () => {
+    for (const mark of ['../x', 'a/../b', 'a b', '$(id)', '/abs', 'a/.hidden'])
+      expect(() => renderShWrapper(spec('riscv64-linux-musl', 'cc', { firstLinkMark: mark }))).toThrow(
+        XccError,
+      );
   });
 });
 
