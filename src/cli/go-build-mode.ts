@@ -81,12 +81,9 @@ export function goBuildMode(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): GoBuildMode | undefined {
-  if (!/^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program))) return undefined;
-  let at = 0;
-  if (args[0] === '-C' || args[0] === '--C') at = 2;
-  else if (/^--?C=/.test(args[0] ?? '')) at = 1;
-  const command = args[at];
-  if (command === undefined || !BUILDING.has(command)) return undefined;
+  const found = goCommand(program, args);
+  if (found === undefined || !BUILDING.has(found.command)) return undefined;
+  const { command, at } = found;
   let mode: string | undefined;
   for (let index = at + 1; index < args.length; index++) {
     const arg = args[index]!;
@@ -107,6 +104,29 @@ export function goBuildMode(
     .filter((value) => value !== undefined)
     .at(-1);
   return fromEnv === undefined ? undefined : { mode: fromEnv, from: 'GOFLAGS' };
+}
+
+/**
+ * The go command `program args` runs (`build` of `go -C dir build`) and its index in `args`; undefined for
+ * any other program (`go1.22.5` from golang.org/dl counts as go) or a go with no command.
+ */
+export function goCommand(
+  program: string,
+  args: readonly string[],
+): { command: string; at: number } | undefined {
+  if (!/^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program))) return undefined;
+  let at = 0;
+  if (args[0] === '-C' || args[0] === '--C') at = 2;
+  else if (/^--?C=/.test(args[0] ?? '')) at = 1;
+  const command = args[at];
+  return command === undefined ? undefined : { command, at };
+}
+
+/** Whether `program args` may link C: a go command that builds (build, install, run, test) or any other program (make, cmake...). */
+export function mayLinkC(program: string, args: readonly string[]): boolean {
+  if (!/^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program))) return true;
+  const found = goCommand(program, args);
+  return found !== undefined && BUILDING.has(found.command);
 }
 
 /**

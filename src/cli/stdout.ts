@@ -19,3 +19,19 @@ export function writeStdout(text: string): void {
     process.stdout.write(bytes.subarray(written));
   }
 }
+
+/**
+ * One line on stderr the same way, for what the warm path says (the first build's notice): no stream
+ * modules for a line. A stderr that would block gets it through `process.stderr`; a closed one, nothing.
+ */
+export function writeStderrLine(line: string): void {
+  const bytes = Buffer.from(`${line}\n`);
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(2, bytes, written);
+  } catch (error) {
+    if (isErrnoCode(error, 'EPIPE')) return;
+    if (!isErrnoCode(error, 'EAGAIN')) throw error;
+    process.stderr.write(bytes.subarray(written));
+  }
+}

@@ -70,6 +70,16 @@ export function addTargetOptions(command: Command): Command {
   return command;
 }
 
+/** The target options given on the command line (`--glibc`, `--goarm`...), by flag. */
+export function givenTargetOptions(options: TargetOptionValues): string[] {
+  const fields = [...Object.keys(libcOptions), ...Object.keys(subArchOptions), 'macosSdk'] as Array<
+    keyof TargetOptionValues
+  >;
+  return fields
+    .filter((field) => options[field] !== undefined && options[field] !== false)
+    .map((field) => `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
+}
+
 /** Turns a target argument and its options into a resolver request; conflicting flags are usage errors. */
 export function targetRequest(
   target: string,

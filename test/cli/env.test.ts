@@ -255,7 +255,10 @@ describe('xcc env and xcc exec', { timeout: 600_000 }, () => {
       ['PIPE', 141],
       ['USR1', 138],
     ] as const) {
-      const ended = await runXcc(['exec', ...TARGET, '--', 'sh', '-c', `kill -${signal} $$`], { env });
+      // --quiet: nothing but the command's own end on stderr (no first build's notice, first-build.test.ts).
+      const ended = await runXcc(['exec', ...TARGET, '--quiet', '--', 'sh', '-c', `kill -${signal} $$`], {
+        env,
+      });
       expect(ended, signal).toEqual({ exitCode: status, stdout: '', stderr: '' });
     }
 

@@ -232,6 +232,7 @@ async function proveModes(row: Row, result: RowResult): Promise<void> {
     }
   }
   result.ranUnder = canRun ? runnerText(row.runner) : null;
+  await expectNoFirstBuildNotice(row, dir);
   if (row.runner.kind === 'none') {
     result.status = reference === undefined ? 'built' : 'linked';
     result.reason = row.runner.reason;
@@ -241,6 +242,20 @@ async function proveModes(row: Row, result: RowResult): Promise<void> {
   } else {
     result.status = 'pass';
   }
+}
+
+/**
+ * After a build, the wrappers have marked zig's cache (src/toolchain/first-link.ts): `xcc env` for the row
+ * no longer says that the first build compiles the C library. (Whether it says so before depends on what
+ * the rows building beside it linked first; test/cli/first-build.test.ts has that in a fresh cache.)
+ */
+async function expectNoFirstBuildNotice(row: Row, cwd: string): Promise<void> {
+  const args = [cliBin, 'env', row.target, ...row.flags, '--format', 'json'];
+  const env = row.go === undefined ? xccEnv : { ...xccEnv, GOTOOLCHAIN: row.go };
+  const result = await exec(process.execPath, args, { cwd, env, timeoutMs: BUILD_TIMEOUT });
+  if (result.exitCode !== 0) throw new Error(failure(result));
+  if (result.stderr.includes('first cgo build'))
+    throw new Error(`after the build, xcc env still says the first build is ahead: ${result.stderr.trim()}`);
 }
 
 interface Program {

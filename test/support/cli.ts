@@ -70,3 +70,11 @@ export function startXcc(
     },
   };
 }
+
+/**
+ * stderr without the line `xcc env`/`xcc exec` print before a target's first build (src/cli/first-build.ts),
+ * for tests whose subject is something else and whose zig cache has never linked for the target.
+ */
+export function withoutFirstBuildNotice(stderr: string): string {
+  return stderr.replace(/^xcc: the first cgo build for .*\n/m, '');
+}

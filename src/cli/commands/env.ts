@@ -15,9 +15,10 @@ import {
 } from '../../toolchain/render.js';
 import { chooseZig, namingZigVersion } from '../../toolchain/zig-choice.js';
 import { zigHostKey } from '../../zig/host.js';
+import { firstBuildNotice } from '../first-build.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
-import { writeStdout } from '../stdout.js';
+import { writeStderrLine, writeStdout } from '../stdout.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
 type EnvFlags = TargetOptionValues & {
@@ -80,13 +81,18 @@ export function registerEnv(cli: CAC): void {
       else if (file !== undefined) await checkWritable('--write', file);
       const reporter = stderrReporter(flags);
       try {
-        const { env, bin } = await projectToolchain({
+        const toolchain = await projectToolchain({
           target: request,
           spec: zigFlag,
           onEvent: reporter.handle,
         });
-        if (format === 'github') return await appendToGithub(env, bin, file);
-        await output(renderEnv(env, format), file);
+        const { env, bin } = toolchain;
+        if (format === 'github') await appendToGithub(env, bin, file);
+        else await output(renderEnv(env, format), file);
+        // Said last, once the environment is out: with `eval "$(xcc env ...)" && go build`, it is the
+        // last xcc output before the wait.
+        const notice = flags.quiet ? undefined : firstBuildNotice(toolchain, request);
+        if (notice !== undefined) writeStderrLine(notice);
       } finally {
         reporter.close();
       }

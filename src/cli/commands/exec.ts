@@ -4,11 +4,14 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import type { CAC, Command } from 'cac';
 import { UsageError } from '../../errors.js';
+import type { TargetRequest } from '../../resolve/index.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
 import type { Toolchain } from '../../toolchain/provision.js';
-import { checkBuildModeForLibc, goBuildMode } from '../go-build-mode.js';
+import { firstBuildNotice } from '../first-build.js';
+import { checkBuildModeForLibc, goBuildMode, mayLinkC } from '../go-build-mode.js';
 import { textValue } from '../option-text.js';
 import { stderrReporter } from '../progress.js';
+import { writeStderrLine } from '../stdout.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
 export type ExecFlags = TargetOptionValues & {
@@ -32,12 +35,15 @@ export function registerExec(cli: CAC): void {
       if (program === undefined) {
         throw new UsageError(`give the command after --, like 'xcc exec ${target} -- go build .'`);
       }
-      const { toolchain, runnerEnv } = await toolchainFor(target, flags);
+      const { toolchain, runnerEnv, request } = await toolchainFor(target, flags);
       // GOFLAGS as go will see it.
       checkBuildModeForLibc(
         goBuildMode(program, args, { ...process.env, ...toolchain.env }),
         toolchain.target,
       );
+      const notice =
+        flags.quiet || !mayLinkC(program, args) ? undefined : firstBuildNotice(toolchain, request);
+      if (notice !== undefined) writeStderrLine(notice);
       await run(program, args, { ...toolchain.env, ...runnerEnv, ...withRunners(toolchain) });
     });
 }
@@ -63,7 +69,7 @@ export function addRunOptions(command: Command): Command {
 export async function toolchainFor(
   target: string,
   flags: ExecFlags,
-): Promise<{ toolchain: Toolchain; runnerEnv: Record<string, string> }> {
+): Promise<{ toolchain: Toolchain; runnerEnv: Record<string, string>; request: TargetRequest }> {
   const request = targetRequest(target, flags);
   const runnerEnv = qemuSysrootEnv(flags);
   const reporter = stderrReporter(flags);
@@ -73,7 +79,7 @@ export async function toolchainFor(
       spec: singleValue('--zig', flags.zig),
       onEvent: reporter.handle,
     });
-    return { toolchain, runnerEnv };
+    return { toolchain, runnerEnv, request };
   } finally {
     reporter.close();
   }

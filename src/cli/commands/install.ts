@@ -6,15 +6,21 @@ import { resolveTarget } from '../../resolve/index.js';
 import { lockMismatch } from '../../toolchain/lockfile.js';
 import type { ProjectConfig } from '../../toolchain/project-config.js';
 import { projectToolchain } from '../../toolchain/project-toolchain.js';
-import { chooseZig, type ZigChoice } from '../../toolchain/zig-choice.js';
+import { chooseZig, namingZigVersion, type ZigChoice } from '../../toolchain/zig-choice.js';
 import { zigHostKey } from '../../zig/host.js';
 import { SOURCE_NAMES } from '../../zig/sources/names.js';
 import { textValue } from '../option-text.js';
 import { prewarmList, prewarmProgress } from '../prewarm.js';
 import { type Reporter, stderrReporter } from '../progress.js';
-import { singleValue } from '../target-options.js';
+import {
+  addTargetOptions,
+  givenTargetOptions,
+  singleValue,
+  type TargetOptionValues,
+  targetRequest,
+} from '../target-options.js';
 
-interface InstallFlags {
+type InstallFlags = TargetOptionValues & {
   source?: string[];
   from?: string[];
   frozen?: boolean;
@@ -23,10 +29,10 @@ interface InstallFlags {
   allowLegacyMinisign?: boolean;
   prewarm?: string[];
   cxx?: boolean;
-}
+};
 
 export function registerInstall(cli: CAC): void {
-  cli
+  const command = cli
     .command(
       'install [version]',
       "Install a Zig for this machine; in a project, also every configured target's toolchain",
@@ -54,6 +60,7 @@ export function registerInstall(cli: CAC): void {
       },
     )
     .option('--cxx', 'With --prewarm: also build libc++, libc++abi and libunwind')
+    // The target options (--glibc=2.28, --goarm...) say which variant of the --prewarm targets to build.
     .option('--quiet', 'No progress output')
     .option('--json', 'Print the result as JSON')
     .example('  xcc install              # the pinned default Zig, or the project config (xcc.json)')
@@ -64,51 +71,61 @@ export function registerInstall(cli: CAC): void {
     .example('  xcc install --from ./zig-x86_64-linux-0.15.2.tar.xz')
     .example('  xcc install --from ./wheels  # where pip download ziglang==0.15.2 --no-deps -d wheels put it')
     .example('  xcc install --prewarm linux/arm64,windows/amd64   # a first go build without minutes of libc')
-    .action(async (version: string | undefined, flags: InstallFlags) => {
-      if (isEnabled(process.env.XCC_SKIP_INSTALL)) {
-        if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
-        return;
-      }
-      const from = singleValue('--from', flags.from);
-      const source = singleValue('--source', flags.source);
-      if (from !== undefined && source !== undefined)
-        throw new UsageError(
-          '--from installs the archive it names and takes no --source; pass one or the other',
-        );
-      const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
-      const choice = chooseZig({ spec: version, host: zigHostKey() });
-      if (flags.frozen) checkFrozen(choice, version);
-      const reporter = stderrReporter(flags);
-      try {
-        const { ensureZig } = await import('../../zig/install.js');
-        const zig = await ensureZig({
-          spec: choice.spec,
-          locked: choice.locked,
-          verifyFiles: flags.frozen === true,
-          sources: parseSources(source, SOURCE_NAMES),
-          from,
-          allowLegacyMinisign: flags.allowLegacyMinisign,
-          onEvent: reporter.handle,
+    .example('  xcc install --prewarm linux/arm64 --glibc=2.28');
+  addTargetOptions(command).action(async (version: string | undefined, flags: InstallFlags) => {
+    if (isEnabled(process.env.XCC_SKIP_INSTALL)) {
+      if (!flags.quiet) process.stderr.write('xcc: XCC_SKIP_INSTALL is set; nothing installed\n');
+      return;
+    }
+    const from = singleValue('--from', flags.from);
+    const source = singleValue('--source', flags.source);
+    if (from !== undefined && source !== undefined)
+      throw new UsageError(
+        '--from installs the archive it names and takes no --source; pass one or the other',
+      );
+    const prewarm = prewarmList(flags.prewarm, flags.cxx === true);
+    const targetOptions = givenTargetOptions(flags);
+    if (prewarm.length === 0 && targetOptions.length > 0)
+      throw new UsageError(
+        `${targetOptions.join(' and ')} ${targetOptions.length > 1 ? 'say' : 'says'} which variant --prewarm builds; add --prewarm <targets>, or drop it`,
+      );
+    const prewarmRequests = prewarm.map((target) => targetRequest(target, flags));
+    const choice = chooseZig({ spec: version, host: zigHostKey() });
+    // Resolved once now so that a bad value (--glibc=banana, a GOARM the target lacks) is a usage error
+    // before a download of minutes, not after it.
+    for (const request of prewarmRequests) resolveTarget(request, { zigVersion: namingZigVersion(choice) });
+    if (flags.frozen) checkFrozen(choice, version);
+    const reporter = stderrReporter(flags);
+    try {
+      const { ensureZig } = await import('../../zig/install.js');
+      const zig = await ensureZig({
+        spec: choice.spec,
+        locked: choice.locked,
+        verifyFiles: flags.frozen === true,
+        sources: parseSources(source, SOURCE_NAMES),
+        from,
+        allowLegacyMinisign: flags.allowLegacyMinisign,
+        onEvent: reporter.handle,
+      });
+      // A version on the command line installs just that Zig; otherwise the project's targets too.
+      const targets =
+        version === undefined && choice.config
+          ? await installTargets(choice.config, zig.version, reporter)
+          : [];
+      if (prewarm.length > 0) {
+        const { provisionAndPrewarm } = await import('../../toolchain/prewarm.js');
+        await provisionAndPrewarm({
+          targets: prewarmRequests,
+          zig,
+          languages: flags.cxx ? ['c', 'c++'] : ['c'],
+          onEvent: prewarmProgress(reporter, flags.quiet === true),
         });
-        // A version on the command line installs just that Zig; otherwise the project's targets too.
-        const targets =
-          version === undefined && choice.config
-            ? await installTargets(choice.config, zig.version, reporter)
-            : [];
-        if (prewarm.length > 0) {
-          const { provisionAndPrewarm } = await import('../../toolchain/prewarm.js');
-          await provisionAndPrewarm({
-            targets: prewarm.map((target) => ({ target })),
-            zig,
-            languages: flags.cxx ? ['c', 'c++'] : ['c'],
-            onEvent: prewarmProgress(reporter, flags.quiet === true),
-          });
-        }
-        report(zig, targets, flags);
-      } finally {
-        reporter.close();
       }
-    });
+      report(zig, targets, flags);
+    } finally {
+      reporter.close();
+    }
+  });
 }
 
 async function installTargets(config: ProjectConfig, zigVersion: string, reporter: Reporter) {
