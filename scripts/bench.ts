@@ -3,7 +3,7 @@
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
  * the table of docs/benchmarks.md (scripts/bench-table.ts).
  *
- *   npm run bench -- [--runs 7] [--only env,exec,execbuild,wrapper,install,pypi,concurrent,gobuild,startup,xz] [--go-target linux/arm64] [--merge]
+ *   npm run bench -- [--runs 7] [--only env,exec,execbuild,wrapper,install,pypi,concurrent,gobuild,sqlite,startup,xz] [--go-target linux/arm64] [--merge]
  *
  * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
  * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
@@ -53,6 +53,7 @@ const CASES: Record<string, (context: Context) => Promise<BenchCase[]>> = {
   pypi: benchPypi,
   concurrent: benchConcurrent,
   gobuild: benchGoBuild,
+  sqlite: benchSqlite,
   startup: benchStartup,
   xz: benchXz,
 };
@@ -461,6 +462,81 @@ async function benchGoBuild(context: Context): Promise<BenchCase[]> {
   ];
 }
 
+/**
+ * The first build of a real C project, per target (issue 17): a program using mattn/go-sqlite3 (the
+ * SQLite amalgamation, 9 MB of C), built with a fresh GOCACHE twice: first with a zig cache that has never
+ * built anything (zig builds the target's C library too: what a new user waits for), then with that cache
+ * warm (the baseline: SQLite alone). The difference is what `xcc install --prewarm` takes off the first
+ * build. One run each: a pair takes minutes per target on two cores.
+ */
+const SQLITE_MODULE = 'github.com/mattn/go-sqlite3@v1.14.53';
+const SQLITE_TARGETS: string[][] = [['linux/arm64'], ['linux/amd64', '--glibc=2.31'], ['windows/amd64']];
+
+async function benchSqlite(context: Context): Promise<BenchCase[]> {
+  const project = await writeSqliteProgram(context);
+  const cases: BenchCase[] = [];
+  for (const [index, target] of SQLITE_TARGETS.entries()) {
+    const zigCache = path.join(context.scratch, `sqlite-zig-cache-${index}`);
+    const env = toolchainEnv(context, zigCache, target);
+    const build = (run: string): Command => ({
+      argv: ['go', 'build', '-o', path.join(context.scratch, 'sqlite.out'), '.'],
+      cwd: project,
+      env: {
+        ...env,
+        GOCACHE: path.join(context.scratch, `sqlite-gocache-${index}-${run}`),
+        GOFLAGS: '-mod=mod',
+      },
+    });
+    log(`go build ${SQLITE_MODULE} for ${target.join(' ')}, cold zig cache (minutes)`);
+    const cold = await measure(build('cold'));
+    log(`cold: ${JSON.stringify(cold)}; again with the zig cache warm`);
+    const warm = await measure(build('warm'));
+    cases.push({
+      id: `sqlite-cold-${target.join('-').replace(/[^a-z0-9.]+/g, '-')}`,
+      title: `first go build of ${SQLITE_MODULE} for ${target.join(' ')}, cold zig cache`,
+      baseline: { name: 'go build, zig cache warm', ...summarize([warm]) },
+      subject: { name: 'go build, zig cache cold', ...summarize([cold]) },
+    });
+  }
+  return cases;
+}
+
+/** A main package that opens an in-memory SQLite database: links all of SQLite and the C library. */
+async function writeSqliteProgram(context: Context): Promise<string> {
+  const project = path.join(context.scratch, 'sqlite-program');
+  await mkdir(project, { recursive: true });
+  await writeFile(path.join(project, 'go.mod'), 'module example.com/sqlitebench\n\ngo 1.22\n');
+  await writeFile(
+    path.join(project, 'main.go'),
+    [
+      'package main',
+      '',
+      'import (',
+      '\t"database/sql"',
+      '\t"fmt"',
+      '',
+      '\t_ "github.com/mattn/go-sqlite3"',
+      ')',
+      '',
+      'func main() {',
+      '\tdb, err := sql.Open("sqlite3", ":memory:")',
+      '\tif err != nil {',
+      '\t\tpanic(err)',
+      '\t}',
+      '\tvar version string',
+      '\tif err := db.QueryRow("select sqlite_version()").Scan(&version); err != nil {',
+      '\t\tpanic(err)',
+      '\t}',
+      '\tfmt.Println(version)',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  // Through the Go module proxy, before anything is timed.
+  execFileSync('go', ['get', SQLITE_MODULE], { cwd: project, stdio: 'inherit' });
+  return project;
+}
+
 /** A Go module in the scratch directory whose main package calls C: the smallest program cgo links. */
 async function writeCgoHello(context: Context): Promise<string> {
   const project = path.join(context.scratch, 'cgo-hello');
@@ -473,8 +549,12 @@ async function writeCgoHello(context: Context): Promise<string> {
   return project;
 }
 
-function toolchainEnv(context: Context, zigCache: string): Record<string, string> {
-  const out = execFileSync(process.execPath, [cli, 'env', context.goTarget, '--format', 'json', '--quiet'], {
+function toolchainEnv(
+  context: Context,
+  zigCache: string,
+  target: string[] = [context.goTarget],
+): Record<string, string> {
+  const out = execFileSync(process.execPath, [cli, 'env', ...target, '--format', 'json', '--quiet'], {
     env: { ...process.env, ...mirrorEnv(context, context.warmHome), XCC_ZIG_CACHE_DIR: zigCache },
     encoding: 'utf8',
   });
