@@ -1,10 +1,18 @@
 import { UsageError } from '../errors.js';
 import { xccHome } from '../home.js';
-import type { TargetRequest } from '../resolve/index.js';
-import { type Dispatcher, dispatchEntry, writeDispatcher } from '../toolchain/dispatch.js';
+import { resolveTarget, type TargetRequest } from '../resolve/index.js';
+import {
+  checkDistinct,
+  type Dispatcher,
+  dispatchEntry,
+  dispatchKey,
+  writeDispatcher,
+} from '../toolchain/dispatch.js';
 import { hostCompilers, type SetupValues } from '../toolchain/go-env.js';
 import { findProjectConfig } from '../toolchain/project-config.js';
 import { projectToolchain } from '../toolchain/project-toolchain.js';
+import { chooseZig, namingZigVersion } from '../toolchain/zig-choice.js';
+import { zigHostKey } from '../zig/host.js';
 import type { Reporter } from './progress.js';
 import { targetRequest } from './target-options.js';
 
@@ -22,6 +30,9 @@ export async function provisionDispatcher(options: {
   previous?: SetupValues;
 }): Promise<Dispatcher> {
   const requests = targetRequests(options.targets, options.command);
+  // Bad targets, and targets one CC cannot tell apart, are refused before anything is downloaded.
+  const zigVersion = namingZigVersion(chooseZig({ spec: options.zig, host: zigHostKey() }));
+  checkDistinct(requests.map((request) => dispatchKey(resolveTarget(request, { zigVersion }))));
   const home = xccHome();
   // Go first: without it there is nothing to dispatch for, and that is found in a moment.
   const host = await hostCompilers({ env: process.env, home, previous: options.previous });

@@ -169,8 +169,8 @@ function candidateSpellings(variable: string): string[] {
   return Object.keys(data[variable as keyof typeof data].values);
 }
 
-/** A provisioned target as the dispatcher needs it. */
-export function dispatchEntry(target: Target, tools: Record<string, string>): DispatchEntry {
+/** A target as the dispatcher tells it apart from the others. */
+export function dispatchKey(target: Target): Omit<DispatchEntry, 'tools'> {
   return {
     id: target.id,
     goos: target.goos,
@@ -179,15 +179,19 @@ export function dispatchEntry(target: Target, tools: Record<string, string>): Di
       target.subArch === null
         ? null
         : { variable: target.subArch.variable, spellings: subArchSpellings(target) },
-    tools: { cc: tools.cc!, 'c++': tools['c++']! },
   };
+}
+
+/** A provisioned target as the dispatcher needs it. */
+export function dispatchEntry(target: Target, tools: Record<string, string>): DispatchEntry {
+  return { ...dispatchKey(target), tools: { cc: tools.cc!, 'c++': tools['c++']! } };
 }
 
 /**
  * Two targets that the GO* variables cannot tell apart (linux/amd64 with musl and with glibc) cannot share
  * one CC: refused, with the fix.
  */
-export function checkDistinct(entries: DispatchEntry[]): void {
+export function checkDistinct(entries: Array<Omit<DispatchEntry, 'tools'>>): void {
   const seen = new Map<string, string>();
   for (const entry of entries) {
     for (const spelling of entry.subArch?.spellings ?? ['']) {
