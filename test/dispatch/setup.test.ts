@@ -118,6 +118,38 @@ describe('xcc setup', () => {
     LONG,
   );
 
+  it(
+    'limit: a musl program whose only cgo is the standard library links only externally, which go env -w cannot ask for',
+    async () => {
+      writeFileSync(goenv, '');
+      expect((await runXcc(['setup', 'linux/arm64', '--quiet'], { env })).exitCode).toBe(0);
+      const net = path.join(scratch, 'net');
+      cpSync(path.join(projectRoot, 'examples', 'hello'), net, { recursive: true });
+      rmSync(path.join(net, 'main.go'));
+      writeFileSync(
+        path.join(net, 'main.go'),
+        'package main\n\nimport (\n\t"fmt"\n\t"net"\n\t"os/user"\n)\n\nfunc main() {\n\t_, err := user.Current()\n\tfmt.Println(net.ParseIP("::1"), err)\n}\n',
+      );
+      const arm64 = { GOOS: 'linux', GOARCH: 'arm64' };
+      const out = path.join(scratch, 'net-arm64');
+      // Go's internal linker cannot resolve musl's symbols (the musl-external-link quirk); xcc env sets
+      // GO_EXTLINK_ENABLED=1, which reaches the linker only from the environment: go env -w takes it and
+      // cmd/go does not pass it on.
+      expect(go(['build', '-o', out, '.'], arm64, net).stderr).toContain('relocation target');
+      expect(go(['env', '-w', 'GO_EXTLINK_ENABLED=1']).status).toBe(0);
+      expect(go(['build', '-o', out, '.'], arm64, net).stderr).toContain('relocation target');
+      expect(go(['env', '-u', 'GO_EXTLINK_ENABLED']).status).toBe(0);
+      expect(go(['build', '-o', out, '.'], { ...arm64, GO_EXTLINK_ENABLED: '1' }, net).stderr).toBe('');
+      expect(elfMachine(out)).toBe(183);
+      rmSync(out);
+      expect(go(['build', '-ldflags=-linkmode=external', '-o', out, '.'], arm64, net).stderr).toBe('');
+      expect(elfMachine(out)).toBe(183);
+      expect((await runXcc(['setup', '--undo', '--quiet'], { env })).exitCode).toBe(0);
+      expect(readFileSync(goenv, 'utf8')).toBe('');
+    },
+    LONG,
+  );
+
   it('--undo leaves a variable the user changed since, and says so; a CC exported in the shell is named', async () => {
     writeFileSync(goenv, '');
     const setup = await runXcc(['setup', 'windows/amd64'], { env: { ...env, CC: 'clang' } });
