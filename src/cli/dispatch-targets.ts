@@ -29,6 +29,11 @@ export async function provisionDispatcher(options: {
   /** xcc setup: what the go env file held before it, whose CC the host keeps. */
   previous?: SetupValues;
 }): Promise<Dispatcher> {
+  if (process.platform === 'win32') {
+    throw new UsageError(
+      `${options.command} writes a sh script, which Go cannot run as CC on Windows; use 'xcc env' or 'xcc exec' per target`,
+    );
+  }
   const requests = targetRequests(options.targets, options.command);
   // Bad targets, and targets one CC cannot tell apart, are refused before anything is downloaded.
   const zigVersion = namingZigVersion(chooseZig({ spec: options.zig, host: zigHostKey() }));
