@@ -7,7 +7,7 @@ import base from './vitest.config.js';
  * per file. Together with the tests tagged `fast` (one real install from a loopback mirror, and the warm
  * `xcc env` and `xcc exec`, from files that install many times) it takes a few minutes on two cores.
  *
- * Left out: test/e2e, test/inspect, test/doctor and test/toolchain's quirks and prewarm (they build
+ * Left out: test/e2e, test/dispatch (cgo builds and GoReleaser), test/inspect, test/doctor and test/toolchain's quirks and prewarm (they build
  * programs and libcs); test/reliability and test/infra (hundreds of installs and attacks, and the test
  * support itself); xz-wasm and install-manifest (the decoder and the files record on large inputs: the
  * tagged install covers both on the real Zig); credentials (four installs).
@@ -19,7 +19,7 @@ export default defineConfig({
     include: [
       'test/resolve/*.test.ts',
       'test/zig/*.test.ts',
-      'test/toolchain/{cached,macos-sdk,render,project-config,lockfile,wrappers}.test.ts',
+      'test/toolchain/{cached,macos-sdk,render,project-config,lockfile,wrappers,dispatch}.test.ts',
       'test/cli/*.test.ts',
       'test/library/*.test.ts',
       'test/home/*.test.ts',

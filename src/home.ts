@@ -76,6 +76,10 @@ export interface CacheLayout {
   darwinStubs: string;
   /** The private Wine prefix the runners of Windows targets make on their first run (src/run/). */
   wine: string;
+  /** One CC for several targets (`xcc dispatch`, `xcc setup`): `<root>/dispatch/<hash>/cc` and `c++`. */
+  dispatch: string;
+  /** What `xcc setup` changed in each go env file, so that `xcc setup --undo` puts it back. */
+  setup: string;
 }
 
 export function cacheLayout(home: string = xccHome()): CacheLayout {
@@ -90,5 +94,7 @@ export function cacheLayout(home: string = xccHome()): CacheLayout {
     zigCache: path.join(root, 'zig-cache'),
     darwinStubs: path.join(root, 'darwin-stubs'),
     wine: path.join(root, 'wine'),
+    dispatch: path.join(root, 'dispatch'),
+    setup: path.join(root, 'setup'),
   };
 }

@@ -28,7 +28,7 @@ import { startZigMirror, zigIndex } from '../support/zig-mirror.js';
 recordCategory(
   'bad-input',
   'Bad input',
-  'Every command (env, exec, install, lock, ls, prune, cache, inspect, lipo, doctor, targets) with an empty cache and with a warm one: unknown commands and options, malformed versions and specs, bad targets and sub-architectures, a missing or fake macOS SDK, programs exec cannot start, env --write and --format github targets, broken project files and locks, bad --source, --from and --prewarm, prune/cache/inspect/lipo misuse, and bad settings (XCC_ZIG_MIRROR, XCC_ZIG_INDEX, XCC_ZIG_PUBKEY, XCC_PYPI_INDEX_URL, pip config, XCC_HOME, XCC_ZIG, XCC_HTTP_TIMEOUT, proxies, CA files, offline): exit 2 or 1 with exactly one line naming the fix, no stack trace, nothing half-written in the cache.',
+  'Every command (env, exec, install, lock, ls, prune, cache, inspect, lipo, doctor, targets, dispatch, setup) with an empty cache and with a warm one: unknown commands and options, malformed versions and specs, bad targets and sub-architectures, a missing or fake macOS SDK, programs exec cannot start, env --write and --format github targets, broken project files and locks, bad --source, --from and --prewarm, prune/cache/inspect/lipo misuse, and bad settings (XCC_ZIG_MIRROR, XCC_ZIG_INDEX, XCC_ZIG_PUBKEY, XCC_PYPI_INDEX_URL, pip config, XCC_HOME, XCC_ZIG, XCC_HTTP_TIMEOUT, proxies, CA files, offline): exit 2 or 1 with exactly one line naming the fix, no stack trace, nothing half-written in the cache.',
 );
 
 /** Paths and servers the rows refer to, made once. */
@@ -1099,6 +1099,61 @@ const PROJECT: BadInput[] = [
   },
 ];
 
+const DISPATCH: BadInput[] = [
+  {
+    name: 'dispatch with no target outside a project',
+    args: ['dispatch'],
+    exit: 2,
+    stderr:
+      /^name the targets, like 'xcc dispatch linux\/arm64 windows\/amd64', or list them in xcc\.json \("targets"\)$/,
+  },
+  {
+    name: 'dispatch of an unknown target',
+    args: ['dispatch', 'linux/arm64', 'linux/bogus'],
+    exit: 2,
+    stderr: /^unknown GOARCH 'bogus' in 'linux\/bogus'/,
+  },
+  {
+    name: 'dispatch of two targets one CC cannot tell apart',
+    args: ['dispatch'],
+    project: { 'xcc.json': '{"targets": ["linux/amd64", {"target": "linux/amd64", "glibc": "2.28"}]}\n' },
+    exit: 2,
+    stderr:
+      /^linux-amd64-musl and linux-amd64-glibc2\.28 are both linux\/amd64 with the same GOAMD64: .*; keep one of them/,
+  },
+  {
+    name: 'dispatch --dir with --format',
+    args: ['dispatch', '--dir', '--format', 'sh', 'linux/arm64'],
+    exit: 2,
+    stderr: /^--dir prints a directory, not an environment; drop --format$/,
+  },
+  {
+    name: 'dispatch --format github',
+    args: ['dispatch', '--format', 'github', 'linux/arm64'],
+    exit: 2,
+    stderr: /^--format github is for 'xcc env'/,
+  },
+  {
+    name: 'dispatch --write to a directory',
+    args: (f) => ['dispatch', '--write', f.dir, 'linux/arm64'],
+    exit: 2,
+    stderr: /^--write .* is a directory; name a file to write/,
+  },
+  {
+    name: 'setup --undo with a target',
+    args: ['setup', '--undo', 'linux/arm64'],
+    exit: 2,
+    stderr: /^--undo takes no targets; run 'xcc setup --undo'$/,
+  },
+  {
+    name: 'setup with go env -w turned off (GOENV=off)',
+    args: ['setup', 'linux/arm64'],
+    env: () => ({ GOENV: 'off' }),
+    exit: 2,
+    stderr: /^go env -w cannot write here \(GOENV=off: go has no env file\)/,
+  },
+];
+
 /** A minisign signature line (74 bytes), a plausible thing to paste where the key goes. */
 const SIGNATURE_LINE = Buffer.concat([Buffer.from('ED'), Buffer.alloc(72, 7)]).toString('base64');
 
@@ -1117,6 +1172,7 @@ const GROUPS: Record<string, BadInput[]> = {
   'env --write': WRITES,
   exec: EXEC,
   project: PROJECT,
+  'dispatch/setup': DISPATCH,
 };
 
 const CACHES: CacheKind[] = ['empty', 'warm'];

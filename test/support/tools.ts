@@ -37,6 +37,8 @@ const INSTALL: Record<string, string> = {
   gcc: 'apt-get install gcc libc6-dev',
   git: 'apt-get install git',
   go: 'install Go (https://go.dev/dl) and put its bin on PATH',
+  goreleaser:
+    'GOBIN=DIR go install github.com/goreleaser/goreleaser/v2@v2.17.0 and put DIR on PATH (.ci/run does)',
   'llvm-lipo': 'apt-get install llvm',
   'llvm-objdump': 'apt-get install llvm',
   'llvm-readobj': 'apt-get install llvm',

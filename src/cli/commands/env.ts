@@ -99,7 +99,8 @@ export function registerEnv(cli: CAC): void {
     });
 }
 
-async function output(text: string, file: string | undefined): Promise<void> {
+/** Prints `text`, or writes it to the file the user named (`--write`), with one line when that cannot be. */
+export async function output(text: string, file: string | undefined): Promise<void> {
   if (file === undefined) return writeStdout(text);
   await checkWritable('--write', file);
   await writeFileAtomic(file, text).catch((error: unknown) => {
@@ -118,7 +119,7 @@ async function appendTo(file: string, text: string): Promise<void> {
  * (missing ones are created): anything else is the user's to fix (exit 2), said in one line. `setting` names where the
  * path came from, as the user wrote it.
  */
-async function checkWritable(setting: string, file: string): Promise<void> {
+export async function checkWritable(setting: string, file: string): Promise<void> {
   const shown = setting.startsWith('--') ? `${setting} ${file}` : `${setting}=${file}`;
   if ((await stat(file).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`${shown} is a directory; name a file to write, like ${path.join(file, 'xcc.env')}`);

@@ -12,6 +12,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   env: async () => (await import('./env.js')).registerEnv,
   exec: async () => (await import('./exec.js')).registerExec,
   run: async () => (await import('./run.js')).registerRun,
+  dispatch: async () => (await import('./dispatch.js')).registerDispatch,
+  setup: async () => (await import('./setup.js')).registerSetup,
   install: async () => (await import('./install.js')).registerInstall,
   verify: async () => (await import('./verify.js')).registerVerify,
   lock: async () => (await import('./lock.js')).registerLock,
