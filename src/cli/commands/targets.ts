@@ -96,7 +96,7 @@ async function printMatrix(named: string[], formatText: string, options: Targets
   ]);
   const choice = chooseZig({ spec: singleValue('--zig', options.zig), host: zigHostKey() });
   const requests =
-    named.length > 0 ? parseTargetSpecs(named.join(' '), 'xcc targets') : (choice.config?.targets ?? []);
+    named.length > 0 ? parseTargetSpecs(named.join(' '), '--matrix targets') : (choice.config?.targets ?? []);
   if (requests.length === 0)
     throw new UsageError(
       choice.config === undefined
