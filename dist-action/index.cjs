@@ -42653,7 +42653,7 @@ init_errors();
 init_render();
 /**
 * The few parts of the GitHub Actions runner's protocol the Action uses, written here rather than taken
-* from @actions/core (a dependency for a dozen lines): inputs from the environment, step outputs in
+* from @actions/core (a dependency for a few dozen lines): inputs from the environment, step outputs in
 * `$GITHUB_OUTPUT`, and workflow commands (`::group::`, `::error::`) on stdout.
 */
 /**

@@ -893,7 +893,8 @@ const TARGETS: BadInput[] = [
     name: 'targets --matrix with a shell separator in a target',
     args: ['targets', '--matrix', 'gitlab', 'linux/arm64;touch x'],
     exit: 2,
-    stderr: /^--matrix targets: 'linux\/arm64;touch' contains ';'; targets are written like linux\/amd64 --glibc=2\.28/,
+    stderr:
+      /^--matrix targets: 'linux\/arm64;touch' contains ';'; targets are written like linux\/amd64 --glibc=2\.28/,
   },
   {
     name: 'targets --shards without --matrix',
@@ -905,7 +906,8 @@ const TARGETS: BadInput[] = [
     name: 'targets with two targets',
     args: ['targets', 'linux/arm64', 'linux/amd64'],
     exit: 2,
-    stderr: /^one target at a time \(got linux\/arm64, linux\/amd64\); run 'xcc targets linux\/arm64', or list several with --matrix$/,
+    stderr:
+      /^one target at a time \(got linux\/arm64, linux\/amd64\); run 'xcc targets linux\/arm64', or list several with --matrix$/,
   },
   {
     name: 'targets with GOARM for arm64',
