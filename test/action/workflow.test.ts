@@ -42,12 +42,12 @@ describe('the README workflow', () => {
     expect(Object.keys(jobs)).toEqual(['targets', 'build', 'release']);
     const matrixStep = jobs.targets!.steps.find((step) => step.id === 'matrix')!;
     expect(matrixStep.run).toContain('npx xcc targets --matrix github --shards 3');
-    expect(jobs.targets!.outputs).toEqual({ matrix: '${{ steps.matrix.outputs.matrix }}' });
-    expect(jobs.build!.strategy!.matrix).toBe('${{ fromJSON(needs.targets.outputs.matrix) }}');
+    expect(jobs.targets!.outputs).toEqual({ matrix: `\${{ steps.matrix.outputs.matrix }}` });
+    expect(jobs.build!.strategy!.matrix).toBe(`\${{ fromJSON(needs.targets.outputs.matrix) }}`);
     const action = jobs.build!.steps.findIndex((step) => step.uses?.endsWith('/xcc@v0'));
     expect(action).toBeGreaterThanOrEqual(0);
     const build = jobs.build!.steps.findIndex((step) =>
-      step.run?.includes('xcc build --shard ${{ matrix.shard }}'),
+      step.run?.includes(`xcc build --shard \${{ matrix.shard }}`),
     );
     expect(build).toBeGreaterThan(action);
     expect(jobs.release!.steps.at(-1)!.run).toBe('npx xcc checksums dist/*');
