@@ -11,7 +11,7 @@ import { runAsync } from '../support/builds.js';
 import { parseGithubEnv } from '../support/env-readers.js';
 import { projectRoot } from '../support/paths.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
-import { testZigBuildCache } from '../support/test-zig.js';
+import { testCacheDir, testZigBuildCache } from '../support/test-zig.js';
 import { mustRun } from '../support/toolchains.js';
 import { needCommand } from '../support/tools.js';
 import { needYaml, parseYaml } from '../support/yaml.js';
@@ -27,18 +27,23 @@ import { startZigSources, type ZigSources } from '../support/zig-mirror.js';
 
 let sources: ZigSources | undefined;
 let root: string;
-/** One tool cache for the file, as on a self-hosted runner: the Zig is installed once. */
-let toolCache: string;
+/**
+ * One tool cache for the file, as on a self-hosted runner: the Zig is installed once. Emptied at every run,
+ * so the Zig comes through the mirror each time, but at a fixed path (as test/e2e's home), so that zig's
+ * build cache (keyed on the Zig's lib directory) and GOCACHE (keyed on $CC's path) stay warm across runs.
+ */
+const toolCache = path.join(testCacheDir(), 'action', "tool cache it's $HOME");
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "xcc action it's $HOME-"));
-  toolCache = path.join(root, 'tool cache');
+  await rm(toolCache, { recursive: true, force: true });
   const zig = providedTestZig();
   if (zig) sources = await startZigSources(zig, testZigBuildCache());
 });
 afterAll(async () => {
   await sources?.close();
   await rm(root, { recursive: true, force: true });
+  await rm(toolCache, { recursive: true, force: true });
 });
 
 function actionYml(): ActionYml {
@@ -78,7 +83,7 @@ async function runAction(inputs: Record<string, string>, env: NodeJS.ProcessEnv,
   });
 }
 
-describe('action.yml', () => {
+describe('action.yml', { tags: ['fast'] }, () => {
   it('declares the inputs the entry reads, passed under the names GitHub gives a JavaScript action', (context) => {
     needYaml(context);
     const action = actionYml();
@@ -215,7 +220,7 @@ describe('the xcc Action in a job', { timeout: 900_000 }, () => {
   });
 });
 
-describe('the xcc Action refuses bad input with one ::error:: line', () => {
+describe('the xcc Action refuses bad input with one ::error:: line', { tags: ['fast'] }, () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     [
       'a command substitution after a newline',
