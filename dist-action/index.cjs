@@ -42830,10 +42830,10 @@ async function setupStep(plan, env) {
 	});
 }
 /** dist-action/index.cjs runs on the `node` on the runner's PATH; xcc needs what package.json's engines says. */
-function checkNode() {
-	const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+function checkNode(version = process.versions.node) {
+	const [major = 0, minor = 0] = version.split(".").map(Number);
 	if (major === 20 && minor >= 19 || major === 22 && minor >= 12 || major > 22) return;
-	throw new XccError(`xcc needs Node.js 20.19+ or 22.12+ as 'node' on PATH, found ${process.version}; add actions/setup-node before this step`);
+	throw new XccError(`xcc needs Node.js 20.19+ or 22.12+ as 'node' on PATH, found v${version}; add actions/setup-node before this step`);
 }
 /** The library's option names as this Action's user writes them (XccError.option). */
 const OPTION_SPELLINGS = { macosSdk: "--macos-sdk (in the targets input)" };
@@ -42848,4 +42848,5 @@ function report(error, env) {
 }
 exports.PLAN_OUTPUTS = PLAN_OUTPUTS;
 exports.SETUP_OUTPUTS = SETUP_OUTPUTS;
+exports.checkNode = checkNode;
 exports.run = run;

@@ -92,11 +92,11 @@ async function setupStep(plan: ActionPlan, env: Env): Promise<void> {
 }
 
 /** dist-action/index.cjs runs on the `node` on the runner's PATH; xcc needs what package.json's engines says. */
-function checkNode(): void {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+export function checkNode(version: string = process.versions.node): void {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
   if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22) return;
   throw new XccError(
-    `xcc needs Node.js 20.19+ or 22.12+ as 'node' on PATH, found ${process.version}; add actions/setup-node before this step`,
+    `xcc needs Node.js 20.19+ or 22.12+ as 'node' on PATH, found v${version}; add actions/setup-node before this step`,
   );
 }
 

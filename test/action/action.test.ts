@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_OUTPUTS, SETUP_OUTPUTS } from '../../src/action/main.js';
+import { checkNode, PLAN_OUTPUTS, SETUP_OUTPUTS } from '../../src/action/main.js';
 import { ACTION_INPUTS } from '../../src/action/plan.js';
 import { inputEnvName } from '../../src/action/runner.js';
 import { type ActionYml, type RunnerDirs, runCompositeAction } from '../support/actions-runner.js';
@@ -259,6 +259,15 @@ describe('the xcc Action refuses bad input with one ::error:: line', { tags: ['f
       expect(ran.steps.slice(1).map((step) => step.outcome)).toEqual(['skipped', 'skipped']);
     });
   }
+
+  it("refuses a runner's node older than package.json's engines, naming actions/setup-node", () => {
+    for (const version of ['18.20.4', '20.18.3', '21.7.3', '22.11.0'])
+      expect(() => checkNode(version)).toThrow(
+        `xcc needs Node.js 20.19+ or 22.12+ as 'node' on PATH, found v${version}; add actions/setup-node before this step`,
+      );
+    for (const version of ['20.19.0', '22.12.0', '24.11.1', process.versions.node])
+      expect(() => checkNode(version)).not.toThrow();
+  });
 
   it('outside a job (no GITHUB_ENV), says so before downloading anything', async () => {
     const bundle = path.join(projectRoot, 'dist-action', 'index.cjs');
