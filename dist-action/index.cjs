@@ -42710,10 +42710,17 @@ init_home();
 init_resolve();
 init_zig_choice();
 init_host();
+init_releases();
 function actionPlan(env) {
 	const cwd = node_path.default.resolve(readInput(env, "working-directory") || ".");
 	if (!(0, node_fs.statSync)(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`input 'working-directory': ${cwd} is not a directory; name the project's directory`);
 	const spec = readInput(env, "zig-version") || void 0;
+	try {
+		parseVersionSpec(spec);
+	} catch (error) {
+		if (error instanceof UsageError) throw new UsageError(`input 'zig-version': ${error.message}`);
+		throw error;
+	}
 	const cache = readBooleanInput(env, "cache", true);
 	const choice = chooseZig({
 		spec,

@@ -7,6 +7,7 @@ import { type Env, xccHome } from '../home.js';
 import { resolveTarget, type TargetRequest } from '../resolve/index.js';
 import { chooseZig, exactZigVersion, namingZigVersion, type ZigChoice } from '../toolchain/zig-choice.js';
 import { zigHostKey } from '../zig/host.js';
+import { parseVersionSpec } from '../zig/releases/releases.js';
 import { readBooleanInput, readInput } from './runner.js';
 
 /**
@@ -44,6 +45,13 @@ export function actionPlan(env: Env): ActionPlan {
       `input 'working-directory': ${cwd} is not a directory; name the project's directory`,
     );
   const spec = readInput(env, 'zig-version') || undefined;
+  // Checked here, before the cache step: the installer would refuse it only in the setup step.
+  try {
+    parseVersionSpec(spec);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`input 'zig-version': ${error.message}`);
+    throw error;
+  }
   const cache = readBooleanInput(env, 'cache', true);
   const choice = chooseZig({ spec, cwd, host: zigHostKey(), env });
   const given = parseTargetSpecs(readInput(env, 'targets'), "input 'targets'");

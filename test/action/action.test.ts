@@ -241,6 +241,11 @@ describe('the xcc Action refuses bad input with one ::error:: line', { tags: ['f
       /input 'cache' must be true or false, got 'yes'/,
     ],
     ['no targets and no project', {}, /no targets: set the input 'targets'/],
+    [
+      'a zig-version with a command after a newline',
+      { targets: 'linux/arm64', 'zig-version': '0.15.2\n$(touch pwned)' },
+      /^::error::xcc: input 'zig-version': invalid Zig version spec "0\.15\.2%0A\$\(touch pwned\)"/,
+    ],
   ];
   for (const [what, inputs, message] of cases) {
     it(what, async (context) => {
