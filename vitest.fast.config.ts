@@ -7,6 +7,8 @@ import base from './vitest.config.js';
  * per file. Together with the tests tagged `fast` (one real install from a loopback mirror, and the warm
  * `xcc env` and `xcc exec`, from files that install many times) it takes a few minutes on two cores.
  *
+ * The Action runs on whatever `node` the runner has, so its bundle and workflows are here, and its
+ * action.yml checks and refusals are tagged `fast` (test/action/action.test.ts installs and builds).
  * Left out: test/e2e, test/dispatch (cgo builds and GoReleaser), test/inspect, test/doctor and test/toolchain's quirks and prewarm (they build
  * programs and libcs); test/reliability and test/infra (hundreds of installs and attacks, and the test
  * support itself); xz-wasm and install-manifest (the decoder and the files record on large inputs: the
@@ -23,6 +25,7 @@ export default defineConfig({
       'test/cli/*.test.ts',
       'test/library/*.test.ts',
       'test/home/*.test.ts',
+      'test/action/{bundle,workflow}.test.ts',
     ],
     exclude: [
       ...(base.test?.exclude ?? []),

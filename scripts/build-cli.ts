@@ -18,7 +18,16 @@
  * unbundled ES modules. rolldown is the bundler vitest already installs (package.json pins that version);
  * rollup would chunk as well, but this registry lacks most platform packages of its current release.
  *
- *   npx tsx scripts/build-cli.ts       (npm run build runs it after tsc)
+ *
+ * With `--action [DIR]` it bundles the GitHub Action's entry (src/action/main.ts) instead: one CommonJS
+ * file, dist-action/index.cjs, with every package inlined, since an action runs from a checkout of this
+ * repository at a tag, where nothing is installed. That file is committed (users run the action straight
+ * from the repository); test/action/bundle.test.ts rebuilds it into a temporary DIR and fails when the
+ * committed one differs. It sits one level below the root, like dist/, so src/package-files.ts finds
+ * toolchains/ and package.json beside it.
+ *
+ *   npx tsx scripts/build-cli.ts                     (npm run build runs it after tsc)
+ *   npx tsx scripts/build-cli.ts --action            (npm run build:action: rewrites dist-action/index.cjs)
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'rolldown';
@@ -28,6 +37,22 @@ const dist = new URL('dist/', root);
 const { dependencies } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
   dependencies: Record<string, string>;
 };
+
+const action = process.argv.indexOf('--action');
+if (action >= 0) {
+  await buildAction(process.argv[action + 1] ?? 'dist-action');
+  process.exit(0);
+}
+
+async function buildAction(dir: string): Promise<void> {
+  await build({
+    input: 'src/action/main.ts',
+    platform: 'node',
+    external: [/^node:/],
+    logLevel: 'warn',
+    output: { format: 'cjs', file: `${dir}/index.cjs`, codeSplitting: false },
+  });
+}
 
 // Remove the previous build's chunks, so that none is left stale.
 for (const file of readdirSync(dist)) {

@@ -75,6 +75,21 @@ export function renderUnset(names: readonly string[], format: EnvFormat): string
   }
 }
 
+/**
+ * A step's outputs as GitHub Actions reads them from `$GITHUB_OUTPUT`: the same `NAME<<DELIMITER` form as
+ * `$GITHUB_ENV`. Output names are ours (the Action's `action.yml`), and may hold `-`.
+ */
+export function renderGithubOutputs(
+  outputs: Readonly<Record<string, string>>,
+  random: () => string = randomDelimiter,
+): string {
+  const entries = Object.entries(outputs);
+  for (const [name] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw new Error(`invalid output name ${name}`);
+  }
+  return entries.map(([name, value]) => githubEnvEntry(name, value, random)).join('');
+}
+
 /** `$GITHUB_PATH` takes one directory a line. */
 export function renderGithubPath(dirs: readonly string[]): string {
   for (const dir of dirs) {

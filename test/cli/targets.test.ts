@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseTargetSpecs } from '../../src/cli/target-spec.js';
 import { cliBin } from '../support/paths.js';
+import { needYaml, parseYaml } from '../support/yaml.js';
 
-function xcc(args: string[], env: Record<string, string> = {}) {
+function xcc(args: string[], env: Record<string, string> = {}, cwd?: string) {
   const result = spawnSync(process.execPath, [cliBin, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    cwd,
   });
   return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -205,7 +211,7 @@ describe('xcc targets: usage errors are one line on stderr with exit code 2', ()
     ],
     [
       ['targets', 'linux/amd64', 'linux/arm64'],
-      "xcc: unused args: 'linux/arm64'; run 'xcc --help' for usage",
+      "xcc: one target at a time (got linux/amd64, linux/arm64); run 'xcc targets linux/amd64', or list several with --matrix",
     ],
   ])('%j', (args, message) => {
     expect(xcc(args)).toEqual({ exitCode: 2, stdout: '', stderr: `${message}\n` });
@@ -223,5 +229,125 @@ describe('xcc targets --help', () => {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('xcc targets linux/arm/v7 --glibc=2.31');
+  });
+});
+
+describe('xcc targets --matrix', () => {
+  const project = mkdtempSync(path.join(os.tmpdir(), 'xcc-matrix-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const targets = [
+    'linux/arm64',
+    { target: 'linux/amd64', glibc: '2.28' },
+    'windows/amd64',
+    { target: 'linux/arm', goarm: '7,softfloat' },
+  ];
+  writeFileSync(path.join(project, 'xcc.json'), JSON.stringify({ targets }));
+  const expected = [
+    { target: 'linux/arm64', name: 'linux-arm64-musl' },
+    { target: 'linux/amd64 --glibc=2.28', name: 'linux-amd64-glibc2.28' },
+    { target: 'windows/amd64', name: 'windows-amd64-mingw' },
+    { target: 'linux/arm --goarm=7,softfloat', name: 'linux-arm-v7-softfloat-musl' },
+  ];
+
+  it("prints the project's targets as one line of JSON for strategy.matrix, each target readable back", () => {
+    const { exitCode, stdout, stderr } = xcc(['targets', '--matrix', 'github'], {}, project);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(stdout.split('\n')).toHaveLength(2); // one line: `echo "matrix=$(xcc targets ...)" >> $GITHUB_OUTPUT`
+    expect(JSON.parse(stdout)).toEqual({ include: expected });
+    // What the Action's targets input (and xcc env, word-split by a shell) reads back: the same request.
+    const requests = expected.flatMap(({ target }) => parseTargetSpecs(target, 'test'));
+    expect(requests).toEqual([
+      { target: 'linux/arm64' },
+      { target: 'linux/amd64', libc: 'glibc', glibcVersion: '2.28' },
+      { target: 'windows/amd64' },
+      { target: 'linux/arm', goarm: '7,softfloat' },
+    ]);
+    const env = xcc(['targets', ...expected[1]!.target.split(' '), '--json']);
+    expect(JSON.parse(env.stdout).id).toBe('linux-amd64-glibc2.28');
+  });
+
+  it('prints shards for xcc build --shard, at most one per target', () => {
+    expect(xcc(['targets', '--matrix', 'github', '--shards', '3'], {}, project).stdout).toBe(
+      '{"shard":["1/3","2/3","3/3"]}\n',
+    );
+    expect(xcc(['targets', '--matrix', 'github', '--shards', '5'], {}, project)).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'xcc: --shards 5 is more than the 4 targets to build; use at most 4\n',
+    });
+  });
+
+  it('takes targets from the command line instead, a target and its options quoted as one argument', () => {
+    const { stdout } = xcc([
+      'targets',
+      '--matrix',
+      'github',
+      'linux/amd64 --glibc=2.31',
+      'freebsd/amd64,windows/arm64',
+    ]);
+    expect(JSON.parse(stdout)).toEqual({
+      include: [
+        { target: 'linux/amd64 --glibc=2.31', name: 'linux-amd64-glibc2.31' },
+        { target: 'freebsd/amd64', name: 'freebsd-amd64' },
+        { target: 'windows/arm64', name: 'windows-arm64-mingw' },
+      ],
+    });
+  });
+
+  it('prints a parallel:matrix fragment for GitLab that a YAML parser reads', (context) => {
+    needYaml(context);
+    const plain = xcc(['targets', '--matrix', 'gitlab'], {}, project);
+    expect(plain.exitCode).toBe(0);
+    expect(parseYaml(plain.stdout)).toEqual({
+      parallel: { matrix: expected.map(({ target, name }) => ({ TARGET: target, NAME: name })) },
+    });
+    const sharded = xcc(['targets', '--matrix', 'gitlab', '--shards', '2'], {}, project);
+    expect(parseYaml(sharded.stdout)).toEqual({ parallel: { matrix: [{ SHARD: ['1/2', '2/2'] }] } });
+  });
+
+  it.each([
+    [
+      ['targets', '--matrix', 'github'],
+      'xcc: no targets for the matrix: name them (xcc targets --matrix github linux/arm64 windows/amd64) or list them in xcc.json',
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/arm64', '--musl'],
+      `xcc: --matrix takes no --musl; give targets their options in xcc.json ({"target": "linux/amd64", "glibc": "2.28"}) or quote each target with its own: 'linux/amd64 --glibc=2.28'`,
+    ],
+    [
+      ['targets', '--matrix', 'github', '--json', 'linux/arm64'],
+      'xcc: --matrix prints JSON (github) or YAML (gitlab) already; drop --json',
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/arm64', 'linux/arm64'],
+      'xcc: linux-arm64-musl is listed twice; list each target once',
+    ],
+    [
+      ['targets', '--matrix', 'github', '--shards', '2x', 'linux/arm64'],
+      "xcc: --shards takes a whole number of jobs like 3, got '2x'",
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/amd64 --glibc=2.28 --musl'],
+      'xcc: --matrix targets: linux/amd64 has two libc options; choose one',
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/amd64 --goarm 7'],
+      'xcc: --matrix targets: --goarm needs a value, written --goarm=VALUE',
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/arm64 $(id)'],
+      "xcc: --matrix targets: '$(id)' contains '$'; targets are written like linux/amd64 --glibc=2.28 (letters, digits and _ . / = , + : - only)",
+    ],
+    [
+      ['targets', '--matrix', 'github', 'linux/arm65'],
+      "xcc: unknown GOARCH 'arm65' in 'linux/arm65'; did you mean 'linux/arm64'?",
+    ],
+  ])('%j', (args, message) => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'xcc-matrix-none-'));
+    try {
+      expect(xcc(args, {}, cwd)).toEqual({ exitCode: 2, stdout: '', stderr: `${message}\n` });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -878,10 +878,36 @@ const TARGETS: BadInput[] = [
     stderr: /^malformed zig version 'nope'; write MAJOR\.MINOR\.PATCH, e\.g\. 0\.15\.2$/,
   },
   {
+    name: 'targets --matrix in an unknown format',
+    args: ['targets', '--matrix', 'yaml', 'linux/arm64'],
+    exit: 2,
+    stderr: /^unknown matrix format 'yaml'; use github or gitlab$/,
+  },
+  {
+    name: 'targets --matrix with --shards 0',
+    args: ['targets', '--matrix', 'github', '--shards', '0', 'linux/arm64'],
+    exit: 2,
+    stderr: /^--shards takes a whole number of jobs like 3, got '0'$/,
+  },
+  {
+    name: 'targets --matrix with a shell separator in a target',
+    args: ['targets', '--matrix', 'gitlab', 'linux/arm64;touch x'],
+    exit: 2,
+    stderr:
+      /^--matrix targets: 'linux\/arm64;touch' contains ';'; targets are written like linux\/amd64 --glibc=2\.28/,
+  },
+  {
+    name: 'targets --shards without --matrix',
+    args: ['targets', '--shards', '2'],
+    exit: 2,
+    stderr: /^--shards goes with --matrix: xcc targets --matrix github --shards 3$/,
+  },
+  {
     name: 'targets with two targets',
     args: ['targets', 'linux/arm64', 'linux/amd64'],
     exit: 2,
-    stderr: /^unused args: 'linux\/amd64'/,
+    stderr:
+      /^one target at a time \(got linux\/arm64, linux\/amd64\); run 'xcc targets linux\/arm64', or list several with --matrix$/,
   },
   {
     name: 'targets with GOARM for arm64',

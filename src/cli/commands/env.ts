@@ -87,7 +87,7 @@ export function registerEnv(cli: CAC): void {
           onEvent: reporter.handle,
         });
         const { env, bin } = toolchain;
-        if (format === 'github') await appendToGithub(env, bin, file);
+        if (format === 'github') await appendToGithub(env, [bin], file);
         else await output(renderEnv(env, format), file);
         // Said last, once the environment is out: with `eval "$(xcc env ...)" && go build`, it is the
         // last xcc output before the wait.
@@ -162,23 +162,24 @@ async function githubFiles(file: string | undefined): Promise<{ env: string; pat
 
 /**
  * GitHub Actions reads variables for later steps from the file named by GITHUB_ENV, and PATH additions
- * from GITHUB_PATH: the wrapper directory goes there (its tools have GNU cross names, so nothing of the
+ * from GITHUB_PATH: the wrapper directory goes there (the GitHub Action, src/action/, shares this) (its tools have GNU cross names, so nothing of the
  * runner's own is shadowed).
  */
-async function appendToGithub(
+export async function appendToGithub(
   env: Record<string, string>,
-  dir: string,
+  dirs: readonly string[],
   file: string | undefined,
 ): Promise<void> {
   const files = await githubFiles(file);
   // Everything is rendered (and so checked) before anything is appended: a refused value must not leave
   // half of the variables for later steps.
   const envText = renderEnv(env, 'github');
-  const pathText = files.path === undefined ? undefined : renderGithubPath([dir]);
+  const pathText = files.path === undefined || dirs.length === 0 ? undefined : renderGithubPath(dirs);
   await appendTo(files.env, envText);
   if (files.path !== undefined && pathText !== undefined) await appendTo(files.path, pathText);
+  const added = pathText === undefined ? '' : ` and added ${dirs.join(', ')} to PATH`;
   process.stderr.write(
-    `xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${files.path ? ` and added ${dir} to PATH` : ''}\n`,
+    `xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${added}\n`,
   );
 }
 
