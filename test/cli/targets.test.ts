@@ -119,6 +119,7 @@ describe('xcc targets TARGET', () => {
       zigCpu: 'x86_64_v3',
       needsSdk: false,
       macosSdk: null,
+      sysroot: null,
       tier: expect.stringMatching(/^(builds|proven)$/),
       tierReason: expect.any(String),
     });

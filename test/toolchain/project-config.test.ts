@@ -63,7 +63,7 @@ describe('every mistake in a config is one usage line naming where it is', () =>
     [
       'an unknown target setting',
       { targets: [{ target: 'linux/arm64', arch: 'x' }] },
-      `${F}: targets[0].arch is not a target setting; use target, libc, glibc, macosSdk, goarm, goarm64, goamd64, go386, gomips, gomips64, goppc64, goriscv64`,
+      `${F}: targets[0].arch is not a target setting; use target, libc, glibc, macosSdk, sysroot, goarm, goarm64, goamd64, go386, gomips, gomips64, goppc64, goriscv64`,
     ],
     [
       'a target object without target',
