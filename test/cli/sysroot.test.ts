@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -129,9 +130,7 @@ describe('target system libraries from a sysroot of Debian packages', () => {
     async (context) => {
       const sysroot = debianSysroot(context, path.join(scratch, 'sysroot'));
       // Debian's dev link is absolute: on this host it leads nowhere, the linker must not follow it.
-      expect(
-        readFileSync(path.join(sysroot, 'usr/lib/aarch64-linux-gnu/pkgconfig/zlib.pc'), 'utf8'),
-      ).toContain('Libs: -L${libdir}');
+      expect(readlinkSync(path.join(sysroot, 'usr/lib/aarch64-linux-gnu/libz.so'))).toMatch(/^\/lib\//);
       const module = zlibProgram(path.join(scratch, 'pkg-config'), '#cgo pkg-config: zlib');
       const flags = ['linux/arm64', '--glibc=2.28', '--sysroot', sysroot, '--quiet'];
       const program = path.join(scratch, 'zlibdemo');
