@@ -42,13 +42,14 @@ const MAX_LINKS = 40;
 
 /**
  * The sysroot as given, before anything is downloaded: a directory (absolute by now, see resolveTarget),
- * and a path that linker scripts, pkg-config's `:`-separated lists and zig's dependency files can hold.
+ * and a path that pkg-config's `:`-separated lists can hold (split there, a part of it could name a host
+ * directory) and zig's dependency files too (no line break).
  */
 export async function checkSysroot(root: string): Promise<void> {
-  if (/[\r\n":]/.test(root)) {
+  if (/[\r\n:]/.test(root)) {
     throw new UsageError(
       (spelling) =>
-        `${spelling ?? 'sysroot'} ${JSON.stringify(root)}: a quote, colon or line break in the path, which linker scripts, pkg-config's search path or zig's dependency files cannot hold; move the sysroot to a plainer path`,
+        `${spelling ?? 'sysroot'} ${JSON.stringify(root)}: a colon or line break in the path, which pkg-config's search paths and zig's dependency files cannot hold; move the sysroot to a plainer path`,
       { option: 'sysroot' },
     );
   }
@@ -167,7 +168,7 @@ export async function libraryScripts(layout: SysrootLayout): Promise<Map<string,
     if (input !== undefined)
       scripts.set(
         name,
-        `/* Written by xcc: ${name} of the sysroot, its link resolved inside it. */\nINPUT(${input})\n`,
+        `/* Written by xcc: the sysroot's link, resolved inside the sysroot. */\nINPUT(${input})\n`,
       );
   }
   return scripts;

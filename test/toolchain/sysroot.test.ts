@@ -195,9 +195,8 @@ describe('checkSysroot', () => {
         `sysroot ${path.join(scratch, 'missing')}: no such directory; give the root of a tree holding the target's usr/include and usr/lib (README: "Target system libraries")`,
       ],
       [file, `sysroot ${file}: not a directory; give the root`],
-      ['/a:b', 'sysroot "/a:b": a quote, colon or line break in the path'],
-      ['/a\nb', 'sysroot "/a\\nb": a quote, colon or line break'],
-      ['/a"b', 'sysroot "/a\\"b": a quote, colon or line break'],
+      ['/a:/usr', 'sysroot "/a:/usr": a colon or line break in the path'],
+      ['/a\nb', 'sysroot "/a\\nb": a colon or line break'],
     ];
     for (const [dir, message] of cases) {
       const error = await checkSysroot(dir).catch((thrown: unknown) => thrown);
@@ -229,7 +228,7 @@ describe('libraryScripts', () => {
     const scripts = await libraryScripts(await sysrootLayout(ARM64, root));
     expect([...scripts.keys()]).toEqual(['libz.so']);
     expect(scripts.get('libz.so')).toBe(
-      `/* Written by xcc: libz.so of the sysroot, its link resolved inside it. */\nINPUT(${path.join(root, `lib/${TRIPLE}/libz.so.1.2.13`)})\n`,
+      `/* Written by xcc: the sysroot's link, resolved inside the sysroot. */\nINPUT(${path.join(root, `lib/${TRIPLE}/libz.so.1.2.13`)})\n`,
     );
   });
 
