@@ -163,6 +163,20 @@ describe('reading a project config', () => {
     });
   });
 
+  it("takes a target's sysroot from the file's directory, wherever xcc runs", () => {
+    const targets = [
+      { target: 'linux/arm64', sysroot: 'sysroots/arm64' },
+      { target: 'linux/amd64', sysroot: '/srv/amd64' },
+    ];
+    expect(parseProjectConfig({ targets }, '/p/q/xcc.json').targets).toEqual([
+      { target: 'linux/arm64', sysroot: '/p/q/sysroots/arm64' },
+      { target: 'linux/amd64', sysroot: '/srv/amd64' },
+    ]);
+    expect(() => parseProjectConfig({ targets: [{ target: 'linux/arm64', sysroot: 7 }] }, F)).toThrow(
+      usageError(`${F}: targets[0].sysroot must be "path/to/sysroot", got number 7`),
+    );
+  });
+
   it('an empty object is no Zig spec (the pinned default) and no targets', () => {
     expect(parseProjectConfig({}, '/p/xcc.json')).toEqual({
       file: '/p/xcc.json',
