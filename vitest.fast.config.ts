@@ -12,7 +12,8 @@ import base from './vitest.config.js';
  * Left out: test/e2e, test/dispatch (cgo builds and GoReleaser), test/inspect, test/doctor and test/toolchain's quirks and prewarm (they build
  * programs and libcs); test/reliability and test/infra (hundreds of installs and attacks, and the test
  * support itself); xz-wasm and install-manifest (the decoder and the files record on large inputs: the
- * tagged install covers both on the real Zig); credentials (four installs).
+ * tagged install covers both on the real Zig); credentials (four installs); sysroot (Debian packages through
+ * apt, and cgo builds against them).
  */
 export default defineConfig({
   ...base,
@@ -30,7 +31,7 @@ export default defineConfig({
     exclude: [
       ...(base.test?.exclude ?? []),
       'test/zig/{install,install-manifest,xz-wasm}.test.ts',
-      'test/cli/{credentials,env}.test.ts',
+      'test/cli/{credentials,env,sysroot}.test.ts',
     ],
   },
 });

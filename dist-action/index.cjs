@@ -114,9 +114,9 @@ var init_errors = __esmMin((() => {
 		/** 2 for bad usage (wrong flag, unknown target, malformed version), 1 for failures (network, disk...). */
 		exitCode;
 		/**
-		* The option the caller passed that the message is about (`from`, `sources`, `macosSdk`, `format`,
-		* `unset`), when it names one: the message says it in the library's words, and a front end whose users
-		* spell options differently (the CLI's `--from`, `--source`, `--macos-sdk`) asks `messageFor` its own.
+		* The option the caller passed that the message is about (`from`, `sources`, `macosSdk`, `sysroot`,
+		* `format`, `unset`), when it names one: the message says it in the library's words, and a front end whose
+		* users spell options differently (the CLI's `--from`, `--source`, `--macos-sdk`) asks `messageFor` its own.
 		*/
 		option;
 		#text;
@@ -783,6 +783,7 @@ function resolveTarget(request, { zigVersion }) {
 	const glibcVersion = libc === "glibc" ? chooseGlibc(platform, request.glibcVersion, zig) : null;
 	const { needsSdk = false } = targetsData().goos[goos];
 	if (request.macosSdk !== void 0 && !needsSdk) throw new UsageError(`a macOS SDK is only for darwin targets, not ${port}; drop --macos-sdk`);
+	if (request.sysroot !== void 0 && goos !== "linux") throw new UsageError((spelling) => `a sysroot is for linux targets, not ${port}; drop ${spelling ?? "sysroot"}${needsSdk ? " (a darwin target takes a macOS SDK)" : ""}`, { option: "sysroot" });
 	const tier = supportedTier(port, libc);
 	return {
 		id: [
@@ -807,6 +808,7 @@ function resolveTarget(request, { zigVersion }) {
 		zigCpu: zigCpu(goos, goarch, subArch, zig),
 		needsSdk,
 		macosSdk: request.macosSdk ?? null,
+		sysroot: request.sysroot === void 0 ? null : node_path.default.resolve(request.sysroot),
 		tier: tier.tier,
 		tierReason: tier.reason
 	};
@@ -873,9 +875,66 @@ var init_list = __esmMin((() => {
 	init_resolve$1();
 	init_zig_version();
 }));
+// src/resolve/multiarch.ts
+/**
+* The multiarch names of a target, or undefined where Debian has none. 32-bit ARM depends on the float
+* ABI: armhf for GOARM 6 and 7 (zig's `eabihf`), armel for 5.
+*/
+function debianMultiarch(target) {
+	if (target.goarch !== "arm") return MULTIARCH[target.goarch];
+	return target.zigTarget.includes("eabihf") ? {
+		triple: "arm-linux-gnueabihf",
+		debian: "armhf"
+	} : {
+		triple: "arm-linux-gnueabi",
+		debian: "armel"
+	};
+}
+var MULTIARCH;
+var init_multiarch = __esmMin((() => {
+	MULTIARCH = {
+		amd64: {
+			triple: "x86_64-linux-gnu",
+			debian: "amd64"
+		},
+		arm64: {
+			triple: "aarch64-linux-gnu",
+			debian: "arm64"
+		},
+		riscv64: {
+			triple: "riscv64-linux-gnu",
+			debian: "riscv64"
+		},
+		ppc64le: {
+			triple: "powerpc64le-linux-gnu",
+			debian: "ppc64el"
+		},
+		s390x: {
+			triple: "s390x-linux-gnu",
+			debian: "s390x"
+		},
+		mips64le: {
+			triple: "mips64el-linux-gnuabi64",
+			debian: "mips64el"
+		},
+		loong64: {
+			triple: "loongarch64-linux-gnu",
+			debian: "loong64"
+		},
+		mipsle: {
+			triple: "mipsel-linux-gnu",
+			debian: "mipsel"
+		},
+		386: {
+			triple: "i386-linux-gnu",
+			debian: "i386"
+		}
+	};
+}));
 // src/resolve/index.ts
 var init_resolve = __esmMin((() => {
 	init_list();
+	init_multiarch();
 	init_resolve$1();
 	init_sub_arch();
 	init_zig_version();
@@ -8568,16 +8627,17 @@ var init_version = __esmMin((() => {
 }));
 // src/toolchain/manifest.ts
 function manifestText(record) {
-	const { zig, target, bin, tools, env, envFiles } = record;
+	const { zig, target, bin, tools, env, envFiles, sysroot } = record;
 	const manifest = {
 		xcc: version(),
-		format: 5,
+		format: 6,
 		zig,
 		target,
 		bin,
 		tools,
 		env,
-		envFiles
+		envFiles,
+		...sysroot === void 0 ? {} : { sysroot }
 	};
 	return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -8594,10 +8654,11 @@ async function readManifest(dir) {
 	} catch {
 		return;
 	}
-	if (!isObject$2(manifest) || manifest.xcc !== version() || manifest.format !== 5) return;
-	const { zig, bin, tools, env, envFiles } = manifest;
+	if (!isObject$2(manifest) || manifest.xcc !== version() || manifest.format !== 6) return;
+	const { zig, bin, tools, env, envFiles, sysroot } = manifest;
 	if (!isObject$2(zig) || typeof zig.version !== "string" || typeof zig.zig !== "string") return void 0;
 	if (typeof bin !== "string" || !isStrings(tools) || !isStrings(env) || !isStrings(envFiles)) return;
+	if (sysroot !== void 0 && typeof sysroot !== "string") return void 0;
 	return {
 		zig: {
 			version: zig.version,
@@ -8606,7 +8667,8 @@ async function readManifest(dir) {
 		bin,
 		tools,
 		env,
-		envFiles
+		envFiles,
+		...sysroot === void 0 ? {} : { sysroot }
 	};
 }
 function isObject$2(value) {
@@ -8619,6 +8681,172 @@ var MANIFEST$1;
 var init_manifest = __esmMin((() => {
 	init_version();
 	MANIFEST$1 = "toolchain.json";
+}));
+// src/toolchain/sysroot.ts
+/**
+* The sysroot as given, before anything is downloaded: a directory (absolute by now, see resolveTarget),
+* and a path that pkg-config's `:`-separated lists can hold (split there, a part of it could name a host
+* directory) and zig's dependency files too (no line break).
+*/
+async function checkSysroot(root) {
+	if (/[\r\n:]/.test(root)) throw new UsageError((spelling) => `${spelling ?? "sysroot"} ${JSON.stringify(root)}: a colon or line break in the path, which pkg-config's search paths and zig's dependency files cannot hold; move the sysroot to a plainer path`, { option: "sysroot" });
+	const info = await (0, node_fs_promises.stat)(root).catch(() => void 0);
+	if (!info?.isDirectory()) throw new UsageError((spelling) => `${spelling ?? "sysroot"} ${root}: ${info === void 0 ? "no such directory" : "not a directory"}; give the root of a tree holding the target's usr/include and usr/lib (README: "Target system libraries")`, { option: "sysroot" });
+}
+/** The layout of a target's sysroot; refuses one that has none of the directories looked for. */
+async function sysrootLayout(target, root) {
+	const triple = debianMultiarch(target)?.triple;
+	const find = async (candidates) => {
+		const found = [];
+		for (const candidate of candidates) {
+			const dir = await resolveInside(root, candidate, "directory");
+			if (dir !== void 0 && !found.includes(dir)) found.push(dir);
+		}
+		return found;
+	};
+	const multiarch = (dir) => triple === void 0 ? [] : [`${dir}/${triple}`];
+	const include = await find([...multiarch("usr/include"), "usr/include"]);
+	const lib = await find([
+		...multiarch("lib"),
+		...multiarch("usr/lib"),
+		"usr/lib",
+		"lib"
+	]);
+	const pkgconfig = await find([
+		...multiarch("usr/lib").map((dir) => `${dir}/pkgconfig`),
+		"usr/lib/pkgconfig",
+		"usr/share/pkgconfig"
+	]);
+	if (include.length === 0 && lib.length === 0) throw new UsageError((spelling) => `${spelling ?? "sysroot"} ${root}: no usr/include, usr/lib or lib in it; give the root of the tree (the directory that holds usr/), not a directory inside it`, { option: "sysroot" });
+	const changed = await Promise.all(lib.map(async (dir) => `${dir}@${(await (0, node_fs_promises.stat)(dir, { bigint: true })).ctimeNs}`));
+	return {
+		root,
+		include,
+		lib,
+		pkgconfig,
+		stamp: JSON.stringify({
+			include,
+			lib: changed,
+			pkgconfig
+		})
+	};
+}
+/**
+* `relative` (a path inside `root`) with every link in it resolved inside `root`: an absolute link target
+* starts again from `root`, `..` never climbs above it. Undefined when the path does not exist, is not of
+* the `kind` asked for, climbs out (`..` at the root), or loops.
+*/
+async function resolveInside(root, relative, kind) {
+	const pending = relative.split("/").filter((part) => part !== "" && part !== ".");
+	const resolved = [];
+	let links = 0;
+	while (pending.length > 0) {
+		const part = pending.shift();
+		if (part === "..") {
+			if (resolved.length === 0) return void 0;
+			resolved.pop();
+			continue;
+		}
+		const here = node_path.default.join(root, ...resolved, part);
+		const info = await (0, node_fs_promises.lstat)(here).catch(() => void 0);
+		if (info === void 0) return void 0;
+		if (info.isSymbolicLink()) {
+			if (++links > MAX_LINKS) return void 0;
+			const target = await (0, node_fs_promises.readlink)(here);
+			if (target.startsWith("/")) resolved.length = 0;
+			pending.unshift(...target.split("/").filter((step) => step !== "" && step !== "."));
+			continue;
+		}
+		if (pending.length > 0 && !info.isDirectory()) return void 0;
+		resolved.push(part);
+	}
+	const found = node_path.default.join(root, ...resolved);
+	const info = await (0, node_fs_promises.stat)(found).catch(() => void 0);
+	if (kind === "directory" ? !info?.isDirectory() : !info?.isFile()) return void 0;
+	return found;
+}
+/**
+* Linker scripts for the libraries whose links the linker would follow out of the sysroot (or not at
+* all), by name (`libz.so`): zig reads `libz.so` found by `-lz` in the scripts' directory, which comes
+* first, as this script and links the file it names, the link resolved inside the sysroot. Only names
+* `-lNAME` finds (`libNAME.so`, `libNAME.a`), and for each name the first library directory where it
+* resolves inside the sysroot; a name whose link the host resolves to that same file needs nothing.
+*/
+async function libraryScripts(layout) {
+	const links = /* @__PURE__ */ new Map();
+	const decided = /* @__PURE__ */ new Set();
+	for (const dir of layout.lib) {
+		const entries = await (0, node_fs_promises.readdir)(dir, { withFileTypes: true }).catch(() => []);
+		for (const entry of entries) {
+			if (decided.has(entry.name) || !/^lib.+\.(so|a)$/.test(entry.name)) continue;
+			const file = node_path.default.join(dir, entry.name);
+			const inside = await resolveInside(layout.root, node_path.default.relative(layout.root, file), "file");
+			if (inside === void 0) continue;
+			decided.add(entry.name);
+			if (!entry.isSymbolicLink()) continue;
+			const onHost = await (0, node_fs_promises.realpath)(file).catch(() => void 0);
+			if (onHost === void 0 || onHost !== await (0, node_fs_promises.realpath)(inside)) links.set(entry.name, inside);
+		}
+	}
+	const scripts = /* @__PURE__ */ new Map();
+	for (const [name, file] of links) {
+		const input = await scriptInput(file, layout, links);
+		if (input !== void 0) scripts.set(name, `/* Written by xcc: the sysroot's link, resolved inside the sysroot. */\nINPUT(${input})\n`);
+	}
+	return scripts;
+}
+/**
+* How a script names `file`: its path, or where that cannot be written (a sysroot path with a blank),
+* its bare name, which zig looks up in the library directories in order, when the first one that has it
+* is the file's own; else undefined (no script: that one library stays as the sysroot has it).
+*/
+async function scriptInput(file, layout, scripted) {
+	if (SCRIPT_WORD.test(file)) return file;
+	const name = node_path.default.basename(file);
+	if (!SCRIPT_WORD.test(name) || scripted.has(name)) return void 0;
+	for (const dir of layout.lib) if (await (0, node_fs_promises.stat)(node_path.default.join(dir, name)).catch(() => void 0) !== void 0) return dir === node_path.default.dirname(file) ? name : void 0;
+}
+/** The wrapper flags of a sysroot: its headers after zig's, its libraries (the scripts first) on links. */
+function sysrootQuirks(layout, scripts) {
+	const quirk = (id, args, reason, when) => ({
+		id,
+		zig: "*",
+		tools: ["cc", "c++"],
+		action: "add",
+		...when === void 0 ? {} : { when },
+		args,
+		reason,
+		evidence: "test/toolchain/sysroot.test.ts"
+	});
+	return [quirk("sysroot-headers", layout.include.flatMap((dir) => ["-idirafter", dir]), "searches the sysroot's headers after zig's libc headers"), quirk("sysroot-libraries", [`-L${scripts}`, ...layout.lib.map((dir) => `-L${dir}`)], "links the sysroot's libraries, the links that point outside it through scripts", "link")];
+}
+/**
+* pkg-config (pkgconf, or freedesktop's) for the target: only the sysroot's `.pc` files, the paths in them
+* prefixed with the sysroot, and the host's PKG_CONFIG_PATH cleared. The sysroot's own include and
+* library directories count as system ones, so their `-I` and `-L` are left out: an `-I<sysroot>/usr/include`
+* would put the distribution's libc headers before zig's, and the wrappers already search both. Listed
+* with and without the sysroot prefix: pkgconf compares the prefixed path, pkg-config the one in the file.
+* `empty`: a directory without `.pc` files, for a sysroot that has none of its own (an empty
+* PKG_CONFIG_LIBDIR would mean pkg-config's default, the host's).
+*/
+function pkgConfigEnv(layout, empty) {
+	const unprefixed = (dirs) => dirs.map((dir) => `/${node_path.default.relative(layout.root, dir)}`);
+	const system = (dirs) => [...dirs, ...unprefixed(dirs)].join(":");
+	return {
+		PKG_CONFIG_SYSROOT_DIR: layout.root,
+		PKG_CONFIG_LIBDIR: (layout.pkgconfig.length > 0 ? layout.pkgconfig : [empty]).join(":"),
+		PKG_CONFIG_PATH: "",
+		PKG_CONFIG_SYSTEM_INCLUDE_PATH: system(layout.include),
+		PKG_CONFIG_SYSTEM_LIBRARY_PATH: system(layout.lib)
+	};
+}
+var SYSROOT_LIBS, MAX_LINKS, SCRIPT_WORD;
+var init_sysroot = __esmMin((() => {
+	init_errors();
+	init_resolve();
+	SYSROOT_LIBS = "sysroot-libs";
+	MAX_LINKS = 40;
+	SCRIPT_WORD = /^[^\s(){}"'*,;]+$/;
 }));
 // src/zig/sources/names.ts
 /**
@@ -8742,10 +8970,10 @@ function parseProjectConfig(document, file, field) {
 		file,
 		dir: node_path.default.dirname(file),
 		zig,
-		targets: (targets ?? []).map((entry, i) => parseTargetEntry(entry, where(`targets[${i}]`)))
+		targets: (targets ?? []).map((entry, i) => parseTargetEntry(entry, where(`targets[${i}]`), node_path.default.dirname(file)))
 	};
 }
-function parseTargetEntry(entry, where) {
+function parseTargetEntry(entry, where, dir) {
 	if (typeof entry === "string") return { target: entry };
 	if (!isObject$1(entry)) throw new UsageError(`${where} must be a target string like "linux/arm64" or an object like {"target": "linux/amd64", "glibc": "2.28"}, got ${show(entry)}`);
 	for (const key of Object.keys(entry)) if (!TARGET_FIELDS.has(key)) throw new UsageError(`${where}.${key} is not a target setting; use ${[...TARGET_FIELDS].join(", ")}`);
@@ -8759,6 +8987,7 @@ function parseTargetEntry(entry, where) {
 		request.libc ??= "glibc";
 	}
 	if (entry.macosSdk !== void 0) request.macosSdk = text(entry.macosSdk, `${where}.macosSdk`, "\"/path/to/MacOSX.sdk\"");
+	if (entry.sysroot !== void 0) request.sysroot = node_path.default.resolve(dir, text(entry.sysroot, `${where}.sysroot`, "\"path/to/sysroot\""));
 	for (const name of TEXT_FIELDS) if (entry[name] !== void 0) request[name] = text(entry[name], `${where}.${name}`, "a string such as \"7\" or \"v3\"");
 	return request;
 }
@@ -8793,6 +9022,7 @@ var init_project_config = __esmMin((() => {
 		"libc",
 		"glibc",
 		"macosSdk",
+		"sysroot",
 		...TEXT_FIELDS
 	]);
 	LIBCS = [
@@ -8861,11 +9091,16 @@ var init_zig_choice = __esmMin((() => {
 */
 /**
 * One directory per (zig, target), at a stable path so that shells and CI scripts can source its env files
-* directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers.
+* directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers. So
+* does a sysroot (`linux-arm64-glibc2.28-sysroot-1a2b3c4d`): each one its own wrappers and env.
 */
 function toolchainDir(root, zig, target) {
-	const namespace = zig.source === "XCC_ZIG" ? `${zig.version}-${crypto().createHash("sha256").update(zig.zig).digest("hex").slice(0, 8)}` : zig.version;
-	return node_path.default.join(root, namespace, target.id);
+	const namespace = zig.source === "XCC_ZIG" ? `${zig.version}-${shortHash(zig.zig)}` : zig.version;
+	const name = target.sysroot === null ? target.id : `${target.id}-sysroot-${shortHash(target.sysroot)}`;
+	return node_path.default.join(root, namespace, name);
+}
+function shortHash(text) {
+	return crypto().createHash("sha256").update(text).digest("hex").slice(0, 8);
 }
 /**
 * The toolchain a previous provision wrote for this target and Zig choice, when it can be served as it
@@ -8889,6 +9124,11 @@ async function cachedToolchain(options) {
 	if (!await checkCachePath(home, node_path.default.join(dir, "toolchain.json")).catch(unlessUnsafe)) return void 0;
 	const recorded = await readManifest(dir);
 	if (recorded === void 0 || recorded.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env, home)) return void 0;
+	if (target.sysroot !== null) {
+		const now = await sysrootLayout(target, target.sysroot).catch(() => void 0);
+		if (now === void 0 || recorded.sysroot !== now.stamp) return void 0;
+		if (!await checkCacheEntries(home, node_path.default.join(dir, "sysroot-libs")).catch(unlessUnsafe)) return void 0;
+	}
 	const { bin, tools, envFiles } = recorded;
 	if (node_path.default.dirname(bin) !== dir || Object.values(tools).some((tool) => node_path.default.dirname(tool) !== bin)) return;
 	if (Object.values(envFiles).some((file) => node_path.default.dirname(file) !== dir)) return void 0;
@@ -8931,6 +9171,7 @@ var init_cached = __esmMin((() => {
 	init_install_manifest();
 	init_zig_binary();
 	init_manifest();
+	init_sysroot();
 	init_zig_choice();
 }));
 // src/run/plan.ts
@@ -8994,7 +9235,7 @@ function linuxPlan(target, host, here) {
 		kind: "qemu",
 		arch,
 		...cpu === void 0 ? {} : { cpu },
-		...target.libc === "glibc" ? { sysroot: glibcSysroot(target) } : {},
+		...target.libc === "glibc" || target.sysroot !== null ? { sysroot: qemuSysroot(target) } : {},
 		raceUnsupported: target.goarch === "arm64"
 	};
 }
@@ -9014,26 +9255,28 @@ function qemuCpu(target) {
 		default: return;
 	}
 }
-function glibcSysroot(target) {
-	const soft = target.goarch === "arm" && !target.zigTarget.includes("gnueabihf");
-	const cross = target.goarch === "arm" ? soft ? {
-		triple: "arm-linux-gnueabi",
-		debian: "armel"
-	} : {
-		triple: "arm-linux-gnueabihf",
-		debian: "armhf"
-	} : GLIBC_CROSS[target.goarch];
-	if (cross === void 0) return {
+/**
+* The sysroot for QEMU's -L: the one the toolchain was given (a musl program linked against a sysroot's
+* shared libraries needs it too), else for glibc where Debian and Ubuntu (`/usr/<triple>`, package
+* libc6-<arch>-cross) and Fedora (`sys-root` below it) put a foreign glibc.
+*/
+function qemuSysroot(target) {
+	const given = target.sysroot === null ? {} : { given: target.sysroot };
+	const cross = debianMultiarch(target);
+	if (cross === void 0 || target.libc !== "glibc") return {
 		dirs: [],
-		install: `a ${target.goarch} glibc`
+		install: `a ${target.goarch} ${target.libc}`,
+		...given
 	};
 	return {
 		dirs: [`/usr/${cross.triple}`, `/usr/${cross.triple}/sys-root`],
-		install: `libc6-${cross.debian}-cross`
+		install: `libc6-${cross.debian}-cross`,
+		...given
 	};
 }
-var GOARCH_OF_NODE, GOOS_OF_NODE, QEMU_ARCH, GLIBC_CROSS, ARM_CPU;
+var GOARCH_OF_NODE, GOOS_OF_NODE, QEMU_ARCH, ARM_CPU;
 var init_plan = __esmMin((() => {
+	init_resolve();
 	GOARCH_OF_NODE = {
 		x64: "amd64",
 		ia32: "386",
@@ -9067,40 +9310,6 @@ var init_plan = __esmMin((() => {
 		mipsle: "mipsel",
 		mips: "mips",
 		loong64: "loongarch64"
-	};
-	GLIBC_CROSS = {
-		amd64: {
-			triple: "x86_64-linux-gnu",
-			debian: "amd64"
-		},
-		arm64: {
-			triple: "aarch64-linux-gnu",
-			debian: "arm64"
-		},
-		riscv64: {
-			triple: "riscv64-linux-gnu",
-			debian: "riscv64"
-		},
-		ppc64le: {
-			triple: "powerpc64le-linux-gnu",
-			debian: "ppc64el"
-		},
-		s390x: {
-			triple: "s390x-linux-gnu",
-			debian: "s390x"
-		},
-		mips64le: {
-			triple: "mips64el-linux-gnuabi64",
-			debian: "mips64el"
-		},
-		loong64: {
-			triple: "loongarch64-linux-gnu",
-			debian: "loong64"
-		},
-		mipsle: {
-			triple: "mipsel-linux-gnu",
-			debian: "mipsel"
-		}
 	};
 	ARM_CPU = {
 		"5": "arm926",
@@ -9183,7 +9392,7 @@ function markPath(mark) {
 * - The first-link mark: once it exists, the wrapper `exec`s as usual (unless hints need the child). A
 *   successful command with `-o` and none of `-c`, `-S`, `-E` linked, so zig's cache now holds the
 *   target's C library: the mark is made (`mkdir -p`, errors ignored: a read-only cache just keeps the
-*   notice).
+*   notice; `[ -d ]`, a builtin, first, as wrappers with hints reach this line after every link).
 * - Hints: only after a compile error (zig exits 1) is the command run again, preprocessing only (`-E -o
 *   /dev/null`: the last `-o` wins, and a missing header is a preprocessor error), with its stderr
 *   captured to read the header clang could not find; zig's own error has already been printed. The
@@ -9193,7 +9402,7 @@ function childLines(command, hints, mark) {
 	const lines = [];
 	if (mark !== void 0 && hints.length === 0) lines.push(`[ -d ${mark} ] && exec ${command}`);
 	lines.push(command, "xcc_status=$?");
-	if (mark !== void 0) lines.push("if [ \"$xcc_status\" = 0 ]; then", "  case \" $* \" in", "    *\" -c \"*|*\" -S \"*|*\" -E \"*) ;;", `    *" -o "*) mkdir -p ${mark} 2>/dev/null ;;`, "  esac", "  exit 0", "fi");
+	if (mark !== void 0) lines.push("if [ \"$xcc_status\" = 0 ]; then", "  case \" $* \" in", "    *\" -c \"*|*\" -S \"*|*\" -E \"*) ;;", `    *" -o "*) [ -d ${mark} ] || mkdir -p ${mark} 2>/dev/null ;;`, "  esac", "  exit 0", "fi");
 	if (hints.length === 0) return [...lines, "exit \"$xcc_status\""];
 	return [...lines, ...hintLines(command, hints)];
 }
@@ -9334,7 +9543,7 @@ function describe(plan) {
 	switch (plan.kind) {
 		case "none": return "it cannot";
 		case "native": return "natively";
-		case "qemu": return `qemu-${plan.arch}${plan.sysroot === void 0 ? "" : " with a glibc sysroot"}`;
+		case "qemu": return `qemu-${plan.arch}${plan.sysroot === void 0 ? "" : plan.sysroot.given === void 0 ? " with a glibc sysroot" : " with the toolchain sysroot"}`;
 		case "wine": return "Wine, in a private prefix";
 	}
 }
@@ -9348,7 +9557,8 @@ function qemuLines(target, plan, cannot) {
 		`[ -n "$qemu" ] || xcc_fail ${shWord(`${cannot}: ${names[0]} is not installed (Debian/Ubuntu: apt-get install qemu-user-static)`)}`
 	];
 	if (plan.raceUnsupported) lines.push("if [ \"$#\" -gt 0 ] && [ -f \"$1\" ] && grep -q -F \"build$(printf '\\t')-race=true\" \"$1\" 2>/dev/null; then", `  xcc_fail "$1: "${shWord(`the race detector's ${target.port} programs cannot run under qemu-user (ThreadSanitizer: unsupported VMA range); run -race tests on ${target.goarch} hardware, or without -race under qemu`)}`, "fi");
-	if (plan.sysroot !== void 0) {
+	if (plan.sysroot?.given !== void 0) lines.push(`[ -n "\${QEMU_LD_PREFIX-}" ] || QEMU_LD_PREFIX=${shWord(plan.sysroot.given)}`, "export QEMU_LD_PREFIX");
+	else if (plan.sysroot !== void 0) {
 		const { dirs, install } = plan.sysroot;
 		lines.push(`if [ -z "\${QEMU_LD_PREFIX-}" ]; then`, `  for dir in ${dirs.map(shWord).join(" ")}; do`, "    if [ -d \"$dir/lib\" ]; then QEMU_LD_PREFIX=$dir; break; fi", "  done", `  [ -n "\${QEMU_LD_PREFIX-}" ] || xcc_fail ${shWord(`${cannot}: no ${target.goarch} glibc for qemu's -L; install ${install} (Debian/Ubuntu), or give its directory with --qemu-sysroot DIR (QEMU_LD_PREFIX)`)}`, "fi", "export QEMU_LD_PREFIX");
 	}
@@ -42212,6 +42422,7 @@ async function provision(options) {
 		home,
 		env
 	}) : void 0;
+	if (request.sysroot !== void 0) await checkSysroot(node_path.default.resolve(request.sysroot));
 	const zig = options.zigInstall ?? await ensureZig(options);
 	const target = resolveTarget(request, { zigVersion: zig.version });
 	if (target.macosSdk !== null) await checkSdkForZig(target.macosSdk, target, zig.version);
@@ -42219,17 +42430,22 @@ async function provision(options) {
 	const zigCache = zigCacheDir(env, home);
 	if (/[\r\n]/.test(zigCache)) throw new UsageError(`zig cannot use ${JSON.stringify(zigCache)} as its cache (a line break in the path); set XCC_ZIG_CACHE_DIR or XCC_HOME to a path without one`);
 	await ensureCacheDir(home, dir);
+	const host = {
+		platform,
+		arch: options.arch ?? process.arch
+	};
+	const sysroot = target.sysroot === null ? void 0 : await sysrootLayout(target, target.sysroot);
+	const scripts = node_path.default.join(dir, SYSROOT_LIBS);
+	if (sysroot !== void 0) await writeLibraryScripts(home, scripts, sysroot);
 	const tools = await writeWrappers({
 		home,
 		dir,
 		zig,
 		target,
 		zigCache,
-		host: {
-			platform,
-			arch: options.arch ?? process.arch
-		},
-		darwinStubs
+		host,
+		darwinStubs,
+		extraQuirks: sysroot === void 0 ? [] : sysrootQuirks(sysroot, scripts)
 	});
 	const toolchainEnv = {
 		...target.env,
@@ -42239,7 +42455,8 @@ async function provision(options) {
 		ZIG_GLOBAL_CACHE_DIR: zigCache,
 		ZIG_LOCAL_CACHE_DIR: zigCache,
 		...target.macosSdk === null ? {} : { SDKROOT: target.macosSdk },
-		...goEnvQuirks(zig.version, target.zigTarget)
+		...goEnvQuirks(zig.version, target.zigTarget),
+		...sysroot === void 0 ? {} : pkgConfigEnv(sysroot, scripts)
 	};
 	const envFiles = await writeEnvFiles(dir, toolchainEnv);
 	const bin = node_path.default.dirname(tools.cc);
@@ -42252,7 +42469,8 @@ async function provision(options) {
 		bin,
 		tools,
 		env: toolchainEnv,
-		envFiles
+		envFiles,
+		...sysroot === void 0 ? {} : { sysroot: sysroot.stamp }
 	}));
 	return {
 		target,
@@ -42265,7 +42483,7 @@ async function provision(options) {
 	};
 }
 async function writeWrappers(options) {
-	const { home, dir, zig, target, zigCache, host, darwinStubs } = options;
+	const { home, dir, zig, target, zigCache, host, darwinStubs, extraQuirks } = options;
 	const windowsHost = host.platform === "win32";
 	const prefix = target.zigTarget.replace(/\.[\d.]+$/, "");
 	const zigTarget = darwinStubs ? minimumMacosTriple(target.zigTarget, darwinStubs) : target.zigTarget;
@@ -42281,7 +42499,11 @@ async function writeWrappers(options) {
 		zig: zig.zig,
 		subcommand,
 		fixed: args,
-		quirks: compiler ? [...quirksFor(zig.version, target.zigTarget, compiler), ...darwinQuirks] : [],
+		quirks: compiler ? [
+			...quirksFor(zig.version, target.zigTarget, compiler),
+			...darwinQuirks,
+			...extraQuirks
+		] : [],
 		dir,
 		prefix,
 		zigCache,
@@ -42323,6 +42545,19 @@ async function writeWrappers(options) {
 	}
 	return tools;
 }
+/**
+* The linker scripts of a sysroot's libraries whose links point outside it (sysroot.ts), and no others:
+* a script left from a previous layout would shadow the sysroot's library of that name.
+*/
+async function writeLibraryScripts(home, scripts, sysroot) {
+	await ensureCacheDir(home, scripts);
+	const written = await libraryScripts(sysroot);
+	for (const name of await (0, node_fs_promises.readdir)(scripts)) if (!written.has(name)) await (0, node_fs_promises.rm)(node_path.default.join(scripts, name), {
+		force: true,
+		recursive: true
+	});
+	for (const [name, text] of written) await writeIfChanged(node_path.default.join(scripts, name), text);
+}
 async function writeEnvFiles(dir, env) {
 	const files = {};
 	for (const [format, name] of Object.entries(ENV_FILES)) {
@@ -42360,6 +42595,7 @@ var init_provision = __esmMin((() => {
 	init_manifest();
 	init_quirks();
 	init_render();
+	init_sysroot();
 	init_wrappers();
 	ENV_FILES = {
 		sh: "env.sh",

@@ -284,13 +284,18 @@ async function benchWrapper(context: Context): Promise<BenchCase[]> {
   ];
 }
 
-/** What the wrapper runs: the words of its `exec` line (the bench's paths need no shell quoting). */
+/**
+ * What the wrapper runs: the words of its `exec` line, or with a hint quirk the command it runs before
+ * `xcc_status=$?` (the bench's paths need no shell quoting).
+ */
 function wrapperExec(wrapper: string): string[] {
-  const line = readFileSync(wrapper, 'utf8')
-    .split('\n')
-    .find((text) => text.startsWith('exec '));
-  if (line === undefined || line.includes("'")) throw new Error(`cannot read the exec line of ${wrapper}`);
-  return line.slice('exec '.length).replace(' "$@"', '').split(' ');
+  const lines = readFileSync(wrapper, 'utf8').split('\n');
+  const line = lines.find((text) => text.startsWith('exec ')) ?? lines[lines.indexOf('xcc_status=$?') - 1];
+  if (line === undefined || line.includes("'")) throw new Error(`cannot read the command line of ${wrapper}`);
+  return line
+    .replace(/^exec /, '')
+    .replace(' "$@"', '')
+    .split(' ');
 }
 
 /** Before each run of a cold install: no cache, an empty output directory for the baseline, the disk flushed. */

@@ -10,9 +10,9 @@ export class XccError extends Error {
   /** 2 for bad usage (wrong flag, unknown target, malformed version), 1 for failures (network, disk...). */
   readonly exitCode: 1 | 2;
   /**
-   * The option the caller passed that the message is about (`from`, `sources`, `macosSdk`, `format`,
-   * `unset`), when it names one: the message says it in the library's words, and a front end whose users
-   * spell options differently (the CLI's `--from`, `--source`, `--macos-sdk`) asks `messageFor` its own.
+   * The option the caller passed that the message is about (`from`, `sources`, `macosSdk`, `sysroot`,
+   * `format`, `unset`), when it names one: the message says it in the library's words, and a front end whose
+   * users spell options differently (the CLI's `--from`, `--source`, `--macos-sdk`) asks `messageFor` its own.
    */
   readonly option: string | undefined;
   readonly #text: OptionText | undefined;

@@ -54,6 +54,7 @@ const OPTION_FLAGS: Record<string, string> = {
   from: '--from',
   sources: '--source',
   macosSdk: '--macos-sdk',
+  sysroot: '--sysroot',
   format: '--format',
   unset: '--unset',
 };

@@ -55,16 +55,29 @@ const macosSdkOption: TargetOptionSpec = {
   text: true,
 };
 
+const sysrootOption: TargetOptionSpec = {
+  flags: '--sysroot <dir>',
+  description: "Linux targets: the target system's files (headers, libraries, pkg-config) to build against",
+  text: true,
+};
+
 /** What cac hands a command for these options: text options arrive as arrays (one per use). */
 export type TargetOptionValues = {
   musl?: boolean;
   mingw?: boolean;
   glibc?: string[];
   macosSdk?: string[];
+  sysroot?: string[];
 } & { [field in keyof SubArchRequest]?: string[] };
 
 export function addTargetOptions(command: Command): Command {
-  for (const spec of [...Object.values(libcOptions), ...Object.values(subArchOptions), macosSdkOption]) {
+  const specs = [
+    ...Object.values(libcOptions),
+    ...Object.values(subArchOptions),
+    macosSdkOption,
+    sysrootOption,
+  ];
+  for (const spec of specs) {
     command.option(spec.flags, spec.description, spec.text ? { type: [textValue] } : {});
   }
   return command;
@@ -97,6 +110,8 @@ export function targetRequest(
     singleValue('--macos-sdk', options.macosSdk) ??
     (target.startsWith('darwin/') ? defaultMacosSdk(env, host) : undefined);
   if (macosSdk !== undefined && macosSdk !== '') request.macosSdk = macosSdk;
+  const sysroot = singleValue('--sysroot', options.sysroot);
+  if (sysroot !== undefined) request.sysroot = sysroot;
   return request;
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { type Libc, type TierEntry, targetsData, type ZigRanged } from './data.js';
 import { chooseGlibc, chooseLibc, libcsOf, zigAbi } from './libc.js';
@@ -34,6 +35,13 @@ export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOpt
   if (request.macosSdk !== undefined && !needsSdk) {
     throw new UsageError(`a macOS SDK is only for darwin targets, not ${port}; drop --macos-sdk`);
   }
+  if (request.sysroot !== undefined && goos !== 'linux') {
+    throw new UsageError(
+      (spelling) =>
+        `a sysroot is for linux targets, not ${port}; drop ${spelling ?? 'sysroot'}${needsSdk ? ' (a darwin target takes a macOS SDK)' : ''}`,
+      { option: 'sysroot' },
+    );
+  }
   const tier = supportedTier(port, libc);
   return {
     id: [goos, goarch, subArch?.idPart, libcIdPart(libc, glibcVersion)].filter(Boolean).join('-'),
@@ -50,6 +58,7 @@ export function resolveTarget(request: TargetRequest, { zigVersion }: ResolveOpt
     zigCpu: zigCpu(goos, goarch, subArch, zig),
     needsSdk,
     macosSdk: request.macosSdk ?? null,
+    sysroot: request.sysroot === undefined ? null : path.resolve(request.sysroot),
     tier: tier.tier,
     tierReason: tier.reason,
   };

@@ -14,6 +14,12 @@ export interface TargetRequest extends SubArchRequest {
    * for darwin targets, which without one link libc and stubs of Go's own imports (no frameworks).
    */
   macosSdk?: string;
+  /**
+   * The root of a tree of the target system's own files (Linux targets only): its headers and libraries
+   * are searched after zig's libc, and pkg-config looks there. A relative path is taken from the current
+   * directory.
+   */
+  sysroot?: string;
 }
 
 export interface ResolveOptions {
@@ -46,6 +52,8 @@ export interface Target {
   /** macOS: Go's runtime needs frameworks from the macOS SDK. */
   needsSdk: boolean;
   macosSdk: string | null;
+  /** The target system's files (absolute), or null: see TargetRequest.sysroot. */
+  sysroot: string | null;
   tier: Tier;
   tierReason: string;
 }

@@ -1,4 +1,4 @@
-import type { Target } from '../resolve/index.js';
+import { debianMultiarch, type Target } from '../resolve/index.js';
 
 /**
  * How this host runs a target's programs: natively, under QEMU user mode, under Wine, or not at all.
@@ -26,8 +26,12 @@ export interface QemuPlan {
   arch: string;
   /** `-cpu`: a model with exactly the sub-architecture's features (GOARM), or one with all of them (`max`). */
   cpu?: string;
-  /** glibc targets: where cross packages put the target's libc, for `-L` (dynamic programs need its loader). */
-  sysroot?: { dirs: string[]; install: string };
+  /**
+   * glibc targets: where cross packages put the target's libc, for `-L` (dynamic programs need its loader).
+   * `given`: the toolchain's sysroot (`--sysroot`), which then holds the loader and the libraries the
+   * program was linked against; used as it is, before the cross packages' directories.
+   */
+  sysroot?: { dirs: string[]; install: string; given?: string };
   /**
    * The race detector's runtime (ThreadSanitizer) refuses QEMU's address space on this architecture
    * ("unsupported VMA range"): a -race program is stopped with that said, before QEMU starts it.
@@ -85,22 +89,6 @@ const QEMU_ARCH: Record<string, string> = {
   mipsle: 'mipsel',
   mips: 'mips',
   loong64: 'loongarch64',
-};
-
-/**
- * Where Debian and Ubuntu (`/usr/<triple>`, package libc6-<arch>-cross) and Fedora (`sys-root` below it)
- * put a foreign glibc, by GOARCH: the GNU triple and Debian's architecture name. 32-bit ARM depends on
- * the float ABI (armhf for GOARM 6 and 7, armel for 5).
- */
-const GLIBC_CROSS: Record<string, { triple: string; debian: string }> = {
-  amd64: { triple: 'x86_64-linux-gnu', debian: 'amd64' },
-  arm64: { triple: 'aarch64-linux-gnu', debian: 'arm64' },
-  riscv64: { triple: 'riscv64-linux-gnu', debian: 'riscv64' },
-  ppc64le: { triple: 'powerpc64le-linux-gnu', debian: 'ppc64el' },
-  s390x: { triple: 's390x-linux-gnu', debian: 's390x' },
-  mips64le: { triple: 'mips64el-linux-gnuabi64', debian: 'mips64el' },
-  loong64: { triple: 'loongarch64-linux-gnu', debian: 'loong64' },
-  mipsle: { triple: 'mipsel-linux-gnu', debian: 'mipsel' },
 };
 
 /** The QEMU CPU model of each GOARM level: that level and no later one, so a later instruction faults. */
@@ -167,7 +155,7 @@ function linuxPlan(target: Target, host: Host, here: string): RunnerPlan {
     kind: 'qemu',
     arch,
     ...(cpu === undefined ? {} : { cpu }),
-    ...(target.libc === 'glibc' ? { sysroot: glibcSysroot(target) } : {}),
+    ...(target.libc === 'glibc' || target.sysroot !== null ? { sysroot: qemuSysroot(target) } : {}),
     raceUnsupported: target.goarch === 'arm64',
   };
 }
@@ -199,17 +187,19 @@ function qemuCpu(target: Target): string | undefined {
   }
 }
 
-function glibcSysroot(target: Target): { dirs: string[]; install: string } {
-  const soft = target.goarch === 'arm' && !target.zigTarget.includes('gnueabihf');
-  const cross =
-    target.goarch === 'arm'
-      ? soft
-        ? { triple: 'arm-linux-gnueabi', debian: 'armel' }
-        : { triple: 'arm-linux-gnueabihf', debian: 'armhf' }
-      : GLIBC_CROSS[target.goarch];
-  if (cross === undefined) return { dirs: [], install: `a ${target.goarch} glibc` };
+/**
+ * The sysroot for QEMU's -L: the one the toolchain was given (a musl program linked against a sysroot's
+ * shared libraries needs it too), else for glibc where Debian and Ubuntu (`/usr/<triple>`, package
+ * libc6-<arch>-cross) and Fedora (`sys-root` below it) put a foreign glibc.
+ */
+function qemuSysroot(target: Target): NonNullable<QemuPlan['sysroot']> {
+  const given = target.sysroot === null ? {} : { given: target.sysroot };
+  const cross = debianMultiarch(target);
+  if (cross === undefined || target.libc !== 'glibc')
+    return { dirs: [], install: `a ${target.goarch} ${target.libc}`, ...given };
   return {
     dirs: [`/usr/${cross.triple}`, `/usr/${cross.triple}/sys-root`],
     install: `libc6-${cross.debian}-cross`,
+    ...given,
   };
 }

@@ -70,7 +70,7 @@ function describe(plan: RunnerPlan): string {
     case 'native':
       return 'natively';
     case 'qemu':
-      return `qemu-${plan.arch}${plan.sysroot === undefined ? '' : ' with a glibc sysroot'}`;
+      return `qemu-${plan.arch}${plan.sysroot === undefined ? '' : plan.sysroot.given === undefined ? ' with a glibc sysroot' : ' with the toolchain sysroot'}`;
     case 'wine':
       return 'Wine, in a private prefix';
   }
@@ -94,7 +94,15 @@ function qemuLines(target: Target, plan: QemuPlan, cannot: string): string[] {
       'fi',
     );
   }
-  if (plan.sysroot !== undefined) {
+  if (plan.sysroot?.given !== undefined) {
+    // QEMU_LD_PREFIX is QEMU's own -L: a value the user set (xcc exec/run --qemu-sysroot) wins, else the
+    // sysroot the program was linked against, which has its libraries (and, made from the distribution's
+    // packages, its libc and loader).
+    lines.push(
+      `[ -n "\${QEMU_LD_PREFIX-}" ] || QEMU_LD_PREFIX=${shWord(plan.sysroot.given)}`,
+      'export QEMU_LD_PREFIX',
+    );
+  } else if (plan.sysroot !== undefined) {
     // QEMU_LD_PREFIX is QEMU's own -L: a value the user set (xcc exec/run --qemu-sysroot) wins.
     const { dirs, install } = plan.sysroot;
     lines.push(

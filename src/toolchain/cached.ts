@@ -9,6 +9,7 @@ import { checkExecutable } from '../zig/verify/install-manifest.js';
 import { zigExecutable } from '../zig/verify/zig-binary.js';
 import { MANIFEST, readManifest } from './manifest.js';
 import type { Toolchain } from './provision.js';
+import { SYSROOT_LIBS, sysrootLayout } from './sysroot.js';
 import { exactZigVersion, type ZigChoice } from './zig-choice.js';
 
 /**
@@ -19,18 +20,21 @@ import { exactZigVersion, type ZigChoice } from './zig-choice.js';
 
 /**
  * One directory per (zig, target), at a stable path so that shells and CI scripts can source its env files
- * directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers.
+ * directly. A Zig adopted through XCC_ZIG gets its own namespace: its path is baked into the wrappers. So
+ * does a sysroot (`linux-arm64-glibc2.28-sysroot-1a2b3c4d`): each one its own wrappers and env.
  */
 export function toolchainDir(
   root: string,
   zig: { version: string; source: string; zig: string },
-  target: Pick<Target, 'id'>,
+  target: Pick<Target, 'id' | 'sysroot'>,
 ): string {
-  const namespace =
-    zig.source === 'XCC_ZIG'
-      ? `${zig.version}-${crypto().createHash('sha256').update(zig.zig).digest('hex').slice(0, 8)}`
-      : zig.version;
-  return path.join(root, namespace, target.id);
+  const namespace = zig.source === 'XCC_ZIG' ? `${zig.version}-${shortHash(zig.zig)}` : zig.version;
+  const name = target.sysroot === null ? target.id : `${target.id}-sysroot-${shortHash(target.sysroot)}`;
+  return path.join(root, namespace, name);
+}
+
+function shortHash(text: string): string {
+  return crypto().createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
 /**
@@ -64,6 +68,12 @@ export async function cachedToolchain(options: {
   // Written for another zig cache (XCC_ZIG_CACHE_DIR changed): provision again.
   if (recorded === undefined || recorded.env.ZIG_GLOBAL_CACHE_DIR !== zigCacheDir(env, home))
     return undefined;
+  // The sysroot's directories and links as they were when the wrappers and scripts were written.
+  if (target.sysroot !== null) {
+    const now = await sysrootLayout(target, target.sysroot).catch(() => undefined);
+    if (now === undefined || recorded.sysroot !== now.stamp) return undefined;
+    if (!(await checkCacheEntries(home, path.join(dir, SYSROOT_LIBS)).catch(unlessUnsafe))) return undefined;
+  }
   const { bin, tools, envFiles } = recorded;
   // What the build will run and source: the wrappers and env files this directory holds, and the zig
   // the wrappers exec.

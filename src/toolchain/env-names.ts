@@ -1,5 +1,6 @@
 import type { Target } from '../resolve/index.js';
 import { goEnvQuirks, quirksTable } from './quirks.js';
+import { PKG_CONFIG_VARIABLES } from './sysroot.js';
 
 /**
  * The variable names a toolchain sets, for `xcc env --unset` and `--reset`. Apart from cached.ts because
@@ -13,6 +14,7 @@ export function toolchainEnvNames(target: Target): string[] {
     ...Object.keys(target.env),
     ...TOOL_VARIABLES,
     ...(target.macosSdk === null ? [] : ['SDKROOT']),
+    ...(target.sysroot === null ? [] : PKG_CONFIG_VARIABLES),
     ...Object.keys(goEnvQuirks(target.zigVersion, target.zigTarget)),
   ];
 }
@@ -28,6 +30,7 @@ export function allToolchainEnvNames(subArchVariables: readonly string[]): strin
       ...subArchVariables,
       ...TOOL_VARIABLES,
       'SDKROOT',
+      ...PKG_CONFIG_VARIABLES,
       ...quirkNames,
     ]),
   ];

@@ -21,8 +21,9 @@ export const MANIFEST = 'toolchain.json';
  * 3: the manifest records the env files (a warm toolchain is returned whole).
  * 4: the wrapper directory holds the runner, go_GOOS_GOARCH_exec (tools.exec).
  * 5: the compiler wrappers mark zig's cache after their first link (first-link.ts).
+ * 6: Linux wrappers explain a missing system-library header (target-library-headers); sysroots.
  */
-export const TOOLCHAIN_FORMAT = 5;
+export const TOOLCHAIN_FORMAT = 6;
 
 /** What a manifest records, beside the xcc version and format that wrote it. */
 export interface ToolchainRecord {
@@ -32,11 +33,23 @@ export interface ToolchainRecord {
   tools: Record<string, string>;
   env: Record<string, string>;
   envFiles: Partial<Record<EnvFormat, string>>;
+  /** With a sysroot: its layout's stamp when the toolchain was written (sysroot.ts). */
+  sysroot?: string;
 }
 
 export function manifestText(record: ToolchainRecord & { target: Target }): string {
-  const { zig, target, bin, tools, env, envFiles } = record;
-  const manifest = { xcc: xccVersion(), format: TOOLCHAIN_FORMAT, zig, target, bin, tools, env, envFiles };
+  const { zig, target, bin, tools, env, envFiles, sysroot } = record;
+  const manifest = {
+    xcc: xccVersion(),
+    format: TOOLCHAIN_FORMAT,
+    zig,
+    target,
+    bin,
+    tools,
+    env,
+    envFiles,
+    ...(sysroot === undefined ? {} : { sysroot }),
+  };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
@@ -56,12 +69,20 @@ export async function readManifest(dir: string): Promise<ToolchainRecord | undef
   if (!isObject(manifest) || manifest.xcc !== xccVersion() || manifest.format !== TOOLCHAIN_FORMAT) {
     return undefined;
   }
-  const { zig, bin, tools, env, envFiles } = manifest;
+  const { zig, bin, tools, env, envFiles, sysroot } = manifest;
   if (!isObject(zig) || typeof zig.version !== 'string' || typeof zig.zig !== 'string') return undefined;
   if (typeof bin !== 'string' || !isStrings(tools) || !isStrings(env) || !isStrings(envFiles)) {
     return undefined;
   }
-  return { zig: { version: zig.version, zig: zig.zig }, bin, tools, env, envFiles };
+  if (sysroot !== undefined && typeof sysroot !== 'string') return undefined;
+  return {
+    zig: { version: zig.version, zig: zig.zig },
+    bin,
+    tools,
+    env,
+    envFiles,
+    ...(sysroot === undefined ? {} : { sysroot }),
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

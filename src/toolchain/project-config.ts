@@ -9,6 +9,9 @@ import type { Libc, TargetRequest } from '../resolve/index.js';
  * and every target listed, which is what `"postinstall": "xcc install"` runs.
  *
  *     { "zig": "0.15", "targets": ["linux/arm64", { "target": "linux/amd64", "glibc": "2.28" }] }
+ *
+ * A target's `"sysroot"` is taken from the file's directory when relative, so the file means the same
+ * from wherever xcc runs.
  */
 export interface ProjectConfig {
   /** The file it came from: `…/xcc.json` or `…/package.json`. */
@@ -67,7 +70,7 @@ const TEXT_FIELDS = [
   'goppc64',
   'goriscv64',
 ] as const;
-const TARGET_FIELDS = new Set<string>(['target', 'libc', 'glibc', 'macosSdk', ...TEXT_FIELDS]);
+const TARGET_FIELDS = new Set<string>(['target', 'libc', 'glibc', 'macosSdk', 'sysroot', ...TEXT_FIELDS]);
 const LIBCS: readonly Libc[] = ['musl', 'glibc', 'mingw'];
 
 /** Validates a config document; every mistake names where it is and what would be right. */
@@ -100,12 +103,12 @@ export function parseProjectConfig(document: unknown, file: string, field?: stri
     dir: path.dirname(file),
     zig: zig as string | undefined,
     targets: (targets ?? []).map((entry: unknown, i: number) =>
-      parseTargetEntry(entry, where(`targets[${i}]`)),
+      parseTargetEntry(entry, where(`targets[${i}]`), path.dirname(file)),
     ),
   };
 }
 
-function parseTargetEntry(entry: unknown, where: string): TargetRequest {
+function parseTargetEntry(entry: unknown, where: string, dir: string): TargetRequest {
   if (typeof entry === 'string') return { target: entry };
   if (!isObject(entry)) {
     throw new UsageError(
@@ -137,6 +140,8 @@ function parseTargetEntry(entry: unknown, where: string): TargetRequest {
   }
   if (entry.macosSdk !== undefined)
     request.macosSdk = text(entry.macosSdk, `${where}.macosSdk`, '"/path/to/MacOSX.sdk"');
+  if (entry.sysroot !== undefined)
+    request.sysroot = path.resolve(dir, text(entry.sysroot, `${where}.sysroot`, '"path/to/sysroot"'));
   for (const name of TEXT_FIELDS) {
     if (entry[name] !== undefined)
       request[name] = text(entry[name], `${where}.${name}`, 'a string such as "7" or "v3"');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_EXECUTABLE_MODE, CACHE_FILE_MODE, ensureCacheDir } from '../cache-safety.js';
 import { UsageError, XccError } from '../errors.js';
@@ -19,8 +19,17 @@ import {
 import { firstLinkMark } from './first-link.js';
 import { checkMacosSdk, checkSdkForZig, sdkQuirks } from './macos-sdk.js';
 import { MANIFEST, manifestText } from './manifest.js';
-import { type CompilerTool, goEnvQuirks, quirksFor } from './quirks.js';
+import { type CompilerTool, goEnvQuirks, type Quirk, quirksFor } from './quirks.js';
 import { type EnvFormat, renderEnv } from './render.js';
+import {
+  checkSysroot,
+  libraryScripts,
+  pkgConfigEnv,
+  SYSROOT_LIBS,
+  type SysrootLayout,
+  sysrootLayout,
+  sysrootQuirks,
+} from './sysroot.js';
 import { goQuote, renderCmdWrapper, renderShWrapper, type WrapperSpec } from './wrappers.js';
 
 /**
@@ -78,6 +87,7 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   // Before the Zig download too: a darwin toolchain needs the Go on PATH (its minimum macOS, and the stubs
   // linked without an SDK), and a missing one is found in a moment.
   const darwinStubs = darwin ? await ensureDarwinStubs({ home, env }) : undefined;
+  if (request.sysroot !== undefined) await checkSysroot(path.resolve(request.sysroot));
   const zig = options.zigInstall ?? (await ensureZig(options));
   const target = resolveTarget(request, { zigVersion: zig.version });
   if (target.macosSdk !== null) await checkSdkForZig(target.macosSdk, target, zig.version);
@@ -93,7 +103,19 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
   }
   await ensureCacheDir(home, dir);
   const host = { platform, arch: options.arch ?? process.arch };
-  const tools = await writeWrappers({ home, dir, zig, target, zigCache, host, darwinStubs });
+  const sysroot = target.sysroot === null ? undefined : await sysrootLayout(target, target.sysroot);
+  const scripts = path.join(dir, SYSROOT_LIBS);
+  if (sysroot !== undefined) await writeLibraryScripts(home, scripts, sysroot);
+  const tools = await writeWrappers({
+    home,
+    dir,
+    zig,
+    target,
+    zigCache,
+    host,
+    darwinStubs,
+    extraQuirks: sysroot === undefined ? [] : sysrootQuirks(sysroot, scripts),
+  });
   const toolchainEnv = {
     ...target.env,
     CC: goQuote(tools.cc!),
@@ -103,6 +125,7 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
     ZIG_LOCAL_CACHE_DIR: zigCache,
     ...(target.macosSdk === null ? {} : { SDKROOT: target.macosSdk }),
     ...goEnvQuirks(zig.version, target.zigTarget),
+    ...(sysroot === undefined ? {} : pkgConfigEnv(sysroot, scripts)),
   };
   const envFiles = await writeEnvFiles(dir, toolchainEnv);
   const bin = path.dirname(tools.cc!);
@@ -115,6 +138,7 @@ export async function provision(options: ProvisionOptions): Promise<Toolchain> {
       tools,
       env: toolchainEnv,
       envFiles,
+      ...(sysroot === undefined ? {} : { sysroot: sysroot.stamp }),
     }),
   );
   return { target, zig, dir, bin, tools, env: toolchainEnv, envFiles };
@@ -128,8 +152,10 @@ async function writeWrappers(options: {
   zigCache: string;
   host: Host;
   darwinStubs: DarwinStubs | undefined;
+  /** Flags of the toolchain's own inputs (a sysroot), after the table's quirks. */
+  extraQuirks: Quirk[];
 }): Promise<Record<string, string>> {
-  const { home, dir, zig, target, zigCache, host, darwinStubs } = options;
+  const { home, dir, zig, target, zigCache, host, darwinStubs, extraQuirks } = options;
   const windowsHost = host.platform === 'win32';
   // GNU cross-tool names (`aarch64-linux-musl-cc`): the directory can go on PATH without shadowing the
   // host's cc and ar, and autotools' --host finds the tools by these names.
@@ -153,7 +179,9 @@ async function writeWrappers(options: {
     zig: zig.zig,
     subcommand,
     fixed: args,
-    quirks: compiler ? [...quirksFor(zig.version, target.zigTarget, compiler), ...darwinQuirks] : [],
+    quirks: compiler
+      ? [...quirksFor(zig.version, target.zigTarget, compiler), ...darwinQuirks, ...extraQuirks]
+      : [],
     dir,
     prefix,
     zigCache,
@@ -194,6 +222,19 @@ async function writeWrappers(options: {
     await writeIfChanged(tools.exec, written.text, CACHE_EXECUTABLE_MODE);
   }
   return tools;
+}
+
+/**
+ * The linker scripts of a sysroot's libraries whose links point outside it (sysroot.ts), and no others:
+ * a script left from a previous layout would shadow the sysroot's library of that name.
+ */
+async function writeLibraryScripts(home: string, scripts: string, sysroot: SysrootLayout): Promise<void> {
+  await ensureCacheDir(home, scripts);
+  const written = await libraryScripts(sysroot);
+  for (const name of await readdir(scripts)) {
+    if (!written.has(name)) await rm(path.join(scripts, name), { force: true, recursive: true });
+  }
+  for (const [name, text] of written) await writeIfChanged(path.join(scripts, name), text);
 }
 
 async function writeEnvFiles(

@@ -123,7 +123,7 @@ function markPath(mark: string): string {
  * - The first-link mark: once it exists, the wrapper `exec`s as usual (unless hints need the child). A
  *   successful command with `-o` and none of `-c`, `-S`, `-E` linked, so zig's cache now holds the
  *   target's C library: the mark is made (`mkdir -p`, errors ignored: a read-only cache just keeps the
- *   notice).
+ *   notice; `[ -d ]`, a builtin, first, as wrappers with hints reach this line after every link).
  * - Hints: only after a compile error (zig exits 1) is the command run again, preprocessing only (`-E -o
  *   /dev/null`: the last `-o` wins, and a missing header is a preprocessor error), with its stderr
  *   captured to read the header clang could not find; zig's own error has already been printed. The
@@ -138,7 +138,7 @@ function childLines(command: string, hints: Quirk[], mark: string | undefined): 
       'if [ "$xcc_status" = 0 ]; then',
       '  case " $* " in',
       '    *" -c "*|*" -S "*|*" -E "*) ;;',
-      `    *" -o "*) mkdir -p ${mark} 2>/dev/null ;;`,
+      `    *" -o "*) [ -d ${mark} ] || mkdir -p ${mark} 2>/dev/null ;;`,
       '  esac',
       '  exit 0',
       'fi',

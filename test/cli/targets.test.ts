@@ -125,6 +125,7 @@ describe('xcc targets TARGET', () => {
       zigCpu: 'x86_64_v3',
       needsSdk: false,
       macosSdk: null,
+      sysroot: null,
       tier: expect.stringMatching(/^(builds|proven)$/),
       tierReason: expect.any(String),
     });
@@ -143,6 +144,27 @@ describe('xcc targets TARGET', () => {
     const { exitCode, stdout, stderr } = xcc(['targets', ...args, '--json']);
     expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
     expect(JSON.parse(stdout).zigTarget).toBe(zigTarget);
+  });
+
+  it('takes a sysroot for linux targets, absolute from the working directory, and only after a target', () => {
+    const json = xcc(['targets', 'linux/arm64', '--sysroot', 'rel/sysroot', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      id: 'linux-arm64-musl',
+      sysroot: path.resolve('rel/sysroot'),
+    });
+    expect(xcc(['targets', 'linux/arm64', '--sysroot', '/srv/arm64']).stdout).toContain(
+      '\nsysroot     /srv/arm64\n',
+    );
+    // A path holds a slash: it is not taken for a target that went missing.
+    expect(xcc(['targets', '--sysroot', '/srv/arm64'])).toMatchObject({
+      exitCode: 2,
+      stderr: 'xcc: --sysroot needs a target: xcc targets GOOS/GOARCH --sysroot\n',
+    });
+    expect(xcc(['targets', 'darwin/arm64', '--sysroot', '/srv/arm64'])).toMatchObject({
+      exitCode: 2,
+      stderr:
+        'xcc: a sysroot is for linux targets, not darwin/arm64; drop --sysroot (a darwin target takes a macOS SDK)\n',
+    });
   });
 
   it('takes the macOS SDK from --macos-sdk, else from SDKROOT, and only for darwin targets', () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { resolveTarget, type Target, type TargetRequest } from '../../src/resolve/index.js';
@@ -225,6 +226,7 @@ describe('resolveTarget: other ports and libcs', () => {
       zigCpu: 'generic+v7a-neon-d32',
       needsSdk: false,
       macosSdk: null,
+      sysroot: null,
       tier: 'builds',
       tierReason: expect.stringContaining('zig 0.15.2 compiles and links C'),
     });
@@ -855,6 +857,14 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
       { target: 'linux/amd64', macosSdk: '/sdk' },
       'a macOS SDK is only for darwin targets, not linux/amd64; drop --macos-sdk',
     ],
+    [
+      { target: 'windows/amd64', sysroot: '/sysroot' },
+      'a sysroot is for linux targets, not windows/amd64; drop sysroot',
+    ],
+    [
+      { target: 'darwin/arm64', sysroot: '/sysroot' },
+      'a sysroot is for linux targets, not darwin/arm64; drop sysroot (a darwin target takes a macOS SDK)',
+    ],
   ])('%j', (request, message, zigVersion = '0.15.2') => {
     let thrown: unknown;
     try {
@@ -865,6 +875,16 @@ describe('resolveTarget: bad input is one line saying what to change', () => {
     expect(thrown).toBeInstanceOf(UsageError);
     expect((thrown as UsageError).message).toBe(message);
     expect((thrown as UsageError).exitCode).toBe(2);
+  });
+});
+
+describe('resolveTarget: a sysroot', () => {
+  it('is kept absolute, taken from the current directory when relative, and leaves the id alone', () => {
+    const target = resolve({ target: 'linux/arm64', sysroot: 'rel/../sysroot' });
+    expect(target.sysroot).toBe(path.resolve('sysroot'));
+    expect(target.id).toBe('linux-arm64-musl');
+    expect(resolve({ target: 'linux/arm64', sysroot: '/abs/root/' }).sysroot).toBe('/abs/root');
+    expect(resolve('linux/arm64').sysroot).toBeNull();
   });
 });
 

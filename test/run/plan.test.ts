@@ -55,6 +55,31 @@ describe('runnerPlan', () => {
     });
   });
 
+  it("uses the toolchain's sysroot for qemu's -L, before the cross packages, for glibc and musl", () => {
+    expect(plan({ target: 'linux/arm64', glibcVersion: '2.28', sysroot: '/srv/arm64' })).toEqual({
+      kind: 'qemu',
+      arch: 'aarch64',
+      sysroot: {
+        dirs: ['/usr/aarch64-linux-gnu', '/usr/aarch64-linux-gnu/sys-root'],
+        install: 'libc6-arm64-cross',
+        given: '/srv/arm64',
+      },
+      raceUnsupported: true,
+    });
+    // A musl program linked against a sysroot's shared libraries needs its loader and libraries too.
+    expect(plan({ target: 'linux/arm64', sysroot: '/srv/alpine' })).toMatchObject({
+      sysroot: { dirs: [], given: '/srv/alpine' },
+    });
+    expect(plan({ target: 'linux/arm/v7', libc: 'glibc', sysroot: '/srv/armhf' })).toMatchObject({
+      sysroot: { install: 'libc6-armhf-cross', given: '/srv/armhf' },
+    });
+    expect(plan({ target: 'linux/arm/v5', libc: 'glibc' })).toMatchObject({
+      sysroot: { install: 'libc6-armel-cross' },
+    });
+    // The host's own programs need no runner, whatever the sysroot.
+    expect(plan({ target: 'linux/amd64', sysroot: '/srv/amd64' })).toEqual({ kind: 'native' });
+  });
+
   it('picks a QEMU CPU model that has the sub-architecture', () => {
     // Exactly the GOARM level: a later instruction faults.
     expect(plan('linux/arm/v5')).toMatchObject({ arch: 'arm', cpu: 'arm926' });

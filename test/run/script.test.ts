@@ -146,6 +146,17 @@ describe('runner scripts', () => {
     };
     const found = runner('linux/arm64', { plan }, '2.28').run([], { XCC_RUNNER_EXPLAIN: '1' });
     expect(found).toMatchObject({ status: 0, stdout: `qemu-aarch64-static -cpu max -L ${sysroot}\n` });
+    // The toolchain's sysroot (--sysroot) is used as it is, and --qemu-sysroot (QEMU_LD_PREFIX) still wins.
+    const given: RunnerPlan = { ...plan, sysroot: { dirs: [], install: 'x', given: sysroot } };
+    const withSysroot = runner('linux/arm64', { plan: given }, '2.28');
+    expect(withSysroot.run([], { XCC_RUNNER_EXPLAIN: '1' })).toMatchObject({
+      status: 0,
+      stdout: `qemu-aarch64-static -cpu max -L ${sysroot}\n`,
+    });
+    expect(withSysroot.run([], { XCC_RUNNER_EXPLAIN: '1', QEMU_LD_PREFIX: '/other' })).toMatchObject({
+      stdout: 'qemu-aarch64-static -cpu max -L /other\n',
+    });
+    expect(existsSync(path.join(withSysroot.dir, 'pwned'))).toBe(false);
 
     needCommand(context, 'wine');
     const wineRoot = path.join(scratch, `${HOSTILE}-wine`);

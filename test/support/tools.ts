@@ -30,8 +30,10 @@ export function prerequisitesRequired(): boolean {
  * or where else it comes from.
  */
 const INSTALL: Record<string, string> = {
+  'apt-get': 'a Debian or Ubuntu host (apt)',
   bash: 'apt-get install bash',
   dash: 'apt-get install dash',
+  'dpkg-deb': 'apt-get install dpkg',
   fish: 'apt-get install fish',
   zsh: 'apt-get install zsh',
   gcc: 'apt-get install gcc libc6-dev',
@@ -43,6 +45,7 @@ const INSTALL: Record<string, string> = {
   'llvm-objdump': 'apt-get install llvm',
   'llvm-readobj': 'apt-get install llvm',
   minisign: 'apt-get install minisign',
+  'pkg-config': 'apt-get install pkgconf',
   python3: 'apt-get install python3',
   'qemu-aarch64-static': 'apt-get install qemu-user-static',
   'qemu-x86_64-static': 'apt-get install qemu-user-static',

@@ -63,7 +63,7 @@ describe('every mistake in a config is one usage line naming where it is', () =>
     [
       'an unknown target setting',
       { targets: [{ target: 'linux/arm64', arch: 'x' }] },
-      `${F}: targets[0].arch is not a target setting; use target, libc, glibc, macosSdk, goarm, goarm64, goamd64, go386, gomips, gomips64, goppc64, goriscv64`,
+      `${F}: targets[0].arch is not a target setting; use target, libc, glibc, macosSdk, sysroot, goarm, goarm64, goamd64, go386, gomips, gomips64, goppc64, goriscv64`,
     ],
     [
       'a target object without target',
@@ -161,6 +161,20 @@ describe('reading a project config', () => {
         { target: 'darwin/arm64', macosSdk: '/sdk/MacOSX.sdk' },
       ],
     });
+  });
+
+  it("takes a target's sysroot from the file's directory, wherever xcc runs", () => {
+    const targets = [
+      { target: 'linux/arm64', sysroot: 'sysroots/arm64' },
+      { target: 'linux/amd64', sysroot: '/srv/amd64' },
+    ];
+    expect(parseProjectConfig({ targets }, '/p/q/xcc.json').targets).toEqual([
+      { target: 'linux/arm64', sysroot: '/p/q/sysroots/arm64' },
+      { target: 'linux/amd64', sysroot: '/srv/amd64' },
+    ]);
+    expect(() => parseProjectConfig({ targets: [{ target: 'linux/arm64', sysroot: 7 }] }, F)).toThrow(
+      usageError(`${F}: targets[0].sysroot must be "path/to/sysroot", got number 7`),
+    );
   });
 
   it('an empty object is no Zig spec (the pinned default) and no targets', () => {

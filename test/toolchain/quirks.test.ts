@@ -479,4 +479,54 @@ describe('toolchains/quirks.json, each entry against real zig', () => {
       }
     },
   );
+
+  quirk(
+    'target-library-headers',
+    "a missing system-library header gets clang's error, then one line on --sysroot",
+    async (test) => {
+      const hint = (header: string) =>
+        `xcc: '${header}' belongs to a target system library: give xcc a sysroot with it (--sysroot DIR; see README "Target system libraries")\n`;
+      let count = 0;
+      // Each a file of its own: zig's cache must not answer for clang.
+      const compile = (compiler: string, text: string) => {
+        const file = source(`library-header-${count++}-${Math.random().toString(36).slice(2)}.c`, text);
+        return run(compiler, ['-c', file, '-o', `${file}.o`], { env: zigEnv() });
+      };
+      const bare = bareCc(test, 'aarch64-linux-gnu.2.28', [
+        '-c',
+        source('xlib.c', '#include <X11/Xlib.h>\n'),
+      ]);
+      expect(bare.status).toBe(1);
+      expect(bare.stderr).toContain("fatal error: 'X11/Xlib.h' file not found");
+      expect(bare.stderr).not.toContain('xcc:');
+
+      for (const request of [{ target: 'linux/arm64', glibcVersion: '2.28' }, { target: 'linux/amd64' }]) {
+        const toolchain = await provisionForTest(test, request);
+        for (const header of ['X11/Xlib.h', 'zlib.h', 'GL/gl.h', 'libpq-fe.h', 'pcap/pcap.h']) {
+          const failed = compile(toolchain.tools.cc!, `#include <stdio.h>\n#include <${header}>\n`);
+          expect(failed.status).toBe(1);
+          expect(failed.stderr).toContain(`fatal error: '${header}' file not found`);
+          expect(failed.stderr.endsWith(hint(header))).toBe(true);
+        }
+        // C++ too; a project's own header, and errors that are not a missing header, get zig's words only.
+        const cxx = run(
+          toolchain.tools['c++']!,
+          ['-c', source('sdl.cc', '#include <SDL2/SDL.h>\n'), '-o', path.join(work, 'sdl.o')],
+          { env: zigEnv() },
+        );
+        expect(cxx.stderr.endsWith(hint('SDL2/SDL.h'))).toBe(true);
+        for (const text of ['#include "myproject/config.h"\n', 'int f(void) { return undeclared; }\n']) {
+          const failed = compile(toolchain.tools.cc!, text);
+          expect(failed.status).toBe(1);
+          expect(failed.stderr).not.toContain('xcc:');
+        }
+        expect(
+          compile(toolchain.tools.cc!, '#include <stdio.h>\nint f(void) { return puts("x"); }\n'),
+        ).toMatchObject({
+          status: 0,
+          stderr: '',
+        });
+      }
+    },
+  );
 });

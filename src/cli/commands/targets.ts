@@ -131,7 +131,9 @@ function rejectTargetOptions(options: TargetsOptions): void {
   const flag = `--${kebab(name)}`;
   const value = options[name as keyof TargetsOptions];
   const taken =
-    Array.isArray(value) && name !== 'macosSdk' ? value.find((text) => text.includes('/')) : undefined;
+    Array.isArray(value) && name !== 'macosSdk' && name !== 'sysroot'
+      ? value.find((text) => text.includes('/'))
+      : undefined;
   if (taken !== undefined) {
     throw new UsageError(
       `${flag} took '${taken}' as its value; put the target first: xcc targets ${taken} ${flag}`,
@@ -182,6 +184,7 @@ function targetTable(target: Target): string {
     ['zig target', target.zigTarget],
     ['zig cpu', target.zigCpu ?? "zig's baseline for the target"],
     ['macOS SDK', sdk],
+    ...(target.sysroot === null ? [] : [['sysroot', target.sysroot]]),
     ['tier', `${target.tier}: ${target.tierReason}`],
   ]);
 }
