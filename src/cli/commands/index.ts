@@ -12,6 +12,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   env: async () => (await import('./env.js')).registerEnv,
   exec: async () => (await import('./exec.js')).registerExec,
   run: async () => (await import('./run.js')).registerRun,
+  build: async () => (await import('./build.js')).registerBuild,
+  checksums: async () => (await import('./checksums.js')).registerChecksums,
   install: async () => (await import('./install.js')).registerInstall,
   verify: async () => (await import('./verify.js')).registerVerify,
   lock: async () => (await import('./lock.js')).registerLock,

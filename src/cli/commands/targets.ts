@@ -5,7 +5,12 @@ import { textValue } from '../option-text.js';
 import { formatTable } from '../table.js';
 import { addTargetOptions, singleValue, type TargetOptionValues, targetRequest } from '../target-options.js';
 
-type TargetsOptions = TargetOptionValues & { zig?: string[]; json?: boolean };
+type TargetsOptions = TargetOptionValues & {
+  zig?: string[];
+  json?: boolean;
+  matrix?: string[];
+  shards?: string[];
+};
 
 export function registerTargets(cli: CAC): void {
   const command = cli
@@ -13,7 +18,15 @@ export function registerTargets(cli: CAC): void {
     .option('--zig <version>', 'Show the target names of this zig version (default: the pinned zig)', {
       type: [textValue],
     })
-    .option('--json', 'Print JSON instead of a table');
+    .option('--json', 'Print JSON instead of a table')
+    .option(
+      '--matrix <ci>',
+      "A CI matrix of xcc.json's targets for xcc build --shard: github (JSON) or gitlab (YAML)",
+      {
+        type: [textValue],
+      },
+    )
+    .option('--shards <n>', 'With --matrix: how many jobs (default: one per target)', { type: [textValue] });
   addTargetOptions(command)
     .example('  xcc targets                            # every Go port: zig triples, libcs, support tier')
     .example('  xcc targets linux/arm64                # one target: musl, linked statically')
@@ -21,6 +34,7 @@ export function registerTargets(cli: CAC): void {
     .example('  xcc targets linux/amd64 --goamd64=v3 --json')
     .example('  xcc targets openbsd/arm64 --zig 0.16.0 # target names of another zig')
     .example('  xcc targets darwin/arm64 --macos-sdk ~/sdks/MacOSX15.sdk')
+    .example('  xcc targets --matrix github --shards 3     # strategy.matrix for xcc build --shard')
     .example('')
     .example('A target is GOOS/GOARCH or GOOS/GOARCH/VARIANT (linux/arm/v6, linux/amd64/v3, linux/arm64/v8).')
     .action(async (target: string | undefined, options: TargetsOptions) => {
@@ -33,6 +47,27 @@ export function registerTargets(cli: CAC): void {
       // The target names of the flag's Zig, else of the project's (its lock or config), else the pinned one.
       const zigVersion =
         singleValue('--zig', options.zig) ?? namingZigVersion(chooseZig({ host: zigHostKey() }));
+      const matrix = singleValue('--matrix', options.matrix);
+      if (matrix !== undefined || options.shards !== undefined) {
+        if (target !== undefined) {
+          throw new UsageError(`--matrix shards the targets of xcc.json; drop '${target}'`);
+        }
+        const { parseMatrixKind, parseShardCount, matrixEntries, renderMatrix } = await import(
+          '../../release/matrix.js'
+        );
+        if (matrix === undefined)
+          throw new UsageError(
+            '--shards says how many jobs --matrix makes; add --matrix github or --matrix gitlab',
+          );
+        const kind = parseMatrixKind(matrix);
+        const shardText = singleValue('--shards', options.shards);
+        const shards = shardText === undefined ? undefined : parseShardCount(shardText);
+        const { findProjectConfig } = await import('../../toolchain/project-config.js');
+        const requests = findProjectConfig()?.targets ?? [];
+        const ids = requests.map((request) => resolveTarget(request, { zigVersion }).id);
+        process.stdout.write(renderMatrix(kind, matrixEntries(ids, shards)));
+        return;
+      }
       if (target === undefined) {
         rejectTargetOptions(options);
         const targets = listTargets({ zigVersion });
