@@ -1,4 +1,5 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, XccError } from '../errors.js';
 import { makeDirectory, writeFileAtomic } from '../fs-atomic.js';
@@ -58,7 +59,11 @@ export async function mergeReleases(dirs: readonly string[], outDir?: string): P
   }
   await makeDirectory(out);
   for (const { artifact, dir } of byFile.values()) {
-    if (dir !== out) await copyFile(path.join(dir, artifact.file), path.join(out, artifact.file));
+    if (dir === out) continue;
+    // Never through a link left at that name in the output directory.
+    const target = path.join(out, artifact.file);
+    await rm(target, { force: true });
+    await copyFile(path.join(dir, artifact.file), target, constants.COPYFILE_EXCL);
   }
   const artifacts = [...byFile.values()].map(({ artifact }) => artifact);
   const checksums = path.join(out, CHECKSUMS_FILE);
