@@ -3,7 +3,7 @@
  * several runs, baseline and xcc runs alternating. Prints a table, writes bench/results.json and renders
  * the table of docs/benchmarks.md (scripts/bench-table.ts).
  *
- *   npm run bench -- [--runs 7] [--only env,exec,execbuild,wrapper,install,pypi,concurrent,gobuild,sqlite,startup,xz] [--go-target linux/arm64] [--merge]
+ *   npm run bench -- [--runs 7] [--only env,exec,execbuild,wrapper,install,pypi,concurrent,gobuild,sqlite,release,startup,xz] [--go-target linux/arm64] [--merge]
  *
  * Needs: Linux, GNU time (`/usr/bin/time`, Debian package `time`), curl, xz, tar, bash, Go (for the
  * go build case), and the test Zig (test/support/test-zig.ts; `$XCC_TEST_CACHE` or test/.cache, prepared
@@ -16,8 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RELEASE_FLAGS } from '../src/release/plan.js';
 import { startZigPypi } from '../test/support/pypi-server.js';
-import { prepareTestZig, type TestZig, testCacheDir } from '../test/support/test-zig.js';
+import { prepareTestZig, type TestZig, testCacheDir, testZigBuildCache } from '../test/support/test-zig.js';
 import { startZigMirror, type ZigMirror } from '../test/support/zig-mirror.js';
 import { type Command, measure, paired, type Summary, summarize } from './bench/measure.js';
 import type { BenchCase, BenchResults, Machine } from './bench/results.js';
@@ -54,6 +55,7 @@ const CASES: Record<string, (context: Context) => Promise<BenchCase[]>> = {
   concurrent: benchConcurrent,
   gobuild: benchGoBuild,
   sqlite: benchSqlite,
+  release: benchRelease,
   startup: benchStartup,
   xz: benchXz,
 };
@@ -540,6 +542,84 @@ async function writeSqliteProgram(context: Context): Promise<string> {
   // Through the Go module proxy, before anything is timed.
   execFileSync('go', ['get', SQLITE_MODULE], { cwd: project, stdio: 'inherit' });
   return project;
+}
+
+/** The five targets of the release case: ones docs/support.md proves, two of them 32-bit or RISC-V. */
+const RELEASE_TARGETS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'windows/amd64', 'linux/riscv64'];
+
+/**
+ * 6. A release build of five targets: `xcc build` (its go builds at once, one per core) against the same
+ * go builds one after another through `xcc exec`, with the same release flags. Zig's cache is warm for both
+ * (prewarmed first; the test suite's shared zig cache, so a machine that ran the tests prewarms in seconds),
+ * Go's is cold for every run: each target compiles the standard library for itself, as a CI job does.
+ */
+async function benchRelease(context: Context): Promise<BenchCase[]> {
+  const project = await writeCgoHello(context);
+  const zigCache = testZigBuildCache();
+  const goCache = path.join(context.scratch, 'gocache-release');
+  const out = path.join(context.scratch, 'release-out');
+  const env = {
+    ...mirrorEnv(context, context.warmHome),
+    XCC_ZIG_CACHE_DIR: zigCache,
+    GOCACHE: goCache,
+    GOFLAGS: '',
+  };
+  log(`xcc install --prewarm ${RELEASE_TARGETS.join(',')} (minutes on a cold zig cache)`);
+  const prewarm = await measure(
+    xcc(['install', context.zig.version, '--prewarm', RELEASE_TARGETS.join(','), '--quiet'], env),
+  );
+  log(`prewarm: ${JSON.stringify(prewarm)}`);
+  const flags = [...RELEASE_FLAGS.flags, `-ldflags=${RELEASE_FLAGS.ldflags}`];
+  const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+  const sequential = RELEASE_TARGETS.map((target) =>
+    [
+      process.execPath,
+      cli,
+      'exec',
+      target,
+      '--quiet',
+      '--',
+      'go',
+      'build',
+      ...flags,
+      '-o',
+      path.join(out, target.replaceAll('/', '-')),
+      '.',
+    ]
+      .map(quote)
+      .join(' '),
+  ).join(' && ');
+  const result = await paired({
+    name: 'release build of 5 targets',
+    runs: Math.max(1, Math.ceil(context.runs / 3)),
+    prepare: async () => {
+      await rm(goCache, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+      flushDisk();
+    },
+    baseline: () => ({
+      argv: ['bash', '-c', `set -e; mkdir -p ${quote(out)}; ${sequential}`],
+      cwd: project,
+      env,
+    }),
+    subject: () => ({
+      ...xcc(['build', ...RELEASE_TARGETS, '--out', out, '--quiet'], env),
+      cwd: project,
+    }),
+    log,
+  });
+  return [
+    {
+      id: 'release',
+      title: `release build of a cgo hello for ${RELEASE_TARGETS.length} targets, zig cache warm, Go cache cold`,
+      baseline: { name: 'xcc exec -- go build, one target after another', ...result.baseline },
+      subject: {
+        name: `xcc build (${Math.min(os.availableParallelism(), RELEASE_TARGETS.length)} at once)`,
+        ...result.subject,
+      },
+      notes: { prewarmWallMs: Math.round(prewarm.wallMs) },
+    },
+  ];
 }
 
 /** A Go module in the scratch directory whose main package calls C: the smallest program cgo links. */

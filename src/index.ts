@@ -17,6 +17,15 @@ export type { Host, Verdict, VerdictTopic } from './inspect/verdicts.js';
 export { judge } from './inspect/verdicts.js';
 // Provisioning loads its dependencies on first call (src/lazy-installer.ts); the rest loads nothing heavy.
 export { ensureZig, projectToolchain, provision } from './lazy-installer.js';
+export type { ReleaseEvent, ReleaseOptions, ReleaseResult, TargetResult } from './release/build.js';
+export { buildRelease } from './release/build.js';
+export type { ManifestArtifact, ReleaseManifest } from './release/manifest.js';
+export type { MergeResult } from './release/merge.js';
+export { mergeReleases } from './release/merge.js';
+export type { PlannedTarget, PlanOptions, ReleasePlan } from './release/plan.js';
+export { planRelease, RELEASE_FLAGS } from './release/plan.js';
+export type { Shard } from './release/shard.js';
+export { parseShard, shardItems } from './release/shard.js';
 export type { Libc, Linkage, SubArchVariable, Tier } from './resolve/index.js';
 export {
   type LibcListing,

@@ -152,3 +152,22 @@ export function checkBuildModeForLibc(buildMode: GoBuildMode | undefined, target
     `-buildmode=${mode}${source} does not work with musl (${target.id}): ${what}, since Go's runtime reads argc and argv in .init_array and musl does not pass them (golang/go#13492); build for glibc instead (--glibc)`,
   );
 }
+
+/**
+ * `go build` arguments as go reads them: the flags (with the values of flags that take one), then the
+ * packages, from the first argument that is no flag (or after `--`). For `xcc build`, which adds its own
+ * flags and `-o` before the packages.
+ */
+export function splitGoBuildArgs(args: readonly string[]): { flags: string[]; packages: string[] } {
+  const flags: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') return { flags, packages: args.slice(index + 1) };
+    const flag = /^--?([^-=][^=]*)(=.*)?$/s.exec(arg);
+    if (flag === null) return { flags, packages: args.slice(index) };
+    flags.push(arg);
+    if (flag[2] === undefined && VALUE_FLAGS.has(flag[1]!) && index + 1 < args.length)
+      flags.push(args[++index]!);
+  }
+  return { flags, packages: [] };
+}

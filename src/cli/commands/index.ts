@@ -14,6 +14,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   run: async () => (await import('./run.js')).registerRun,
   dispatch: async () => (await import('./dispatch.js')).registerDispatch,
   setup: async () => (await import('./setup.js')).registerSetup,
+  build: async () => (await import('./build.js')).registerBuild,
+  checksums: async () => (await import('./checksums.js')).registerChecksums,
   install: async () => (await import('./install.js')).registerInstall,
   verify: async () => (await import('./verify.js')).registerVerify,
   lock: async () => (await import('./lock.js')).registerLock,
