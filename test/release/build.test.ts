@@ -186,4 +186,42 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
       'parallel:\n  matrix:\n    - SHARD: ["1/6", "2/6", "3/6", "4/6", "5/6", "6/6"]\n',
     );
   });
+
+  it('--verify-reproducible builds the five targets again from a copy with a cold Go cache: identical', async (context) => {
+    const test = needTestZig(context);
+    needCommand(context, 'go');
+    const targets = TARGETS.filter((target) => target !== 'linux/s390x');
+    const result = await runXcc(['build', ...targets, '--verify-reproducible', '--out', 'reproduced'], {
+      cwd: module,
+      env: xccEnv(test),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    // Not a git work tree: the timestamp is fixed at 0, said once.
+    expect(result.stderr).toMatch(/^xcc: reproducible: SOURCE_DATE_EPOCH=0 \(no git history: fixed\)/m);
+    for (const id of BUILT)
+      expect(result.stderr).toMatch(new RegExp(`^${id} +identical +[0-9a-f]{12} `, 'm'));
+    expect(result.stderr).toMatch(
+      /^reproducible: 5 of 5 artifacts identical from a copy in another directory with a cold Go cache$/m,
+    );
+  });
+
+  it('--verify-reproducible catches a link flag that makes every build unique, naming the section, exit 1', async (context) => {
+    const test = needTestZig(context);
+    needCommand(context, 'go');
+    const module = goModule(root, 'unique', {
+      'main.go':
+        'package main\n\n// static int one(void) { return 1; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(int(C.one())) }\n',
+    });
+    // A random build ID from the user's own link flags (the environment's, which go does not filter):
+    // what --reproducible cannot fix and must not hide.
+    const result = await runXcc(['build', 'linux/amd64', '--verify-reproducible'], {
+      cwd: module,
+      env: { ...xccEnv(test), CGO_LDFLAGS: '-O2 -Wl,--build-id=uuid' },
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(
+      /^linux-amd64-musl +DIFFERS +section \.note\.gnu\.build-id differs at 0x[0-9a-f]+/m,
+    );
+    expect(result.stderr).toMatch(/^not reproducible: 1 of 1 artifacts differ$/m);
+  });
 });
