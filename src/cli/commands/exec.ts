@@ -43,8 +43,12 @@ export function registerExec(cli: CAC): void {
       );
       const notice =
         flags.quiet || !mayLinkC(program, args) ? undefined : firstBuildNotice(toolchain, request);
-      if (notice !== undefined) writeStderrLine(notice);
-      await run(program, args, { ...toolchain.env, ...runnerEnv, ...withRunners(toolchain) });
+      await run(
+        program,
+        args,
+        { ...toolchain.env, ...runnerEnv, ...withRunners(toolchain) },
+        notice === undefined ? undefined : () => writeStderrLine(notice),
+      );
     });
 }
 
@@ -138,7 +142,13 @@ function cannotRun(program: string, code: string | undefined): string {
  * files of node_modules) cost more than the rest of a warm `xcc exec` (`npm run bench`, case exec). With
  * stdio inherited there is no output to collect, which is what execa is for.
  */
-export async function run(program: string, args: string[], env: Record<string, string>): Promise<void> {
+export async function run(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  /** Called once the command has started: a line said before it would precede a failure to start. */
+  onStart?: () => void,
+): Promise<void> {
   // The handlers go in before the spawn: from the moment the command can run (and, say, print that it
   // is ready), a signal to xcc must reach it, not kill xcc and orphan it. Handlers run on the event
   // loop, so none can see `child` unset unless spawn threw. The child decides what a signal means (go
@@ -155,6 +165,7 @@ export async function run(program: string, args: string[], env: Record<string, s
       started.once('error', (error: NodeJS.ErrnoException) => resolve({ startError: error.code }));
       started.once('exit', (code, signal) => resolve({ code, signal }));
     });
+    if (onStart !== undefined) started.once('spawn', onStart);
   } catch (error) {
     // Refused before there was a process: an argument list over the system's limit (E2BIG).
     ended = Promise.resolve({ startError: (error as NodeJS.ErrnoException).code });
