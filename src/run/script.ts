@@ -163,7 +163,7 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '[ ! -x /usr/lib/wine/wine ] || xcc_wine_id="$xcc_wine_id, 32-bit loader"',
     'xcc_wine_ready() {',
     '  booted=',
-    '  [ -f "$xcc_ready" ] && read -r booted <"$WINEPREFIX/.xcc-booted" 2>/dev/null',
+    '  [ -f "$xcc_ready" ] && read -r booted 2>/dev/null <"$WINEPREFIX/.xcc-booted"',
     '  [ "$booted" = "$xcc_wine_id" ]',
     '}',
     `if [ -n "\${XCC_RUNNER_EXPLAIN-}" ]; then`,
@@ -189,7 +189,7 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '  trap \'rm -rf "$lock" "$work"\' EXIT',
     "  trap 'exit 1' HUP INT TERM",
     '  ! xcc_wine_ready || exit 0',
-    '  booted=; read -r booted <"$WINEPREFIX/.xcc-booted" 2>/dev/null',
+    '  booted=; read -r booted 2>/dev/null <"$WINEPREFIX/.xcc-booted"',
     '  if [ "$booted" != "$xcc_wine_id" ]; then',
     // A server of the old prefix would write into it while it goes.
     '    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',

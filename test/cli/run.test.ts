@@ -114,7 +114,8 @@ describe.each(TARGETS)('$target $flags', ({ target, flags, needs, wine32 }) => {
         env,
         cwd: probe,
       });
-      expect(tested.stderr).not.toMatch(/exec format error|bcryptprimitives/);
+      // The first Wine run makes the prefix: nothing about the marker file it has not written yet.
+      expect(tested.stderr).not.toMatch(/exec format error|bcryptprimitives|cannot open/);
       expect(tested.stdout).toMatch(/^--- PASS: TestTwice/m);
       expect(tested.stdout).toMatch(/^ok\s+probe\s/m);
       expect(tested.exitCode).toBe(0);
