@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Env } from '../home.js';
 import type { Target } from '../resolve/index.js';
 import { versionLessThan } from '../resolve/version-order.js';
+import { directoryQuirk } from './directory-quirks.js';
 import type { Quirk } from './quirks.js';
 
 /**
@@ -212,16 +213,7 @@ export function stubTargets(tbd: string): string[] {
  * (`-L`), links only: `-iframework` does not reach zig's linker, and `-L` is an unused argument on a compile.
  */
 export function sdkQuirks(sdk: string): Quirk[] {
-  const quirk = (id: string, args: string[], reason: string, when?: 'link'): Quirk => ({
-    id,
-    zig: '*',
-    tools: ['cc', 'c++'],
-    action: 'add',
-    ...(when === undefined ? {} : { when }),
-    args,
-    reason,
-    evidence: 'test/toolchain/macos-sdk.test.ts',
-  });
+  const quirk = directoryQuirk('test/toolchain/macos-sdk.test.ts');
   return [
     quirk(
       'darwin-sdk-headers',

@@ -2,6 +2,7 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { debianMultiarch, type Target } from '../resolve/index.js';
+import { directoryQuirk } from './directory-quirks.js';
 import type { Quirk } from './quirks.js';
 
 /**
@@ -202,16 +203,7 @@ async function scriptInput(
 
 /** The wrapper flags of a sysroot: its headers after zig's, its libraries (the scripts first) on links. */
 export function sysrootQuirks(layout: SysrootLayout, scripts: string): Quirk[] {
-  const quirk = (id: string, args: string[], reason: string, when?: 'link'): Quirk => ({
-    id,
-    zig: '*',
-    tools: ['cc', 'c++'],
-    action: 'add',
-    ...(when === undefined ? {} : { when }),
-    args,
-    reason,
-    evidence: 'test/toolchain/sysroot.test.ts',
-  });
+  const quirk = directoryQuirk('test/toolchain/sysroot.test.ts');
   return [
     quirk(
       'sysroot-headers',
