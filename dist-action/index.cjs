@@ -8682,6 +8682,25 @@ var init_manifest = __esmMin((() => {
 	init_version();
 	MANIFEST$1 = "toolchain.json";
 }));
+// src/toolchain/directory-quirks.ts
+/**
+* The maker of the quirks a directory the user gives brings (a macOS SDK, a sysroot): flags that the
+* cc and c++ wrappers add for every zig, on every command or on links only, with the test that holds them.
+* Its own module, not quirks.ts: that one loads semver, which the warm path must not.
+*/
+function directoryQuirk(evidence) {
+	return (id, args, reason, when) => ({
+		id,
+		zig: "*",
+		tools: ["cc", "c++"],
+		action: "add",
+		...when === void 0 ? {} : { when },
+		args,
+		reason,
+		evidence
+	});
+}
+var init_directory_quirks = __esmMin((() => {}));
 // src/toolchain/sysroot.ts
 /**
 * The sysroot as given, before anything is downloaded: a directory (absolute by now, see resolveTarget),
@@ -8808,16 +8827,7 @@ async function scriptInput(file, layout, scripted) {
 }
 /** The wrapper flags of a sysroot: its headers after zig's, its libraries (the scripts first) on links. */
 function sysrootQuirks(layout, scripts) {
-	const quirk = (id, args, reason, when) => ({
-		id,
-		zig: "*",
-		tools: ["cc", "c++"],
-		action: "add",
-		...when === void 0 ? {} : { when },
-		args,
-		reason,
-		evidence: "test/toolchain/sysroot.test.ts"
-	});
+	const quirk = directoryQuirk("test/toolchain/sysroot.test.ts");
 	return [quirk("sysroot-headers", layout.include.flatMap((dir) => ["-idirafter", dir]), "searches the sysroot's headers after zig's libc headers"), quirk("sysroot-libraries", [`-L${scripts}`, ...layout.lib.map((dir) => `-L${dir}`)], "links the sysroot's libraries, the links that point outside it through scripts", "link")];
 }
 /**
@@ -8844,6 +8854,7 @@ var SYSROOT_LIBS, MAX_LINKS, SCRIPT_WORD;
 var init_sysroot = __esmMin((() => {
 	init_errors();
 	init_resolve();
+	init_directory_quirks();
 	SYSROOT_LIBS = "sysroot-libs";
 	MAX_LINKS = 40;
 	SCRIPT_WORD = /^[^\s(){}"'*,;]+$/;
@@ -9586,7 +9597,7 @@ function wineLines(options, plan, cannot) {
 		`[ -n "$wine" ] || xcc_fail ${shWord(`${cannot}: wine is not installed (Debian/Ubuntu: apt-get install wine wine64${plan.bits === 32 ? " wine32:i386" : ""})`)}`
 	];
 	if (plan.bits === 32) lines.push(`if [ -x /usr/lib/wine/wine64 ] && [ ! -x /usr/lib/wine/wine ]; then xcc_fail ${shWord(`${cannot}: 32-bit Wine is not installed (Debian/Ubuntu: dpkg --add-architecture i386 && apt-get install wine32:i386)`)}; fi`);
-	lines.push(`WINEPREFIX=${shWord(prefix)}; export WINEPREFIX`, `[ -n "\${WINEDEBUG-}" ] || WINEDEBUG=-all`, `[ -n "\${WINEDLLOVERRIDES-}" ] || WINEDLLOVERRIDES='mscoree,mshtml='`, "export WINEDEBUG WINEDLLOVERRIDES", `xcc_ready=${shWord(ready)}`, "xcc_wine_id=$(\"$wine\" --version 2>/dev/null)", "[ ! -x /usr/lib/wine/wine ] || xcc_wine_id=\"$xcc_wine_id, 32-bit loader\"", "xcc_wine_ready() {", "  booted=", "  [ -f \"$xcc_ready\" ] && read -r booted <\"$WINEPREFIX/.xcc-booted\" 2>/dev/null", "  [ \"$booted\" = \"$xcc_wine_id\" ]", "}", `if [ -n "\${XCC_RUNNER_EXPLAIN-}" ]; then`, "  if xcc_wine_ready; then state=ready; else state=\"made on the first run\"; fi", `  printf '%s\\n' "$wine, prefix $WINEPREFIX ($state)"; exit 0`, "fi", "xcc_prepare_wine() (", "  umask 077", `  mkdir -p ${shWord(options.wineRoot)} || exit 1`, "  lock=\"$WINEPREFIX.lock\"; waited=0", "  until mkdir \"$lock\" 2>/dev/null; do", "    ! xcc_wine_ready || exit 0", "    holder=$(cat \"$lock/pid\" 2>/dev/null)", "    if [ -n \"$holder\" ] && ! kill -0 \"$holder\" 2>/dev/null; then rm -rf \"$lock\"; continue; fi", "    waited=$((waited + 1))", "    [ \"$waited\" -lt 600 ] || xcc_fail \"waited 10 minutes for $lock; remove it if no xcc runner is preparing Wine\"", "    sleep 1", "  done", "  echo \"$$\" >\"$lock/pid\"", "  work=\"$WINEPREFIX/.xcc-prng-$$\"", "  trap 'rm -rf \"$lock\" \"$work\"' EXIT", "  trap 'exit 1' HUP INT TERM", "  ! xcc_wine_ready || exit 0", "  booted=; read -r booted <\"$WINEPREFIX/.xcc-booted\" 2>/dev/null", "  if [ \"$booted\" != \"$xcc_wine_id\" ]; then", "    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1", "    rm -rf \"$WINEPREFIX\" 2>/dev/null", `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`, "    WINEARCH=win64 DISPLAY= \"$wine\" wineboot --init >/dev/null 2>&1", `    [ -d "$WINEPREFIX/drive_c/windows/${system}" ] || xcc_fail "wineboot --init did not make $WINEPREFIX; run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`, `    printf '%s\\n' "$xcc_wine_id" >"$WINEPREFIX/.xcc-booted"`, "  fi", "  rm -rf \"$work\"; mkdir \"$work\" || exit 1", "  cat >\"$work/prng.c\" <<'XCC_PRNG_STUB'", WINE_PRNG_STUB_C.trimEnd(), "XCC_PRNG_STUB", `  if ! ${shWord(options.cc)} -shared -O2 -o "$work/bcryptprimitives.dll" "$work/prng.c" >"$work/log" 2>&1; then`, "    tail -n 5 \"$work/log\" >&2", "    xcc_fail \"could not build the ProcessPrng stand-in for Wine (above); check the Zig toolchain with xcc doctor\"", "  fi", `  mv -f "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/${system}/bcryptprimitives.dll" || exit 1`, "  : >\"$xcc_ready\"", ")", "xcc_wine_ready || xcc_prepare_wine || exit 1", "exec \"$wine\" \"$@\"");
+	lines.push(`WINEPREFIX=${shWord(prefix)}; export WINEPREFIX`, `[ -n "\${WINEDEBUG-}" ] || WINEDEBUG=-all`, `[ -n "\${WINEDLLOVERRIDES-}" ] || WINEDLLOVERRIDES='mscoree,mshtml='`, "export WINEDEBUG WINEDLLOVERRIDES", `xcc_ready=${shWord(ready)}`, "xcc_wine_id=$(\"$wine\" --version 2>/dev/null)", "[ ! -x /usr/lib/wine/wine ] || xcc_wine_id=\"$xcc_wine_id, 32-bit loader\"", "xcc_wine_ready() {", "  booted=", "  [ -f \"$xcc_ready\" ] && read -r booted 2>/dev/null <\"$WINEPREFIX/.xcc-booted\"", "  [ \"$booted\" = \"$xcc_wine_id\" ]", "}", `if [ -n "\${XCC_RUNNER_EXPLAIN-}" ]; then`, "  if xcc_wine_ready; then state=ready; else state=\"made on the first run\"; fi", `  printf '%s\\n' "$wine, prefix $WINEPREFIX ($state)"; exit 0`, "fi", "xcc_prepare_wine() (", "  umask 077", `  mkdir -p ${shWord(options.wineRoot)} || exit 1`, "  lock=\"$WINEPREFIX.lock\"; waited=0", "  until mkdir \"$lock\" 2>/dev/null; do", "    ! xcc_wine_ready || exit 0", "    holder=$(cat \"$lock/pid\" 2>/dev/null)", "    if [ -n \"$holder\" ] && ! kill -0 \"$holder\" 2>/dev/null; then rm -rf \"$lock\"; continue; fi", "    waited=$((waited + 1))", "    [ \"$waited\" -lt 600 ] || xcc_fail \"waited 10 minutes for $lock; remove it if no xcc runner is preparing Wine\"", "    sleep 1", "  done", "  echo \"$$\" >\"$lock/pid\"", "  work=\"$WINEPREFIX/.xcc-prng-$$\"", "  trap 'rm -rf \"$lock\" \"$work\"' EXIT", "  trap 'exit 1' HUP INT TERM", "  ! xcc_wine_ready || exit 0", "  booted=; read -r booted 2>/dev/null <\"$WINEPREFIX/.xcc-booted\"", "  if [ \"$booted\" != \"$xcc_wine_id\" ]; then", "    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1", "    rm -rf \"$WINEPREFIX\" 2>/dev/null", `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`, "    WINEARCH=win64 DISPLAY= \"$wine\" wineboot --init >/dev/null 2>&1", `    [ -d "$WINEPREFIX/drive_c/windows/${system}" ] || xcc_fail "wineboot --init did not make $WINEPREFIX; run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`, `    printf '%s\\n' "$xcc_wine_id" >"$WINEPREFIX/.xcc-booted"`, "  fi", "  rm -rf \"$work\"; mkdir \"$work\" || exit 1", "  cat >\"$work/prng.c\" <<'XCC_PRNG_STUB'", WINE_PRNG_STUB_C.trimEnd(), "XCC_PRNG_STUB", `  if ! ${shWord(options.cc)} -shared -O2 -o "$work/bcryptprimitives.dll" "$work/prng.c" >"$work/log" 2>&1; then`, "    tail -n 5 \"$work/log\" >&2", "    xcc_fail \"could not build the ProcessPrng stand-in for Wine (above); check the Zig toolchain with xcc doctor\"", "  fi", `  mv -f "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/${system}/bcryptprimitives.dll" || exit 1`, "  : >\"$xcc_ready\"", ")", "xcc_wine_ready || xcc_prepare_wine || exit 1", "exec \"$wine\" \"$@\"");
 	return lines;
 }
 var init_script = __esmMin((() => {
@@ -42338,16 +42349,7 @@ function stubTargets(tbd) {
 * (`-L`), links only: `-iframework` does not reach zig's linker, and `-L` is an unused argument on a compile.
 */
 function sdkQuirks(sdk) {
-	const quirk = (id, args, reason, when) => ({
-		id,
-		zig: "*",
-		tools: ["cc", "c++"],
-		action: "add",
-		...when === void 0 ? {} : { when },
-		args,
-		reason,
-		evidence: "test/toolchain/macos-sdk.test.ts"
-	});
+	const quirk = directoryQuirk("test/toolchain/macos-sdk.test.ts");
 	return [quirk("darwin-sdk-headers", [
 		"-idirafter",
 		inSdk(sdk, SDK_HEADERS),
@@ -42363,6 +42365,7 @@ var SDK_HEADERS, SDK_LIBRARIES, SDK_FRAMEWORKS, PROBED_STUBS, SDK_READ_SINCE;
 var init_macos_sdk = __esmMin((() => {
 	init_errors();
 	init_version_order();
+	init_directory_quirks();
 	SDK_HEADERS = "usr/include";
 	SDK_LIBRARIES = "usr/lib";
 	SDK_FRAMEWORKS = "System/Library/Frameworks";
