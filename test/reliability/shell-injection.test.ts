@@ -332,7 +332,11 @@ describe('xcc under hostile paths, through the CLI and a real zig', { timeout: 3
       const { env, vars } = await hostileSetup(test, label, hostile);
       const cwd = freshDir(label);
       const file = path.join(cwd, '.env');
-      const written = await runXcc(['env', ...TARGET, '--format', 'dotenv', '--write', file], { env, cwd });
+      // --quiet: the subject is the file (no first build's line, test/cli/first-build.test.ts).
+      const written = await runXcc(['env', ...TARGET, '--format', 'dotenv', '--write', file, '--quiet'], {
+        env,
+        cwd,
+      });
       // The others put a quote in CC (Go's quoting of a path with a space) beside `$`, or hold `${`.
       if (label === 'no space') {
         expect(written).toMatchObject({ exitCode: 0, stderr: '' });
