@@ -100,7 +100,9 @@ describe('verifyReproducible', { timeout: 90 * 60_000 }, () => {
     needTestZig(context);
     needCommand(context, 'go');
     const source = checkout('app');
-    const targets = Object.keys(TARGETS);
+    // The musl, arm/v7 and windows targets are proven through `xcc build --verify-reproducible` itself
+    // (test/release/build.test.ts); here the two it does not build: glibc, and darwin's Mach-O.
+    const targets = ['linux/arm64 glibc 2.28', 'darwin/arm64'];
     const report = await verifyReproducible({
       sourceDir: source,
       build: await buildFunction(source, targets),
@@ -110,7 +112,7 @@ describe('verifyReproducible', { timeout: 90 * 60_000 }, () => {
       keep: true,
     });
     const text = renderReproducibility(report);
-    expect(text, text).toMatch(/^reproducible: 6 of 6 artifacts identical/m);
+    expect(text, text).toMatch(/^reproducible: 2 of 2 artifacts identical/m);
     expect(report.artifacts.map((artifact) => artifact.target)).toEqual(targets);
     for (const artifact of report.artifacts) {
       const bytes = readFileSync(artifact.first).toString('latin1');
@@ -134,6 +136,8 @@ describe('verifyReproducible', { timeout: 90 * 60_000 }, () => {
     const report = await verifyReproducible({
       sourceDir: source,
       build: await buildFunction(source, targets),
+      // The first build's Go cache is the other test's: only the second build pays for a cold one.
+      goCache: path.join(testCacheDir(), 'release', 'go-cache'),
       tempDir: work,
       // The same length, so that only the string's bytes change and nothing moves.
       prepareCopy: (copy) =>
