@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goEnv } from '../support/builds.js';
 import { machoProblems } from '../support/macho-compare.js';
 import { cliBin, projectRoot } from '../support/paths.js';
+import { pool } from '../support/pool.js';
 import { fullSuite, needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { type TestZig, testCacheDir, testZigBuildCache } from '../support/test-zig.js';
 import { hasCommand, needCommand, requireOrSkip } from '../support/tools.js';
@@ -400,20 +401,4 @@ function q(text: string): string {
 
 function isEmpty(dir: string): boolean {
   return !existsSync(dir) || readdirSync(dir).length === 0;
-}
-
-/** Runs at most `size` tasks at a time, in the order they were queued. */
-function pool(size: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }

@@ -12,6 +12,7 @@ import { type BuildFunction, verifyReproducible } from '../../src/release/verify
 import { exec, failure } from '../e2e/process.js';
 import { goEnv } from '../support/builds.js';
 import { cliBin, projectRoot } from '../support/paths.js';
+import { pool } from '../support/pool.js';
 import { needTestZig, providedTestZig } from '../support/provided-zig.js';
 import { testCacheDir, testZigBuildCache } from '../support/test-zig.js';
 import { needCommand } from '../support/tools.js';
@@ -155,18 +156,3 @@ describe('verifyReproducible', { timeout: 90 * 60_000 }, () => {
     expect(text).toMatch(/^not reproducible: 2 of 2 artifacts differ$/m);
   });
 });
-
-function pool(size: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
