@@ -42644,8 +42644,66 @@ async function projectToolchain(options) {
 		locked: choice.locked
 	});
 }
-// src/cli/first-build.ts
+// src/cli/target-spec.ts
+init_errors();
 init_resolve();
+/**
+* A list of targets as text: targets separated by whitespace, newlines or commas, each followed by its
+* options written `--name=value` (`--musl`, `--glibc` and `--mingw` alone). The text comes from a
+* workflow file or a matrix, so only the characters of target names, versions and plain paths are
+* accepted: nothing that a shell, a YAML file or GitHub's file commands would read as syntax.
+* `where` names the source in messages (`input 'targets'`).
+*/
+function parseTargetSpecs(text, where) {
+	const requests = [];
+	for (const word of text.split(/\s+/).filter((part) => part !== "")) {
+		checkWord(word, where);
+		if (word.startsWith("--")) {
+			const current = requests.at(-1);
+			if (current === void 0) throw new UsageError(`${where}: '${word}' comes before any target; write it after one, like linux/amd64 ${word}`);
+			applyOption(current, word, where);
+			continue;
+		}
+		for (const target of word.split(",").filter((part) => part !== "")) {
+			if (!target.includes("/")) throw new UsageError(`${where}: '${target}' is not a target; targets are GOOS/GOARCH (linux/arm64), options --name=value (--goarm=7)`);
+			requests.push({ target });
+		}
+	}
+	return requests;
+}
+/** Option names as the CLI spells them, to the request field each sets. */
+const VALUE_OPTIONS = {
+	...Object.fromEntries(Object.keys(subArchFields).map((field) => [`--${field}`, field])),
+	"--macos-sdk": "macosSdk"
+};
+function applyOption(request, word, where) {
+	const equals = word.indexOf("=");
+	const name = equals < 0 ? word : word.slice(0, equals);
+	const value = equals < 0 ? void 0 : word.slice(equals + 1);
+	const seen = (field) => request[field] !== void 0;
+	if (name === "--musl" || name === "--glibc" || name === "--mingw") {
+		if (seen("libc")) throw new UsageError(`${where}: ${request.target} has two libc options; choose one`);
+		if (value !== void 0 && name !== "--glibc") throw new UsageError(`${where}: ${name} takes no value; write ${name} alone`);
+		request.libc = name.slice(2);
+		if (value !== void 0 && value !== "") request.glibcVersion = value;
+		return;
+	}
+	const field = VALUE_OPTIONS[name];
+	if (field === void 0) throw new UsageError(`${where}: unknown option '${name}' after ${request.target}; use --musl, --glibc[=VERSION], --mingw or ${Object.keys(VALUE_OPTIONS).join(", ")}`);
+	if (value === void 0 || value === "") throw new UsageError(`${where}: ${name} needs a value, written ${name}=VALUE`);
+	if (seen(field)) throw new UsageError(`${where}: ${name} is given twice for ${request.target}; give it once`);
+	request[field] = value;
+}
+/**
+* Letters, digits and `_ . / = , + : -` only: every Go target, option and version is written with
+* these, and none is special to sh, YAML flow scalars or GitHub's `NAME=value` files.
+*/
+function checkWord(word, where) {
+	const bad = /[^A-Za-z0-9_./=,+:-]/.exec(word);
+	if (bad === null) return;
+	const shown = JSON.stringify(bad[0]).slice(1, -1);
+	throw new UsageError(`${where}: '${JSON.stringify(word).slice(1, -1)}' contains '${shown}'; targets are written like linux/amd64 --glibc=2.28 (letters, digits and _ . / = , + : - only)`);
+}
 // src/cli/format.ts
 /** Small, dependency-free formatting for the CLI's human output. */
 const UNITS = [
@@ -42869,66 +42927,6 @@ async function appendToGithub(env, dirs, file) {
 	if (files.path !== void 0 && pathText !== void 0) await appendTo(files.path, pathText);
 	const added = pathText === void 0 ? "" : ` and added ${dirs.join(", ")} to PATH`;
 	process.stderr.write(`xcc: set ${Object.keys(env).length} variables for later steps (GITHUB_ENV)${added}\n`);
-}
-// src/cli/target-spec.ts
-init_errors();
-init_resolve();
-/**
-* A list of targets as text: targets separated by whitespace, newlines or commas, each followed by its
-* options written `--name=value` (`--musl`, `--glibc` and `--mingw` alone). The text comes from a
-* workflow file or a matrix, so only the characters of target names, versions and plain paths are
-* accepted: nothing that a shell, a YAML file or GitHub's file commands would read as syntax.
-* `where` names the source in messages (`input 'targets'`).
-*/
-function parseTargetSpecs(text, where) {
-	const requests = [];
-	for (const word of text.split(/\s+/).filter((part) => part !== "")) {
-		checkWord(word, where);
-		if (word.startsWith("--")) {
-			const current = requests.at(-1);
-			if (current === void 0) throw new UsageError(`${where}: '${word}' comes before any target; write it after one, like linux/amd64 ${word}`);
-			applyOption(current, word, where);
-			continue;
-		}
-		for (const target of word.split(",").filter((part) => part !== "")) {
-			if (!target.includes("/")) throw new UsageError(`${where}: '${target}' is not a target; targets are GOOS/GOARCH (linux/arm64), options --name=value (--goarm=7)`);
-			requests.push({ target });
-		}
-	}
-	return requests;
-}
-/** Option names as the CLI spells them, to the request field each sets. */
-const VALUE_OPTIONS = {
-	...Object.fromEntries(Object.keys(subArchFields).map((field) => [`--${field}`, field])),
-	"--macos-sdk": "macosSdk"
-};
-function applyOption(request, word, where) {
-	const equals = word.indexOf("=");
-	const name = equals < 0 ? word : word.slice(0, equals);
-	const value = equals < 0 ? void 0 : word.slice(equals + 1);
-	const seen = (field) => request[field] !== void 0;
-	if (name === "--musl" || name === "--glibc" || name === "--mingw") {
-		if (seen("libc")) throw new UsageError(`${where}: ${request.target} has two libc options; choose one`);
-		if (value !== void 0 && name !== "--glibc") throw new UsageError(`${where}: ${name} takes no value; write ${name} alone`);
-		request.libc = name.slice(2);
-		if (value !== void 0 && value !== "") request.glibcVersion = value;
-		return;
-	}
-	const field = VALUE_OPTIONS[name];
-	if (field === void 0) throw new UsageError(`${where}: unknown option '${name}' after ${request.target}; use --musl, --glibc[=VERSION], --mingw or ${Object.keys(VALUE_OPTIONS).join(", ")}`);
-	if (value === void 0 || value === "") throw new UsageError(`${where}: ${name} needs a value, written ${name}=VALUE`);
-	if (seen(field)) throw new UsageError(`${where}: ${name} is given twice for ${request.target}; give it once`);
-	request[field] = value;
-}
-/**
-* Letters, digits and `_ . / = , + : -` only: every Go target, option and version is written with
-* these, and none is special to sh, YAML flow scalars or GitHub's `NAME=value` files.
-*/
-function checkWord(word, where) {
-	const bad = /[^A-Za-z0-9_./=,+:-]/.exec(word);
-	if (bad === null) return;
-	const shown = JSON.stringify(bad[0]).slice(1, -1);
-	throw new UsageError(`${where}: '${JSON.stringify(word).slice(1, -1)}' contains '${shown}'; targets are written like linux/amd64 --glibc=2.28 (letters, digits and _ . / = , + : - only)`);
 }
 // src/action/runner.ts
 init_errors();

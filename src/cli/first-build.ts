@@ -1,7 +1,7 @@
-import { subArchFields, type TargetRequest } from '../resolve/index.js';
+import type { TargetRequest } from '../resolve/index.js';
 import { firstLinkPending } from '../toolchain/first-link.js';
 import type { Toolchain } from '../toolchain/provision.js';
-import { shWord } from '../toolchain/wrappers.js';
+import { targetSpecText } from './target-spec.js';
 
 /**
  * The line said before a target's first build (see toolchain/first-link.ts): the wait is zig building the
@@ -25,13 +25,5 @@ export function firstBuildNotice(toolchain: Toolchain, request: TargetRequest): 
 
 /** `xcc install --prewarm` for the same target as the command line asked for, options included. */
 export function prewarmCommand(request: TargetRequest): string {
-  const words = ['xcc', 'install', '--prewarm', request.target];
-  if (request.libc !== undefined)
-    words.push(request.glibcVersion === undefined ? `--${request.libc}` : `--glibc=${request.glibcVersion}`);
-  else if (request.glibcVersion !== undefined) words.push(`--glibc=${request.glibcVersion}`);
-  for (const field of Object.keys(subArchFields) as Array<keyof typeof subArchFields>) {
-    const value = request[field];
-    if (value !== undefined) words.push(`--${field}=${value}`);
-  }
-  return words.map(shWord).join(' ');
+  return `xcc install --prewarm ${targetSpecText(request)}`;
 }

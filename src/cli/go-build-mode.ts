@@ -106,6 +106,11 @@ export function goBuildMode(
   return fromEnv === undefined ? undefined : { mode: fromEnv, from: 'GOFLAGS' };
 }
 
+/** The go command, or one of golang.org/dl's `go1.22.5` wrappers. */
+function isGo(program: string): boolean {
+  return /^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program));
+}
+
 /**
  * The go command `program args` runs (`build` of `go -C dir build`) and its index in `args`; undefined for
  * any other program (`go1.22.5` from golang.org/dl counts as go) or a go with no command.
@@ -114,7 +119,7 @@ export function goCommand(
   program: string,
   args: readonly string[],
 ): { command: string; at: number } | undefined {
-  if (!/^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program))) return undefined;
+  if (!isGo(program)) return undefined;
   let at = 0;
   if (args[0] === '-C' || args[0] === '--C') at = 2;
   else if (/^--?C=/.test(args[0] ?? '')) at = 1;
@@ -124,7 +129,7 @@ export function goCommand(
 
 /** Whether `program args` may link C: a go command that builds (build, install, run, test) or any other program (make, cmake...). */
 export function mayLinkC(program: string, args: readonly string[]): boolean {
-  if (!/^go(\d+(\.\d+)*((rc|beta)\d+)?)?(\.exe)?$/i.test(path.basename(program))) return true;
+  if (!isGo(program)) return true;
   const found = goCommand(program, args);
   return found !== undefined && BUILDING.has(found.command);
 }

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { XccError } from '../errors.js';
+import { hashFile } from './checksums.js';
 import { type Difference, firstDifference } from './compare.js';
 
 /**
@@ -135,11 +133,9 @@ async function made(dir: string): Promise<string> {
 }
 
 async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
   try {
-    await pipeline(createReadStream(file), hash);
+    return (await hashFile(file)).sha256;
   } catch (error) {
     throw new XccError(`cannot read the artifact ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return hash.digest('hex');
 }
