@@ -42916,8 +42916,8 @@ async function githubFiles(file) {
 }
 /**
 * GitHub Actions reads variables for later steps from the file named by GITHUB_ENV, and PATH additions
-* from GITHUB_PATH: the wrapper directory goes there (the GitHub Action, src/action/, shares this) (its tools have GNU cross names, so nothing of the
-* runner's own is shadowed).
+* from GITHUB_PATH: the wrapper directory goes there (its tools have GNU cross names, so nothing of the
+* runner's own is shadowed). The GitHub Action (src/action/) exports through this too.
 */
 async function appendToGithub(env, dirs, file) {
 	const files = await githubFiles(file);

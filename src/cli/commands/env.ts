@@ -162,8 +162,8 @@ async function githubFiles(file: string | undefined): Promise<{ env: string; pat
 
 /**
  * GitHub Actions reads variables for later steps from the file named by GITHUB_ENV, and PATH additions
- * from GITHUB_PATH: the wrapper directory goes there (the GitHub Action, src/action/, shares this) (its tools have GNU cross names, so nothing of the
- * runner's own is shadowed).
+ * from GITHUB_PATH: the wrapper directory goes there (its tools have GNU cross names, so nothing of the
+ * runner's own is shadowed). The GitHub Action (src/action/) exports through this too.
  */
 export async function appendToGithub(
   env: Record<string, string>,
