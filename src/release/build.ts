@@ -18,6 +18,7 @@ import {
   planRelease,
   type ReleasePlan,
   releaseExpectations,
+  releaseLinkEnv,
 } from './plan.js';
 import { runPool } from './pool.js';
 
@@ -145,7 +146,7 @@ async function buildOne(
     output,
     packages: plan.packages,
   });
-  const ran = await runGo(options.go ?? 'go', args, plan.dir, env);
+  const ran = await runGo(options.go ?? 'go', args, plan.dir, { ...env, ...releaseLinkEnv(args, env) });
   if (ran.code !== 0) {
     // The first line that says error (a C compiler's own, or go's), else go's last.
     const lines = ran.log.trim().split('\n');

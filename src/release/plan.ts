@@ -12,6 +12,7 @@ import {
   DEFAULT_NAME_TEMPLATE,
   defaultArtifactName,
 } from './names.js';
+import { GO_DEFAULT_CGO_FLAGS, withoutDebug } from './reproducible.js';
 import { formatShard, type Shard, shardItems } from './shard.js';
 
 /**
@@ -185,6 +186,37 @@ export function goBuildArgs(options: {
     '--',
     ...options.packages,
   ];
+}
+
+/**
+ * The C link's part of `-s -w`. cgo links with CGO_LDFLAGS, `-O2 -g` when it is unset, and with `-g` zig
+ * keeps the C code's and the C library's DWARF and symbol table in an ELF program (half a megabyte on a
+ * small musl program) and links a Windows one with /debug (a CodeView entry naming a PDB that stays in
+ * Go's temporary directory), whatever -s -w did to Go's part. So while the release strips (-s and -w both
+ * in effect, as by default), an unset CGO_LDFLAGS becomes Go's default without -g. A CGO_LDFLAGS the user
+ * set is theirs, and so is `-ldflags=-s=false` or `-w=false`: then the C link keeps its debug information too.
+ */
+export function releaseLinkEnv(args: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.CGO_LDFLAGS !== undefined) return {};
+  const words = args
+    .map((arg) => /^--?ldflags=(.*)$/s.exec(arg)?.[1])
+    .filter((value) => value !== undefined)
+    // `pattern=flags` applies flags to the packages it names; main's link is among them or not, and
+    // stripping is the default either way.
+    .flatMap((value) => value.replace(/^[^-][^=\s]*=/, '').split(/\s+/));
+  const strips = linkerBool(words, 's') && linkerBool(words, 'w');
+  return strips ? { CGO_LDFLAGS: withoutDebug(GO_DEFAULT_CGO_FLAGS) } : {};
+}
+
+/** The value cmd/link takes for boolean flag `-name` from its arguments: the last one wins (false when absent). */
+function linkerBool(words: readonly string[], name: string): boolean {
+  let value = false;
+  for (const word of words) {
+    const match = /^--?([a-z]+)(?:=(.*))?$/.exec(word);
+    if (match?.[1] !== name) continue;
+    value = match[2] === undefined || ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(match[2]);
+  }
+  return value;
 }
 
 /** The user's flags without any -ldflags, and the last -ldflags value (go takes the last one). */

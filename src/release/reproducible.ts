@@ -33,8 +33,8 @@ export const REPRODUCIBLE_GO_FLAGS: readonly string[] = ['-trimpath', '-buildvcs
 /** The linker flags, kept apart so that a caller merges them with the user's `-ldflags` into one flag. */
 export const REPRODUCIBLE_LDFLAGS: readonly string[] = ['-s', '-w', '-buildid='];
 
-/** cmd/go's DefaultCFLAGS: what CGO_CFLAGS (and CGO_CXXFLAGS) are when unset; setting them replaces it. */
-const GO_DEFAULT_CGO_FLAGS = '-O2 -g';
+/** cmd/go's DefaultCFLAGS: what CGO_CFLAGS, CGO_CXXFLAGS and CGO_LDFLAGS are when unset; setting one replaces it. */
+export const GO_DEFAULT_CGO_FLAGS = '-O2 -g';
 
 /** clang's bound for SOURCE_DATE_EPOCH (9999-12-31T23:59:59Z): a larger value is an error there. */
 const MAX_EPOCH = 253402300799;
@@ -97,7 +97,7 @@ export function cFlagsFor(epoch: number): string[] {
 }
 
 /** Link flags without `-g` (any level: `-g`, `-g2`, `-ggdb`), which is what makes lld-link's output vary. */
-function withoutDebug(flags: string): string {
+export function withoutDebug(flags: string): string {
   return flags
     .split(/\s+/)
     .filter((flag) => flag !== '' && !/^-g(?!0$)/.test(flag))

@@ -89,6 +89,8 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
     const test = needTestZig(context);
     needCommand(context, 'go');
     needCommand(context, 'sha256sum');
+    needCommand(context, 'readelf');
+    needCommand(context, 'llvm-readobj');
     const result = await runXcc(['build', '--', '-tags', 'release', '-ldflags=-X main.version=1.2.3'], {
       cwd: module,
       env: xccEnv(test),
@@ -126,6 +128,22 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
       ...FILES.map((f) => path.join(dist, f)),
     ]);
     expect(inspected.exitCode, inspected.stderr).toBe(0);
+    // -s -w reaches the C link too: no DWARF or symbol table from the C code and libc in an ELF program,
+    // no CodeView entry (a PDB left in Go's temporary directory) in a Windows one.
+    for (const file of FILES.filter((name) => !name.endsWith('.exe'))) {
+      const sections = spawnSync('readelf', ['-S', '-W', path.join(dist, file)], { encoding: 'utf8' });
+      expect(sections.status, sections.stderr).toBe(0);
+      expect(sections.stdout, file).toContain('.text');
+      expect(sections.stdout, file).not.toMatch(/\.debug_|\.symtab/);
+    }
+    const debug = spawnSync(
+      'llvm-readobj',
+      ['--coff-debug-directory', path.join(dist, 'relapp-windows-amd64.exe')],
+      { encoding: 'utf8' },
+    );
+    expect(debug.status, debug.stderr).toBe(0);
+    expect(debug.stdout).toContain('DebugDirectory [');
+    expect(debug.stdout).not.toContain('CodeView');
   });
 
   it('builds shards that xcc checksums merges into the same release', async (context) => {

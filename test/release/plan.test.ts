@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitGoBuildArgs } from '../../src/cli/go-build-mode.js';
-import { goBuildArgs, RELEASE_FLAGS, releaseExpectations } from '../../src/release/plan.js';
+import { goBuildArgs, RELEASE_FLAGS, releaseExpectations, releaseLinkEnv } from '../../src/release/plan.js';
 import { resolveTarget } from '../../src/resolve/index.js';
 
 const args = (userFlags: string[], goflags?: string) =>
@@ -75,5 +75,28 @@ describe('the checks of a release artifact', () => {
       'glibc<=2.28',
     ]);
     expect(expectations('windows/amd64')).toEqual(['windows/amd64', 'go', 'trimpath']);
+  });
+});
+
+describe("the C link's part of -s -w", () => {
+  const linkEnv = (userFlags: string[], env: NodeJS.ProcessEnv = {}, goflags?: string) =>
+    releaseLinkEnv(goBuildArgs({ userFlags, goflags, output: '/out/app', packages: ['.'] }), env);
+
+  it("drops -g from Go's default CGO_LDFLAGS while the release strips", () => {
+    expect(linkEnv([])).toEqual({ CGO_LDFLAGS: '-O2' });
+    expect(linkEnv(['-ldflags=-X main.version=1.2.3'])).toEqual({ CGO_LDFLAGS: '-O2' });
+    expect(linkEnv(['-ldflags', '-s=true -w=1'])).toEqual({ CGO_LDFLAGS: '-O2' });
+    expect(linkEnv(['-ldflags=all=-X main.version=1'])).toEqual({ CGO_LDFLAGS: '-O2' });
+  });
+
+  it('leaves the C link alone when the user keeps symbols or DWARF, or set CGO_LDFLAGS', () => {
+    expect(linkEnv(['-ldflags=-s=false'])).toEqual({});
+    expect(linkEnv(['-ldflags=-w=false -X main.version=1'])).toEqual({});
+    expect(linkEnv(['-ldflags=--w=f'])).toEqual({});
+    expect(linkEnv([], {}, '-ldflags=-s=false')).toEqual({});
+    expect(linkEnv([], { CGO_LDFLAGS: '-O2 -g -lm' })).toEqual({});
+    expect(linkEnv([], { CGO_LDFLAGS: '' })).toEqual({});
+    // The last setting wins, as in cmd/link.
+    expect(linkEnv(['-ldflags=-s=false -s'])).toEqual({ CGO_LDFLAGS: '-O2' });
   });
 });
