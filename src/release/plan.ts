@@ -189,6 +189,20 @@ export function goBuildArgs(options: {
 }
 
 /**
+ * What `xcc build` makes: executables (`-buildmode` exe, pie or the default). A library is refused before
+ * anything builds, because the rest of the release is made for executables: its name would end in `.exe`
+ * on Windows and in nothing elsewhere, the `.h` that go writes beside it would be missing from
+ * `checksums.txt` and the manifest, and the gate reads a c-archive as "not an executable" after the build.
+ */
+export function checkReleaseBuildMode(buildMode: { mode: string; from: string } | undefined): void {
+  if (buildMode === undefined || ['exe', 'pie', 'default'].includes(buildMode.mode)) return;
+  const source = buildMode.from === 'GOFLAGS' ? ' (in GOFLAGS)' : '';
+  throw new UsageError(
+    `-buildmode=${buildMode.mode}${source} is not for xcc build, which names, checks and checksums executables; build a library per target with xcc exec TARGET -- go build -buildmode=${buildMode.mode} -o FILE`,
+  );
+}
+
+/**
  * The C link's part of `-s -w`. cgo links with CGO_LDFLAGS, `-O2 -g` when it is unset, and with `-g` zig
  * keeps the C code's and the C library's DWARF and symbol table in an ELF program (half a megabyte on a
  * small musl program) and links a Windows one with /debug (a CodeView entry naming a PDB that stays in

@@ -173,7 +173,7 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
     expect(sha256sumCheck(merged)).toEqual(FILES.map((file) => `${file}: OK`));
   });
 
-  it('refuses a musl c-archive, colliding names and -o before building anything', async (context) => {
+  it('refuses a library build mode, colliding names and -o before building anything', async (context) => {
     const test = needTestZig(context);
     needCommand(context, 'go');
     const env = xccEnv(test);
@@ -182,7 +182,15 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
       env,
     });
     expect(archive.exitCode).toBe(2);
-    expect(archive.stderr).toMatch(/^xcc: -buildmode=c-archive does not work with musl \(linux-amd64-musl\)/);
+    expect(archive.stderr).toMatch(
+      /^xcc: -buildmode=c-archive is not for xcc build, .* xcc exec TARGET -- go build -buildmode=c-archive -o FILE$/m,
+    );
+    const shared = await runXcc(['build', 'linux/amd64'], {
+      cwd: module,
+      env: { ...env, GOFLAGS: '-buildmode=c-shared' },
+    });
+    expect(shared.exitCode).toBe(2);
+    expect(shared.stderr).toMatch(/^xcc: -buildmode=c-shared \(in GOFLAGS\) is not for xcc build/);
     const collide = await runXcc(['build', '--name-template', '{name}-{goos}'], { cwd: module, env });
     expect(collide.exitCode).toBe(2);
     expect(collide.stderr).toMatch(
@@ -191,7 +199,8 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
     const output = await runXcc(['build', 'linux/amd64', '--', '-o', 'x'], { cwd: module, env });
     expect(output.exitCode).toBe(2);
     expect(output.stderr).toMatch(/-o is not for xcc build/);
-    for (const result of [archive, collide, output]) expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    for (const result of [archive, shared, collide, output])
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it("prints a CI matrix of xcc.json's targets", async () => {

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { ReleaseOptions, ReleaseResult } from '../../release/build.js';
 import type { ReproducibilityReport } from '../../release/verify.js';
 import type { TargetRequest } from '../../resolve/index.js';
-import { checkBuildModeForLibc, goBuildMode, splitGoBuildArgs } from '../go-build-mode.js';
+import { goBuildMode, splitGoBuildArgs } from '../go-build-mode.js';
 import { textValue } from '../option-text.js';
 import { progressMode, stderrReporter } from '../progress.js';
 import {
@@ -71,13 +71,17 @@ export function registerBuild(cli: CAC): void {
       '  xcc build --verify-reproducible             # build twice, from two directories, and compare',
     );
   withReproducibilityOptions(command).action(async (targets: string[], flags: BuildFlags) => {
-    const [{ buildRelease }, { planRelease }, { parseShard }, { releaseProgress, releaseSummary }] =
-      await Promise.all([
-        import('../../release/build.js'),
-        import('../../release/plan.js'),
-        import('../../release/shard.js'),
-        import('../release-progress.js'),
-      ]);
+    const [
+      { buildRelease },
+      { checkReleaseBuildMode, planRelease },
+      { parseShard },
+      { releaseProgress, releaseSummary },
+    ] = await Promise.all([
+      import('../../release/build.js'),
+      import('../../release/plan.js'),
+      import('../../release/shard.js'),
+      import('../release-progress.js'),
+    ]);
     const { flags: goFlags, packages } = splitGoBuildArgs(flags['--'] ?? []);
     const shardText = singleValue('--shard', flags.shard);
     const zig = singleValue('--zig', flags.zig);
@@ -92,10 +96,9 @@ export function registerBuild(cli: CAC): void {
       goFlags,
       concurrency: jobs(singleValue('--jobs', flags.jobs)),
     };
+    // -buildmode from the flags or GOFLAGS: executables only, refused before anything builds.
+    checkReleaseBuildMode(goBuildMode('go', ['build', ...goFlags], process.env));
     const plan = await planRelease(options);
-    // -buildmode from the flags or GOFLAGS, held against each target's libc before anything builds.
-    const mode = goBuildMode('go', ['build', ...goFlags], process.env);
-    for (const { target } of plan.targets) checkBuildModeForLibc(mode, target);
     const progress = releaseProgress(
       progressMode(flags, process.stderr, process.env),
       process.stderr,
