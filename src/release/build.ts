@@ -4,14 +4,17 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { isXccError } from '../errors.js';
 import { makeDirectory, writeFileAtomic } from '../fs-atomic.js';
+import { goBuildMode } from '../go-build-mode.js';
 import { checkExpectations, parseExpectations } from '../inspect/expect.js';
 import { inspectFile } from '../inspect/report.js';
 import { projectToolchain } from '../toolchain/project-toolchain.js';
 import type { Toolchain } from '../toolchain/provision.js';
 import type { InstallEvent } from '../zig/events.js';
+import { goCgoFlags } from './cgo-flags.js';
 import { CHECKSUMS_FILE, formatChecksums, hashFile } from './checksums.js';
 import { formatManifest, MANIFEST_FILE, type ManifestArtifact } from './manifest.js';
 import {
+  checkReleaseBuildMode,
   goBuildArgs,
   type PlannedTarget,
   type PlanOptions,
@@ -75,11 +78,14 @@ const LOG_LIMIT = 64 * 1024;
  * `xcc build`: go build of one main package for each target, several at once, into `outDir`; each
  * artifact inspected against its target (a wrong one fails its target and is deleted), then
  * `checksums.txt` and `manifest.json` for the ones that passed. A failing target never stops the others.
- * Nothing is printed: progress goes to `onEvent`.
+ * Nothing is printed: progress goes to `onEvent`. A library build mode in the flags or GOFLAGS is a
+ * UsageError, thrown before anything is made.
  */
 export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResult> {
-  const plan = options.plan ?? (await planRelease(options));
   const baseEnv = options.baseEnv ?? process.env;
+  const goEnv = { ...baseEnv, ...options.env };
+  checkReleaseBuildMode(goBuildMode('go', ['build', ...(options.goFlags ?? [])], goEnv));
+  const plan = options.plan ?? (await planRelease(options));
   const onEvent = options.onEvent ?? (() => {});
   const started = new Map<string, number>();
   const toolchains: Array<Toolchain | TargetResult> = [];
@@ -103,6 +109,8 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
     }
   }
   await makeDirectory(plan.outDir);
+  // Asked once: the go env file is the same for every target, and the toolchains set no C flags.
+  const { CGO_LDFLAGS: cgoLdflags } = await goCgoFlags(goEnv, { go: options.go, cwd: plan.dir });
   const concurrency = options.concurrency ?? Math.min(availableParallelism(), plan.targets.length);
   const results = await runPool(plan.targets, concurrency, async (planned, index) => {
     const toolchain = toolchains[index]!;
@@ -112,7 +120,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
     }
     onEvent({ type: 'target-start', target: planned.target.id, file: planned.file });
     started.set(planned.target.id, Date.now());
-    const result = await buildOne(plan, planned, toolchain, options, started);
+    const result = await buildOne(plan, planned, toolchain, options, cgoLdflags, started);
     onEvent({ type: 'target-done', result });
     return result;
   });
@@ -129,6 +137,7 @@ async function buildOne(
   planned: PlannedTarget,
   toolchain: Toolchain,
   options: ReleaseOptions,
+  cgoLdflags: string,
   started: Map<string, number>,
 ): Promise<TargetResult> {
   const output = path.join(plan.outDir, planned.file);
@@ -146,7 +155,10 @@ async function buildOne(
     output,
     packages: plan.packages,
   });
-  const ran = await runGo(options.go ?? 'go', args, plan.dir, { ...env, ...releaseLinkEnv(args, env) });
+  const ran = await runGo(options.go ?? 'go', args, plan.dir, {
+    ...env,
+    ...releaseLinkEnv(args, cgoLdflags),
+  });
   if (ran.code !== 0) {
     // The first line that says error (a C compiler's own, or go's), else go's last.
     const lines = ran.log.trim().split('\n');

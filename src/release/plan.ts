@@ -5,6 +5,7 @@ import { resolveTarget, type Target, type TargetRequest } from '../resolve/index
 import { findProjectConfig } from '../toolchain/project-config.js';
 import { chooseZig, namingZigVersion } from '../toolchain/zig-choice.js';
 import { zigHostKey } from '../zig/host.js';
+import { GO_DEFAULT_CGO_FLAGS, withoutDebug } from './cgo-flags.js';
 import {
   artifactName,
   checkDistinctNames,
@@ -12,7 +13,6 @@ import {
   DEFAULT_NAME_TEMPLATE,
   defaultArtifactName,
 } from './names.js';
-import { GO_DEFAULT_CGO_FLAGS, withoutDebug } from './reproducible.js';
 import { formatShard, type Shard, shardItems } from './shard.js';
 
 /**
@@ -207,11 +207,13 @@ export function checkReleaseBuildMode(buildMode: { mode: string; from: string } 
  * keeps the C code's and the C library's DWARF and symbol table in an ELF program (half a megabyte on a
  * small musl program) and links a Windows one with /debug (a CodeView entry naming a PDB that stays in
  * Go's temporary directory), whatever -s -w did to Go's part. So while the release strips (-s and -w both
- * in effect, as by default), an unset CGO_LDFLAGS becomes Go's default without -g. A CGO_LDFLAGS the user
- * set is theirs, and so is `-ldflags=-s=false` or `-w=false`: then the C link keeps its debug information too.
+ * in effect, as by default) and the C link's flags are Go's default (`cgoLdflags`, what `go env
+ * CGO_LDFLAGS` says), they become that default without -g. Other link flags are the user's, from the
+ * environment or the go env file, and so is `-ldflags=-s=false` or `-w=false`: then the C link keeps
+ * its debug information too.
  */
-export function releaseLinkEnv(args: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
-  if (env.CGO_LDFLAGS !== undefined) return {};
+export function releaseLinkEnv(args: readonly string[], cgoLdflags: string): Record<string, string> {
+  if (cgoLdflags !== GO_DEFAULT_CGO_FLAGS) return {};
   const words = args
     .map((arg) => /^--?ldflags=(.*)$/s.exec(arg)?.[1])
     .filter((value) => value !== undefined)

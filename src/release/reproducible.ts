@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { UsageError } from '../errors.js';
+import { goCgoFlags, withoutDebug } from './cgo-flags.js';
 
 /**
  * What makes a cgo cross build reproducible: the same source, built in another directory, on another day,
@@ -33,9 +34,6 @@ export const REPRODUCIBLE_GO_FLAGS: readonly string[] = ['-trimpath', '-buildvcs
 /** The linker flags, kept apart so that a caller merges them with the user's `-ldflags` into one flag. */
 export const REPRODUCIBLE_LDFLAGS: readonly string[] = ['-s', '-w', '-buildid='];
 
-/** cmd/go's DefaultCFLAGS: what CGO_CFLAGS, CGO_CXXFLAGS and CGO_LDFLAGS are when unset; setting one replaces it. */
-export const GO_DEFAULT_CGO_FLAGS = '-O2 -g';
-
 /** clang's bound for SOURCE_DATE_EPOCH (9999-12-31T23:59:59Z): a larger value is an error there. */
 const MAX_EPOCH = 253402300799;
 
@@ -53,8 +51,10 @@ export interface ReproducibleEnv {
 export interface ReproducibleEnvOptions {
   /** The source directory (the Go module's): its last commit's time is the default timestamp. */
   sourceDir: string;
-  /** The environment `go build` would run with: its SOURCE_DATE_EPOCH and CGO_* flags are kept. */
+  /** The environment `go build` would run with: its SOURCE_DATE_EPOCH and the CGO_* flags go reads (from it or the go env file) are kept. */
   env?: NodeJS.ProcessEnv;
+  /** The go command that will build (asked for its C flags); default `go`. */
+  go?: string;
   /** Reads the last commit's time (for tests); default: `git log -1` in `sourceDir`. */
   commitTime?: (sourceDir: string) => Promise<number | null>;
 }
@@ -79,12 +79,13 @@ export async function reproducibleEnv(options: ReproducibleEnvOptions): Promise<
     epochFrom = committed === null ? 'fixed' : 'git';
   }
   const added = cFlagsFor(epoch);
+  const flags = await goCgoFlags(env, { go: options.go, cwd: options.sourceDir });
   return {
     env: {
       SOURCE_DATE_EPOCH: String(epoch),
-      CGO_CFLAGS: joinFlags(env.CGO_CFLAGS ?? GO_DEFAULT_CGO_FLAGS, added),
-      CGO_CXXFLAGS: joinFlags(env.CGO_CXXFLAGS ?? GO_DEFAULT_CGO_FLAGS, added),
-      CGO_LDFLAGS: withoutDebug(env.CGO_LDFLAGS ?? GO_DEFAULT_CGO_FLAGS),
+      CGO_CFLAGS: joinFlags(flags.CGO_CFLAGS, added),
+      CGO_CXXFLAGS: joinFlags(flags.CGO_CXXFLAGS, added),
+      CGO_LDFLAGS: withoutDebug(flags.CGO_LDFLAGS),
     },
     sourceDateEpoch: epoch,
     epochFrom,
@@ -94,14 +95,6 @@ export async function reproducibleEnv(options: ReproducibleEnvOptions): Promise<
 /** The C and C++ flags a reproducible build adds (see the top of this file for why each). */
 export function cFlagsFor(epoch: number): string[] {
   return ['-Wno-date-time', `-DXCC_SOURCE_DATE_EPOCH=${epoch}`];
-}
-
-/** Link flags without `-g` (any level: `-g`, `-g2`, `-ggdb`), which is what makes lld-link's output vary. */
-export function withoutDebug(flags: string): string {
-  return flags
-    .split(/\s+/)
-    .filter((flag) => flag !== '' && !/^-g(?!0$)/.test(flag))
-    .join(' ');
 }
 
 function joinFlags(base: string, added: readonly string[]): string {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goBuildMode } from '../../src/cli/go-build-mode.js';
+import { goBuildMode } from '../../src/go-build-mode.js';
 import { goEnv, goModule } from '../support/builds.js';
 import { runXcc } from '../support/cli.js';
 import { needTestZig } from '../support/provided-zig.js';

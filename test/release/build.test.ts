@@ -146,6 +146,25 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
     expect(debug.stdout).not.toContain('CodeView');
   });
 
+  it("keeps the C link's -g when CGO_LDFLAGS comes from the user's go env file", async (context) => {
+    const test = needTestZig(context);
+    needCommand(context, 'go');
+    needCommand(context, 'readelf');
+    // `go env -w CGO_LDFLAGS=...` writes this file; an empty CGO_LDFLAGS in the environment is unset to go.
+    const goEnv = path.join(root, 'go.env');
+    writeFileSync(goEnv, 'CGO_LDFLAGS=-g -O2\n');
+    const out = path.join(root, 'dist-go-env');
+    const result = await runXcc(['build', 'linux/amd64', '--out', out], {
+      cwd: module,
+      env: { ...xccEnv(test), GOENV: goEnv, CGO_LDFLAGS: '' },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const sections = spawnSync('readelf', ['-S', '-W', path.join(out, 'relapp-linux-amd64')], {
+      encoding: 'utf8',
+    });
+    expect(sections.status, sections.stderr).toBe(0);
+    expect(sections.stdout).toContain('.debug_info');
+  });
   it('builds shards that xcc checksums merges into the same release', async (context) => {
     const test = needTestZig(context);
     needCommand(context, 'sha256sum');

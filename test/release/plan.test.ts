@@ -1,5 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitGoBuildArgs } from '../../src/cli/go-build-mode.js';
+import { UsageError } from '../../src/errors.js';
+import { splitGoBuildArgs } from '../../src/go-build-mode.js';
+import { buildRelease } from '../../src/release/build.js';
 import { goBuildArgs, RELEASE_FLAGS, releaseExpectations, releaseLinkEnv } from '../../src/release/plan.js';
 import { resolveTarget } from '../../src/resolve/index.js';
 
@@ -79,8 +84,8 @@ describe('the checks of a release artifact', () => {
 });
 
 describe("the C link's part of -s -w", () => {
-  const linkEnv = (userFlags: string[], env: NodeJS.ProcessEnv = {}, goflags?: string) =>
-    releaseLinkEnv(goBuildArgs({ userFlags, goflags, output: '/out/app', packages: ['.'] }), env);
+  const linkEnv = (userFlags: string[], cgoLdflags = '-O2 -g', goflags?: string) =>
+    releaseLinkEnv(goBuildArgs({ userFlags, goflags, output: '/out/app', packages: ['.'] }), cgoLdflags);
 
   it("drops -g from Go's default CGO_LDFLAGS while the release strips", () => {
     expect(linkEnv([])).toEqual({ CGO_LDFLAGS: '-O2' });
@@ -89,14 +94,37 @@ describe("the C link's part of -s -w", () => {
     expect(linkEnv(['-ldflags=all=-X main.version=1'])).toEqual({ CGO_LDFLAGS: '-O2' });
   });
 
-  it('leaves the C link alone when the user keeps symbols or DWARF, or set CGO_LDFLAGS', () => {
+  it('leaves the C link alone when the user keeps symbols or DWARF, or set other link flags', () => {
     expect(linkEnv(['-ldflags=-s=false'])).toEqual({});
     expect(linkEnv(['-ldflags=-w=false -X main.version=1'])).toEqual({});
     expect(linkEnv(['-ldflags=--w=f'])).toEqual({});
-    expect(linkEnv([], {}, '-ldflags=-s=false')).toEqual({});
-    expect(linkEnv([], { CGO_LDFLAGS: '-O2 -g -lm' })).toEqual({});
-    expect(linkEnv([], { CGO_LDFLAGS: '' })).toEqual({});
+    expect(linkEnv([], '-O2 -g', '-ldflags=-s=false')).toEqual({});
+    expect(linkEnv([], '-O2 -g -lm')).toEqual({});
+    expect(linkEnv([], '-g -O2')).toEqual({});
     // The last setting wins, as in cmd/link.
     expect(linkEnv(['-ldflags=-s=false -s'])).toEqual({ CGO_LDFLAGS: '-O2' });
+  });
+});
+
+describe('buildRelease, called as a library', () => {
+  it('refuses a library build mode from the flags or GOFLAGS before making anything', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'xcc-release-mode-'));
+    const outDir = path.join(dir, 'dist');
+    try {
+      const targets = [{ target: 'linux/amd64' }];
+      await expect(
+        buildRelease({ dir, outDir, targets, goFlags: ['-buildmode', 'c-shared'] }),
+      ).rejects.toThrow(
+        new UsageError(
+          '-buildmode=c-shared is not for xcc build, which names, checks and checksums executables; build a library per target with xcc exec TARGET -- go build -buildmode=c-shared -o FILE',
+        ),
+      );
+      await expect(
+        buildRelease({ dir, outDir, targets, env: { GOFLAGS: '-buildmode=plugin' } }),
+      ).rejects.toThrow(/^-buildmode=plugin \(in GOFLAGS\) is not for xcc build/);
+      expect(existsSync(outDir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -50,6 +50,27 @@ describe('reproducibleEnv', () => {
     });
   });
 
+  it("keeps the C flags of the user's go env file, and Go's default for an empty variable", async (context) => {
+    needCommand(context, 'go');
+    const goEnv = path.join(work, 'go.env');
+    writeFileSync(goEnv, 'CGO_CFLAGS=-O1 -DFROM_FILE\n');
+    const result = await reproducibleEnv({
+      sourceDir: work,
+      env: {
+        ...process.env,
+        GOENV: goEnv,
+        SOURCE_DATE_EPOCH: '86400',
+        CGO_CXXFLAGS: '',
+        CGO_LDFLAGS: undefined,
+      },
+    });
+    expect(result.env).toMatchObject({
+      CGO_CFLAGS: '-O1 -DFROM_FILE -Wno-date-time -DXCC_SOURCE_DATE_EPOCH=86400',
+      CGO_CXXFLAGS: '-O2 -g -Wno-date-time -DXCC_SOURCE_DATE_EPOCH=86400',
+      CGO_LDFLAGS: '-O2',
+    });
+  });
+
   it('takes the last commit time in a git work tree', async (context) => {
     needCommand(context, 'git');
     const repo = gitRepo('committed', 1234567890);

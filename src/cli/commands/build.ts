@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
+import { goBuildMode, splitGoBuildArgs } from '../../go-build-mode.js';
 import type { ReleaseOptions, ReleaseResult } from '../../release/build.js';
 import type { ReproducibilityReport } from '../../release/verify.js';
 import type { TargetRequest } from '../../resolve/index.js';
-import { goBuildMode, splitGoBuildArgs } from '../go-build-mode.js';
 import { textValue } from '../option-text.js';
 import { progressMode, stderrReporter } from '../progress.js';
 import {

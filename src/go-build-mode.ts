@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import type { Target } from '../resolve/index.js';
+import { UsageError } from './errors.js';
+import type { Target } from './resolve/index.js';
 
 /**
  * Reading `-buildmode` off a `go` command line that `xcc exec` is about to run, to refuse the build modes
- * that cannot work with the target's libc before go spends a minute producing a library that crashes.
+ * that cannot work with the target's libc before go spends a minute producing a library that crashes;
+ * and off `xcc build`'s flags, which are for executables.
  */
 
 /** Where a build mode came from: the command line, or GOFLAGS (which the command line overrides). */
