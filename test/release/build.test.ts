@@ -150,13 +150,13 @@ describe('xcc build', { timeout: 1_800_000 }, () => {
     const test = needTestZig(context);
     needCommand(context, 'go');
     needCommand(context, 'readelf');
-    // `go env -w CGO_LDFLAGS=...` writes this file; an empty CGO_LDFLAGS in the environment is unset to go.
+    // `go env -w CGO_LDFLAGS=...` writes this file; the variable itself is unset.
     const goEnv = path.join(root, 'go.env');
     writeFileSync(goEnv, 'CGO_LDFLAGS=-g -O2\n');
     const out = path.join(root, 'dist-go-env');
     const result = await runXcc(['build', 'linux/amd64', '--out', out], {
       cwd: module,
-      env: { ...xccEnv(test), GOENV: goEnv, CGO_LDFLAGS: '' },
+      env: { ...xccEnv(test), GOENV: goEnv, CGO_LDFLAGS: undefined },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     const sections = spawnSync('readelf', ['-S', '-W', path.join(out, 'relapp-linux-amd64')], {
