@@ -191,12 +191,24 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '  ! xcc_wine_ready || exit 0',
     '  booted=; read -r booted 2>/dev/null <"$WINEPREFIX/.xcc-booted"',
     '  if [ "$booted" != "$xcc_wine_id" ]; then',
+    `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`,
     // A server of the old prefix would write into it while it goes.
     '    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',
     '    rm -rf "$WINEPREFIX" 2>/dev/null',
-    `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`,
-    '    WINEARCH=win64 DISPLAY= "$wine" wineboot --init >/dev/null 2>&1',
-    `    [ -d "$WINEPREFIX/drive_c/windows/${system}" ] || xcc_fail "wineboot --init did not make $WINEPREFIX; run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
+    // Twice at most: a wineboot that failed once (seen once on a fresh machine, not reproduced) is tried
+    // again from nothing before the run fails. kernel32.dll is there only when wineboot got through: it
+    // makes the directories before it fails, and a prefix without it cannot start any program.
+    '    tries=0',
+    `    until [ -f "$WINEPREFIX/drive_c/windows/${system}/kernel32.dll" ]; do`,
+    '      tries=$((tries + 1))',
+    `      [ "$tries" -le 2 ] || xcc_fail "wineboot --init did not make a Wine prefix in $WINEPREFIX (no kernel32.dll); run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
+    '      rm -rf "$WINEPREFIX" 2>/dev/null',
+    // Wine finds a prefix's server by the directory's device and inode: a server still running for a
+    // deleted prefix whose inode the new directory reuses would serve this one, and wineboot would fail.
+    '      mkdir "$WINEPREFIX" || exit 1',
+    '      ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',
+    '      WINEARCH=win64 DISPLAY= "$wine" wineboot --init >/dev/null 2>&1',
+    '    done',
     `    printf '%s\\n' "$xcc_wine_id" >"$WINEPREFIX/.xcc-booted"`,
     '  fi',
     '  rm -rf "$work"; mkdir "$work" || exit 1',

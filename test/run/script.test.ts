@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,6 +125,31 @@ describe('runner scripts', () => {
     });
   });
 
+  it('try a failing wineboot twice, then fail in one line, leaving no prefix that counts as ready', () => {
+    // A Wine whose wineboot stops after making the directories (as a real one did once, "could not load
+    // kernel32.dll"): a fault a real Wine does not make on demand. Each boot is counted.
+    const fake = path.join(scratch, 'half-wine');
+    mkdirSync(fake);
+    writeFileSync(
+      path.join(fake, 'wine'),
+      `#!/bin/sh\n[ "$1" != --version ] || { echo wine-fake; exit 0; }\necho boot >>"$WINEPREFIX/../boots"\nmkdir -p "$WINEPREFIX/drive_c/windows/system32"\n`,
+    );
+    writeFileSync(path.join(fake, 'wineserver'), '#!/bin/sh\nexit 0\n');
+    chmodSync(path.join(fake, 'wine'), 0o755);
+    chmodSync(path.join(fake, 'wineserver'), 0o755);
+    const windows = runner('windows/amd64');
+    const prefix = path.join(windows.dir, 'wine', 'prefix');
+    const ran = windows.run(['./prog.exe'], { PATH: `${fake}:/usr/bin:/bin` });
+    expect(ran.status).toBe(1);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(
+      `xcc: making a Wine prefix in ${prefix} (once)\nxcc: wineboot --init did not make a Wine prefix in ${prefix} (no kernel32.dll); run it yourself to see why: WINEPREFIX=${prefix} wineboot --init\n`,
+    );
+    expect(readFileSync(path.join(windows.dir, 'wine', 'boots'), 'utf8')).toBe('boot\nboot\n');
+    expect(existsSync(path.join(prefix, '.xcc-booted'))).toBe(false);
+    expect(readdirSync(path.join(windows.dir, 'wine')).sort()).toEqual(['boots', 'prefix']);
+  });
+
   it('stop a race-detector program for linux/arm64 with one line before qemu starts it', (context) => {
     needCommand(context, 'qemu-aarch64-static');
     const arm64 = runner('linux/arm64');
@@ -167,10 +201,14 @@ describe('runner scripts', () => {
       stdout: `wine, prefix ${path.join(wineRoot, 'prefix')} (made on the first run)\n`,
     });
     // Preparing the prefix runs the CC wrapper by its path: here it does not exist, so preparing fails
-    // after wineboot (skipped: the prefix dir is made by hand) and says so, having run nothing else.
+    // after wineboot (skipped: the prefix is made by hand, marked as booted by this Wine, which is
+    // `wine --version` and whether the 32-bit loader is there) and says so, having run nothing else.
     const prefix = path.join(wineRoot, 'prefix');
     mkdirSync(path.join(prefix, 'drive_c', 'windows', 'system32'), { recursive: true });
-    writeFileSync(path.join(prefix, '.xcc-booted'), '');
+    writeFileSync(path.join(prefix, 'drive_c', 'windows', 'system32', 'kernel32.dll'), '');
+    const wineVersion = run('wine', ['--version']).stdout.trim();
+    const loader = existsSync('/usr/lib/wine/wine') ? ', 32-bit loader' : '';
+    writeFileSync(path.join(prefix, '.xcc-booted'), `${wineVersion}${loader}\n`);
     const prepared = windows.run(['./prog.exe']);
     expect(prepared.status).toBe(1);
     expect(prepared.stderr).toMatch(
