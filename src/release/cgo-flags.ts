@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 /** cmd/go's DefaultCFLAGS: what CGO_CFLAGS, CGO_CXXFLAGS and CGO_LDFLAGS are when unset; setting one replaces it. */
 export const GO_DEFAULT_CGO_FLAGS = '-O2 -g';
 
-export const CGO_FLAG_NAMES = ['CGO_CFLAGS', 'CGO_CXXFLAGS', 'CGO_LDFLAGS'] as const;
+const CGO_FLAG_NAMES = ['CGO_CFLAGS', 'CGO_CXXFLAGS', 'CGO_LDFLAGS'] as const;
 export type CgoFlags = Record<(typeof CGO_FLAG_NAMES)[number], string>;
 
 /**
