@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { isXccError } from '../errors.js';
 import { makeDirectory, writeFileAtomic } from '../fs-atomic.js';
-import { goBuildMode } from '../go-build-mode.js';
 import { checkExpectations, parseExpectations } from '../inspect/expect.js';
 import { inspectFile } from '../inspect/report.js';
 import { projectToolchain } from '../toolchain/project-toolchain.js';
@@ -14,7 +13,6 @@ import { goCgoFlags } from './cgo-flags.js';
 import { CHECKSUMS_FILE, formatChecksums, hashFile } from './checksums.js';
 import { formatManifest, MANIFEST_FILE, type ManifestArtifact } from './manifest.js';
 import {
-  checkReleaseBuildMode,
   goBuildArgs,
   type PlannedTarget,
   type PlanOptions,
@@ -26,10 +24,6 @@ import {
 import { runPool } from './pool.js';
 
 export interface ReleaseOptions extends PlanOptions {
-  /** The go build flags users add (`-tags`, `-ldflags=-X main.version=1.2.3`); `-o` is refused. */
-  goFlags?: string[];
-  /** Extra environment for every target's go build, over the toolchain's (CGO_CFLAGS, SOURCE_DATE_EPOCH...). */
-  env?: Record<string, string>;
   /** A GOCACHE for the builds (say, an empty directory for a cold second build). */
   goCache?: string;
   /** How many go builds run at once; default min(available cores, targets). */
@@ -78,13 +72,12 @@ const LOG_LIMIT = 64 * 1024;
  * `xcc build`: go build of one main package for each target, several at once, into `outDir`; each
  * artifact inspected against its target (a wrong one fails its target and is deleted), then
  * `checksums.txt` and `manifest.json` for the ones that passed. A failing target never stops the others.
- * Nothing is printed: progress goes to `onEvent`. A library build mode in the flags or GOFLAGS is a
- * UsageError, thrown before anything is made.
+ * Nothing is printed: progress goes to `onEvent`. The plan (planRelease's, made from these options when
+ * not given) has refused a library build mode before anything is made.
  */
 export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResult> {
   const baseEnv = options.baseEnv ?? process.env;
   const goEnv = { ...baseEnv, ...options.env };
-  checkReleaseBuildMode(goBuildMode('go', ['build', ...(options.goFlags ?? [])], goEnv));
   const plan = options.plan ?? (await planRelease(options));
   const onEvent = options.onEvent ?? (() => {});
   const started = new Map<string, number>();

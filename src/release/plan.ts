@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { UsageError, XccError } from '../errors.js';
+import { goBuildMode } from '../go-build-mode.js';
 import { resolveTarget, type Target, type TargetRequest } from '../resolve/index.js';
 import { findProjectConfig } from '../toolchain/project-config.js';
 import { chooseZig, namingZigVersion } from '../toolchain/zig-choice.js';
@@ -69,10 +70,19 @@ export interface PlanOptions {
   go?: string;
   /** The environment go list runs with; default process.env. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** The go build flags users add (`-tags`, `-ldflags=-X main.version=1.2.3`); `-o` is refused. */
+  goFlags?: string[];
+  /** Extra environment for every target's go build, over the toolchain's (CGO_CFLAGS, SOURCE_DATE_EPOCH...). */
+  env?: Record<string, string>;
 }
 
-/** Resolves the targets, chooses this shard's, names every artifact; builds nothing. */
+/**
+ * Resolves the targets, chooses this shard's, names every artifact; builds nothing. A library build mode
+ * (in the go flags or GOFLAGS) is refused first.
+ */
 export async function planRelease(options: PlanOptions): Promise<ReleasePlan> {
+  const goEnv = { ...(options.baseEnv ?? process.env), ...options.env };
+  checkReleaseBuildMode(goBuildMode('go', ['build', ...(options.goFlags ?? [])], goEnv));
   const dir = path.resolve(options.dir ?? '.');
   const requests = options.targets ?? projectTargets(dir);
   if (requests.length === 0) {
@@ -194,7 +204,7 @@ export function goBuildArgs(options: {
  * on Windows and in nothing elsewhere, the `.h` that go writes beside it would be missing from
  * `checksums.txt` and the manifest, and the gate reads a c-archive as "not an executable" after the build.
  */
-export function checkReleaseBuildMode(buildMode: { mode: string; from: string } | undefined): void {
+function checkReleaseBuildMode(buildMode: { mode: string; from: string } | undefined): void {
   if (buildMode === undefined || ['exe', 'pie', 'default'].includes(buildMode.mode)) return;
   const source = buildMode.from === 'GOFLAGS' ? ' (in GOFLAGS)' : '';
   throw new UsageError(

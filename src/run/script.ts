@@ -192,22 +192,22 @@ function wineLines(options: RunnerScriptOptions, plan: WinePlan, cannot: string)
     '  booted=; read -r booted 2>/dev/null <"$WINEPREFIX/.xcc-booted"',
     '  if [ "$booted" != "$xcc_wine_id" ]; then',
     `    printf '%s\\n' "xcc: making a Wine prefix in $WINEPREFIX (once)" >&2`,
-    // A server of the old prefix would write into it while it goes.
-    '    ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',
-    '    rm -rf "$WINEPREFIX" 2>/dev/null',
     // Twice at most: a wineboot that failed once (seen once on a fresh machine, not reproduced) is tried
     // again from nothing before the run fails. kernel32.dll is there only when wineboot got through: it
-    // makes the directories before it fails, and a prefix without it cannot start any program.
+    // makes the directories before it fails, and a prefix without it cannot start any program. Wine finds
+    // a prefix's server by the directory's device and inode, so the server goes before the directory (it
+    // would write into it while it goes), and once more after the new one is made: a server still running
+    // for a deleted prefix whose inode the new directory reuses would serve it, and wineboot would fail.
+    '    xcc_stop_server() { ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1; }',
     '    tries=0',
-    `    until [ -f "$WINEPREFIX/drive_c/windows/${system}/kernel32.dll" ]; do`,
-    '      tries=$((tries + 1))',
-    `      [ "$tries" -le 2 ] || xcc_fail "wineboot --init did not make a Wine prefix in $WINEPREFIX (no kernel32.dll); run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
-    '      rm -rf "$WINEPREFIX" 2>/dev/null',
-    // Wine finds a prefix's server by the directory's device and inode: a server still running for a
-    // deleted prefix whose inode the new directory reuses would serve this one, and wineboot would fail.
+    '    while :; do',
+    '      xcc_stop_server; rm -rf "$WINEPREFIX" 2>/dev/null',
     '      mkdir "$WINEPREFIX" || exit 1',
-    '      ! command -v wineserver >/dev/null 2>&1 || wineserver -k >/dev/null 2>&1',
+    '      xcc_stop_server',
     '      WINEARCH=win64 DISPLAY= "$wine" wineboot --init >/dev/null 2>&1',
+    `      [ ! -f "$WINEPREFIX/drive_c/windows/${system}/kernel32.dll" ] || break`,
+    '      tries=$((tries + 1))',
+    `      [ "$tries" -lt 2 ] || xcc_fail "wineboot --init did not make a Wine prefix in $WINEPREFIX (no kernel32.dll); run it yourself to see why: WINEPREFIX=$WINEPREFIX wineboot --init"`,
     '    done',
     `    printf '%s\\n' "$xcc_wine_id" >"$WINEPREFIX/.xcc-booted"`,
     '  fi',

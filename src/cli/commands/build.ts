@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CAC } from 'cac';
 import { UsageError } from '../../errors.js';
-import { goBuildMode, splitGoBuildArgs } from '../../go-build-mode.js';
+import { splitGoBuildArgs } from '../../go-build-mode.js';
 import type { ReleaseOptions, ReleaseResult } from '../../release/build.js';
 import type { ReproducibilityReport } from '../../release/verify.js';
 import type { TargetRequest } from '../../resolve/index.js';
@@ -71,17 +71,13 @@ export function registerBuild(cli: CAC): void {
       '  xcc build --verify-reproducible             # build twice, from two directories, and compare',
     );
   withReproducibilityOptions(command).action(async (targets: string[], flags: BuildFlags) => {
-    const [
-      { buildRelease },
-      { checkReleaseBuildMode, planRelease },
-      { parseShard },
-      { releaseProgress, releaseSummary },
-    ] = await Promise.all([
-      import('../../release/build.js'),
-      import('../../release/plan.js'),
-      import('../../release/shard.js'),
-      import('../release-progress.js'),
-    ]);
+    const [{ buildRelease }, { planRelease }, { parseShard }, { releaseProgress, releaseSummary }] =
+      await Promise.all([
+        import('../../release/build.js'),
+        import('../../release/plan.js'),
+        import('../../release/shard.js'),
+        import('../release-progress.js'),
+      ]);
     const { flags: goFlags, packages } = splitGoBuildArgs(flags['--'] ?? []);
     const shardText = singleValue('--shard', flags.shard);
     const zig = singleValue('--zig', flags.zig);
@@ -96,8 +92,6 @@ export function registerBuild(cli: CAC): void {
       goFlags,
       concurrency: jobs(singleValue('--jobs', flags.jobs)),
     };
-    // -buildmode from the flags or GOFLAGS: executables only, refused before anything builds.
-    checkReleaseBuildMode(goBuildMode('go', ['build', ...goFlags], process.env));
     const plan = await planRelease(options);
     const progress = releaseProgress(
       progressMode(flags, process.stderr, process.env),
